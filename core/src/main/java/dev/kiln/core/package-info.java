@@ -1,0 +1,2 @@
+/** Architectures, models, tokenizers, the forward pass and the backend SPI. */
+package dev.kiln.core;

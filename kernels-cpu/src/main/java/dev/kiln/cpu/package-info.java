@@ -1,0 +1,2 @@
+/** The CPU backend: Vector API kernels for every GGUF weight type. */
+package dev.kiln.cpu;
