@@ -68,9 +68,8 @@ final class GgufReader {
             if (key.isEmpty()) {
                 throw new GgufFormatException(keyOffset, "expected a non-empty metadata key, found an empty string");
             }
-            long typeOffset = pos;
             ValueType type = readValueType("type of metadata key '" + key + "'");
-            metadata.put(key, readValue(type, key, 0), typeOffset);
+            metadata.put(key, readValue(type, key, 0), keyOffset);
         }
         Metadata md = metadata.build();
         long alignment = alignment(md);

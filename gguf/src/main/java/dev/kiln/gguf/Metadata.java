@@ -59,7 +59,7 @@ public final class Metadata {
         return entry(key).value;
     }
 
-    /** The byte offset of the value of {@code key} in the file (-1 for metadata that was not read from a file). */
+    /** The byte offset of the key-value pair {@code key} in the file (-1 for metadata that was not read from a file). */
     public long offsetOf(String key) {
         return entry(key).offsetBytes;
     }
