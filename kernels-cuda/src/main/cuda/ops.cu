@@ -1,7 +1,8 @@
 // Element-wise and per-row operations of a decoder block: RMSNorm (plain and fused with the q8x quantization of the
-// next mat-vec's input), RoPE (normal and NEOX pairing, YaRN, optional frequency factors), SwiGLU, residual add,
-// F32 -> F16 conversion and the KV-cache store. Positions are read from device memory (int pos[tokens]) so a
-// captured CUDA graph of the decode step stays valid from one token to the next.
+// next mat-vec's input), RoPE (normal and NEOX pairing from a per-pair frequency table, so YaRN and rope_freqs are
+// covered), SwiGLU, residual add, bias, F32 -> F16 conversion and the KV-cache store. Positions and cache cells are
+// read from device memory (int arrays per batch row) so a captured CUDA graph of the decode step stays valid from one
+// token to the next.
 #include "common.cuh"
 
 // out [rows][n] = x [rows][n] * rsqrt(mean(x^2) + eps) * weight [n]. One block per row; out may alias x.
@@ -37,41 +38,24 @@ extern "C" __global__ void rmsnorm_q8x(const float* __restrict__ x, const float*
     }
 }
 
-// YaRN frequency mixing (ggml rope_yarn): theta from the interpolated and extrapolated angles, ramped between the
-// correction dimensions; mscale grows with log(1 / freqScale) when extFactor != 0.
-__device__ __forceinline__ void rope_yarn(float thetaExtrap, float freqScale, float corr0, float corr1, int pair, float extFactor,
-                                          float mscale, float* c, float* s) {
-    const float thetaInterp = freqScale * thetaExtrap;
-    float theta = thetaInterp;
-    if (extFactor != 0.0f) {
-        const float y = ((float)pair - corr0) / fmaxf(0.001f, corr1 - corr0);
-        const float rampMix = (1.0f - fminf(1.0f, fmaxf(0.0f, y))) * extFactor;
-        theta = thetaInterp * (1.0f - rampMix) + thetaExtrap * rampMix;
-        mscale *= 1.0f + 0.1f * logf(1.0f / freqScale);
-    }
-    *c = cosf(theta) * mscale;
-    *s = sinf(theta) * mscale;
-}
-
-// Rotates q [tokens][qHeads][headDim] and k [tokens][kHeads][headDim] in place at positions pos[tokens].
-// Pair p (0 .. nDims/2) rotates (x[2p], x[2p+1]) when neox == 0 and (x[p], x[p + nDims/2]) when neox != 0;
-// theta = pos * freqBase^(-2p / nDims) / freqFactors[p] (freqFactors may be null). Dims past nDims are untouched.
-// Grid: (tokens, qHeads + kHeads); threads over pairs.
-extern "C" __global__ void rope(float* q, float* k, const int* __restrict__ pos, int qHeads, int kHeads, int headDim, int nDims,
-                                int neox, float freqBase, float freqScale, float extFactor, float attnFactor, float corr0,
-                                float corr1, const float* __restrict__ freqFactors) {
-    const int t = blockIdx.x, head = blockIdx.y;
-    float* x = head < qHeads ? q + ((long long)t * qHeads + head) * headDim : k + ((long long)t * kHeads + head - qHeads) * headDim;
-    const float thetaScale = powf(freqBase, -2.0f / (float)nDims);
+// Rotates x [rows][heads][headDim] in place, row t at position pos[t]: pair p (0 .. nDims/2) turns by
+// theta = pos * freqs[p] and is scaled by magnitude; (x[2p], x[2p+1]) when neox == 0, (x[p], x[p + nDims/2]) otherwise.
+// Dims at or past nDims are untouched. The frequency table folds YaRN (ggml rope_yarn blends interpolated and
+// extrapolated angles linearly in pos, so one frequency per pair carries it; core.spi.Rope builds the table).
+// Grid: (rows, heads); threads over pairs.
+extern "C" __global__ void rope(float* x, const int* __restrict__ pos, int heads, int headDim, int nDims, int neox,
+                                const float* __restrict__ freqs, float magnitude) {
+    float* xh = x + ((long long)blockIdx.x * heads + blockIdx.y) * headDim;
+    const float p0 = (float)pos[blockIdx.x];
     for (int p = threadIdx.x; p < nDims / 2; p += blockDim.x) {
-        float thetaExtrap = (float)pos[t] * powf(thetaScale, (float)p);
-        if (freqFactors != nullptr) thetaExtrap /= freqFactors[p];
-        float c, s;
-        rope_yarn(thetaExtrap, freqScale, corr0, corr1, p, extFactor, attnFactor, &c, &s);
+        float s, c;
+        sincosf(p0 * freqs[p], &s, &c);
+        c *= magnitude;
+        s *= magnitude;
         const int i0 = neox ? p : 2 * p, i1 = neox ? p + nDims / 2 : 2 * p + 1;
-        const float x0 = x[i0], x1 = x[i1];
-        x[i0] = x0 * c - x1 * s;
-        x[i1] = x0 * s + x1 * c;
+        const float x0 = xh[i0], x1 = xh[i1];
+        xh[i0] = x0 * c - x1 * s;
+        xh[i1] = x0 * s + x1 * c;
     }
 }
 
@@ -101,13 +85,21 @@ extern "C" __global__ void f32_to_f16(const float* __restrict__ x, __half* __res
         out[i] = __float2half_rn(x[i]);
 }
 
-// Appends this step's keys and values to the F16 cache: cache row pos[t] <- k/v [t]. k, v f32 [tokens][kvDim];
-// kCache, vCache F16 [ctx][kvDim]. Grid: (ceil(kvDim / blockDim), tokens).
+// x [rows][dim] += bias [dim] (QKV biases).
+extern "C" __global__ void add_bias(float* x, const float* __restrict__ bias, int rows, int dim) {
+    const long long n = (long long)rows * dim;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        x[i] += bias[i % dim];
+}
+
+// Stores each row's key and value in the F16 cache: cache row kvStart[t] + kvLen[t] - 1 <- k/v [t] (the row's cell in
+// its sequence's slice of the cache). k f32 [rows][keyWidth], v f32 [rows][valueWidth]; kCache F16 [cells][keyWidth],
+// vCache F16 [cells][valueWidth]. Grid: (ceil(max(keyWidth, valueWidth) / blockDim), rows).
 extern "C" __global__ void kv_store(const float* __restrict__ k, const float* __restrict__ v, __half* __restrict__ kCache,
-                                    __half* __restrict__ vCache, const int* __restrict__ pos, int kvDim) {
+                                    __half* __restrict__ vCache, const int* __restrict__ kvStart, const int* __restrict__ kvLen,
+                                    int keyWidth, int valueWidth) {
     const int t = blockIdx.y, i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= kvDim) return;
-    const long long dst = (long long)pos[t] * kvDim + i, src = (long long)t * kvDim + i;
-    kCache[dst] = __float2half_rn(k[src]);
-    vCache[dst] = __float2half_rn(v[src]);
+    const long long row = (long long)kvStart[t] + kvLen[t] - 1;
+    if (i < keyWidth) kCache[row * keyWidth + i] = __float2half_rn(k[(long long)t * keyWidth + i]);
+    if (i < valueWidth) vCache[row * valueWidth + i] = __float2half_rn(v[(long long)t * valueWidth + i]);
 }

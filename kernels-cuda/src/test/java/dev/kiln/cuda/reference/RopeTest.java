@@ -68,6 +68,22 @@ class RopeTest {
     }
 
     @Test
+    void frequencyTableEqualsYarnBlendAtEveryPosition() {
+        float[] dims = Rope.corrDims(128, 8192, 1e8f, 32f, 1f);   // mistral3-small: factor 48, original context 8192
+        Rope yarn = new Rope(128, false, 1e8f, 1 / 48f, 1f, 1f, dims[0], dims[1], null);
+        float[] freqs = yarn.frequencies();
+        for (int pos : new int[] {0, 1, 100, 8160}) {
+            for (int p = 0; p < 64; p++) {
+                float[] cs = yarn.cosSin(pos, p);
+                double theta = (float) pos * freqs[p];
+                double tolerance = 1e-6 * pos + 1e-5;   // float angles: a few ulps of pos * freq
+                assertEquals(cs[0], Math.cos(theta) * yarn.magnitude(), tolerance, "cos pos " + pos + " pair " + p);
+                assertEquals(cs[1], Math.sin(theta) * yarn.magnitude(), tolerance, "sin pos " + pos + " pair " + p);
+            }
+        }
+    }
+
+    @Test
     void freqFactorsDivideTheAngle() {
         float[] ff = new float[32];
         java.util.Arrays.fill(ff, 2f);
