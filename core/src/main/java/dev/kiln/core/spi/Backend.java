@@ -33,8 +33,8 @@ public interface Backend extends AutoCloseable {
 
     Ops ops();
 
-    /** Copies the first {@code floats} elements of an F32 tensor to the host, after all queued work. */
-    void toHost(DeviceTensor src, float[] dst, int floats);
+    /** Copies the first {@code floats} elements of an F32 tensor to {@code dst[dstOffset..]}, after all queued work. */
+    void toHost(DeviceTensor src, float[] dst, int dstOffset, int floats);
 
     /** Copies {@code floats} elements from the host into the start of an F32 tensor. */
     void fromHost(float[] src, DeviceTensor dst, int floats);

@@ -69,6 +69,17 @@ public final class Batch {
         return new Batch(t, s, p, w);
     }
 
+    /** Rows {@code from .. from+count-1} as a batch of their own (a chunk of a batch larger than the engine's). */
+    public Batch slice(int from, int count) {
+        Objects.checkFromIndexSize(from, count, tokens.length);
+        if (from == 0 && count == tokens.length) {
+            return this;
+        }
+        return new Batch(Arrays.copyOfRange(tokens, from, from + count), Arrays.copyOfRange(sequences, from, from + count),
+                Arrays.copyOfRange(positions, from, from + count), Arrays.copyOfRange(cells, from, from + count),
+                Arrays.copyOfRange(wantsLogits, from, from + count));
+    }
+
     /** One token of one sequence, with logits (a decode step). */
     public static Batch single(int sequence, int position, int token) {
         return new Batch(new int[] {token}, new int[] {sequence}, new int[] {position}, new boolean[] {true});
