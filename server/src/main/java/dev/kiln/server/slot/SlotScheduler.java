@@ -151,28 +151,40 @@ public final class SlotScheduler implements AutoCloseable {
         }
     }
 
-    /** Moves waiting requests into free slots, choosing the slot with the longest common prefix. */
+    /**
+     * Moves waiting requests into free slots. Routing as llama-server's: the free slot whose cache shares the longest
+     * prefix with the prompt, if that prefix is more than half the prompt; otherwise the least recently used slot, so
+     * that an unrelated prompt does not overwrite a cache another conversation will come back to.
+     */
     private void admit() {
         while (!waiting.isEmpty()) {
-            Slot best = null;
             GenerationJob job = waiting.peek();
             if (job.cancelled()) {
                 waiting.poll();
                 continue;
             }
-            int bestPrefix = -1;
+            Slot best = null;
+            int bestPrefix = 0;
+            Slot leastRecent = null;
             for (Slot slot : slots) {
                 if (slot.busy()) {
                     continue;
                 }
                 int prefix = slot.commonPrefix(job.prompt);
-                if (prefix > bestPrefix || (prefix == bestPrefix && slot.lastUsed < best.lastUsed)) {
+                if (prefix * 2 > job.prompt.length && prefix > bestPrefix) {
                     best = slot;
                     bestPrefix = prefix;
                 }
+                if (leastRecent == null || slot.lastUsed < leastRecent.lastUsed) {
+                    leastRecent = slot;
+                }
+            }
+            if (leastRecent == null) {
+                return;
             }
             if (best == null) {
-                return;
+                best = leastRecent;
+                bestPrefix = best.commonPrefix(job.prompt);
             }
             waiting.poll();
             start(best, job, Math.min(bestPrefix, job.prompt.length - 1));
