@@ -28,7 +28,7 @@ class ToolCallParserTest {
 
     @Test
     void everyTemplatesRenderedToolCallsParseBackIntoTheSameCalls() throws IOException {
-        Path dir = TestData.require().resolve("chat-templates");
+        Path dir = TestData.require("chat-templates");
         List<String> checked = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".tools.cases.json")).sorted().toList()) {
