@@ -25,18 +25,18 @@ final class VocabularyReader {
     static final String TOKENS = "tokenizer.ggml.tokens";
     private static final String PREFIX = "tokenizer.ggml.";
 
-    private static final Set<String> EOT_TEXTS = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
+    private static final List<String> EOT_TEXTS = List.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
             "<|endoftext|>", "<|end_of_text|>", "<EOT>", "_<EOT>", "[EOT]", "<｜end▁of▁sentence｜>", "<end_of_utterance>");
-    private static final Set<String> FIM_PRE_TEXTS = Set.of("<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>",
+    private static final List<String> FIM_PRE_TEXTS = List.of("<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>",
             "<｜fim▁begin｜>", "<PRE>", "▁<PRE>", "<|code_prefix|>", "<|prefix|>");
-    private static final Set<String> FIM_SUF_TEXTS = Set.of("<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>",
+    private static final List<String> FIM_SUF_TEXTS = List.of("<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>",
             "<｜fim▁hole｜>", "<SUF>", "▁<SUF>", "<|code_suffix|>", "<|suffix|>");
-    private static final Set<String> FIM_MID_TEXTS = Set.of("<|fim_middle|>", "<fim-middle>", "<fim_middle>",
+    private static final List<String> FIM_MID_TEXTS = List.of("<|fim_middle|>", "<fim-middle>", "<fim_middle>",
             "<｜fim▁end｜>", "<MID>", "▁<MID>", "<|code_middle|>", "<|middle|>");
-    private static final Set<String> FIM_PAD_TEXTS = Set.of("<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]");
-    private static final Set<String> FIM_REP_TEXTS = Set.of("<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>",
+    private static final List<String> FIM_PAD_TEXTS = List.of("<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]");
+    private static final List<String> FIM_REP_TEXTS = List.of("<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>",
             "<reponame>");
-    private static final Set<String> FIM_SEP_TEXTS = Set.of("<|file_sep|>");
+    private static final List<String> FIM_SEP_TEXTS = List.of("<|file_sep|>");
     private static final Set<String> EOG_TEXTS = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>",
             "<|flush|>", "<|calls|>", "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]",
             "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
@@ -132,41 +132,31 @@ final class VocabularyReader {
             addEos = false;
         }
 
-        // Text-based detection (llama.cpp: "auto-detect special tokens by text"), in id order.
-        for (int i = 0; i < n; i++) {
-            String t = tokens[i];
-            if (eot == Vocabulary.NONE && EOT_TEXTS.contains(t)) {
-                eot = i;
-                forceControl(attributes, tokens, i);
-            }
-            if (eom == Vocabulary.NONE && t.equals("<|eom_id|>")) {
-                eom = i;
-                forceControl(attributes, tokens, i);
-            }
-            if (fimPre == Vocabulary.NONE && FIM_PRE_TEXTS.contains(t)) {
-                fimPre = i;
-                forceControl(attributes, tokens, i);
-            }
-            if (fimSuf == Vocabulary.NONE && FIM_SUF_TEXTS.contains(t)) {
-                fimSuf = i;
-                forceControl(attributes, tokens, i);
-            }
-            if (fimMid == Vocabulary.NONE && FIM_MID_TEXTS.contains(t)) {
-                fimMid = i;
-                forceControl(attributes, tokens, i);
-            }
-            if (fimPad == Vocabulary.NONE && FIM_PAD_TEXTS.contains(t)) {
-                fimPad = i;
-                forceControl(attributes, tokens, i);
-            }
-            if (fimRep == Vocabulary.NONE && FIM_REP_TEXTS.contains(t)) {
-                fimRep = i;
-                forceControl(attributes, tokens, i);
-            }
-            if (fimSep == Vocabulary.NONE && FIM_SEP_TEXTS.contains(t)) {
-                fimSep = i;
-                forceControl(attributes, tokens, i);
-            }
+        // Text-based detection (llama.cpp: "auto-detect special tokens by text"). llama.cpp takes the first match in
+        // hash order; we take the first text of each list that is present, so "<|eot_id|>" wins over "<|end_of_text|>".
+        if (eot == Vocabulary.NONE) {
+            eot = firstPresent(EOT_TEXTS, ids, attributes, tokens);
+        }
+        if (eom == Vocabulary.NONE) {
+            eom = firstPresent(List.of("<|eom_id|>"), ids, attributes, tokens);
+        }
+        if (fimPre == Vocabulary.NONE) {
+            fimPre = firstPresent(FIM_PRE_TEXTS, ids, attributes, tokens);
+        }
+        if (fimSuf == Vocabulary.NONE) {
+            fimSuf = firstPresent(FIM_SUF_TEXTS, ids, attributes, tokens);
+        }
+        if (fimMid == Vocabulary.NONE) {
+            fimMid = firstPresent(FIM_MID_TEXTS, ids, attributes, tokens);
+        }
+        if (fimPad == Vocabulary.NONE) {
+            fimPad = firstPresent(FIM_PAD_TEXTS, ids, attributes, tokens);
+        }
+        if (fimRep == Vocabulary.NONE) {
+            fimRep = firstPresent(FIM_REP_TEXTS, ids, attributes, tokens);
+        }
+        if (fimSep == Vocabulary.NONE) {
+            fimSep = firstPresent(FIM_SEP_TEXTS, ids, attributes, tokens);
         }
         for (int i = 0; i < n; i++) {
             if ((attributes[i] & Vocabulary.ATTR_CONTROL) != 0 && tokens[i].contains("unused")) {
@@ -248,6 +238,18 @@ final class VocabularyReader {
             return fallback;
         }
         return (int) id;
+    }
+
+    /** The id of the first of {@code texts} in the vocabulary (now treated as a control token), or NONE. */
+    private static int firstPresent(List<String> texts, Map<String, Integer> ids, int[] attributes, String[] tokens) {
+        for (String t : texts) {
+            Integer id = ids.get(t);
+            if (id != null) {
+                forceControl(attributes, tokens, id);
+                return id;
+            }
+        }
+        return Vocabulary.NONE;
     }
 
     private static boolean hasEog(BitSet eog, Map<String, Integer> ids, String text) {

@@ -1,6 +1,5 @@
 package dev.kiln.core.tokenizer;
 
-import dev.kiln.gguf.GgufFile;
 import dev.kiln.testdata.TestData;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,7 +27,7 @@ class VocabVectorsTest {
             "qwen3-vocab.gguf", "llama3-vocab.gguf", "tekken-vocab.gguf"})
     void encodesEveryReferenceCaseExactly(String vocabFile) throws IOException {
         Path file = TestData.require("vocab/" + vocabFile);
-        Tokenizer tokenizer = load(file);
+        Tokenizer tokenizer = TestVocabs.vocab(vocabFile);
         List<String> texts = readInputs(Path.of(file + ".inp"));
         List<int[]> expected = readOutputs(Path.of(file + ".out"));
         assertEquals(46, texts.size(), "texts in " + file + ".inp");
@@ -51,7 +50,7 @@ class VocabVectorsTest {
             "qwen3-vocab.gguf", "llama3-vocab.gguf", "tekken-vocab.gguf"})
     void decodingGivesTheTextBack(String vocabFile) throws IOException {
         Path file = TestData.require("vocab/" + vocabFile);
-        Tokenizer tokenizer = load(file);
+        Tokenizer tokenizer = TestVocabs.vocab(vocabFile);
         boolean cleans = ((AbstractTokenizer) tokenizer).cleansSpaces();
         List<String> failures = new ArrayList<>();
         for (String text : readInputs(Path.of(file + ".inp"))) {
@@ -73,12 +72,6 @@ class VocabVectorsTest {
             }
         }
         assertTrue(failures.isEmpty(), vocabFile + ":\n" + String.join("\n", failures));
-    }
-
-    static Tokenizer load(Path file) throws IOException {
-        try (GgufFile gguf = GgufFile.open(file)) {
-            return Tokenizers.from(gguf.metadata());
-        }
     }
 
     static List<String> readInputs(Path inp) throws IOException {
