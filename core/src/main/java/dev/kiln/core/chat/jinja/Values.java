@@ -101,6 +101,7 @@ final class Values {
     /** Python {@code repr(v)}. */
     static String repr(Object v) {
         return switch (v) {
+            case null -> "None";
             case String s -> stringRepr(s);
             case PyTuple t -> {
                 StringBuilder b = new StringBuilder("(");
@@ -370,6 +371,7 @@ final class Values {
 
     static boolean contains(Object container, Object item, int line) {
         return switch (container) {
+            case null -> throw new TemplateException("argument of type 'NoneType' is not iterable", line);
             case String s -> {
                 if (!(item instanceof String sub)) {
                     throw new TemplateException("'in <string>' requires string as left operand, not "
@@ -396,6 +398,7 @@ final class Values {
 
     static int length(Object v, int line) {
         return switch (v) {
+            case null -> throw new TemplateException("object of type 'NoneType' has no len()", line);
             case String s -> s.codePointCount(0, s.length());
             case List<?> l -> l.size();
             case Map<?, ?> m -> m.size();
@@ -407,6 +410,7 @@ final class Values {
     /** The items {@code for x in v} visits: list items, dict keys, the characters of a string. */
     static List<Object> iterate(Object v, int line) {
         return switch (v) {
+            case null -> throw new TemplateException("'NoneType' object is not iterable", line);
             case List<?> l -> new ArrayList<>(l);
             case Map<?, ?> m -> new ArrayList<>(m.keySet());
             case String s -> {
