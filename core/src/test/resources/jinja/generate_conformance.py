@@ -139,6 +139,69 @@ SNIPPETS = [
 ]
 
 
+TEMPLATES_DIR = "/work/shared/testdata/chat-templates"
+TEMPLATES = ["Mistral-Small-3.2-24B-Instruct-2506", "Qwen-Qwen2.5-7B-Instruct", "Qwen-Qwen3-0.6B",
+             "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B", "meta-llama-Llama-3.1-8B-Instruct",
+             "mistralai-Ministral-3-14B-Reasoning-2512", "mistralai-Mistral-Nemo-Instruct-2407",
+             "unsloth-mistral-Devstral-Small-2507"]
+
+
+def msg(role, content, **extra):
+    """A message as Kiln's ChatMessage.toTemplateValue() builds it: role, content (always), then set keys."""
+    m = {"role": role, "content": content}
+    for key in ("tool_calls", "tool_call_id", "name", "reasoning_content"):
+        if key in extra:
+            m[key] = extra[key]
+    return m
+
+
+CALL = {"id": "aB3dE5fG7", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "Zürich"}}}
+CONVERSATIONS = [
+    ("parts", [msg("user", [{"type": "text", "text": "Look at "}, {"type": "image_url", "image_url": {"url": "u"}},
+                            {"type": "text", "text": "this"}])], {}),
+    ("system-parts", [msg("system", [{"type": "text", "text": "Sys as parts."}]), msg("user", "Hi")], {}),
+    ("block-content-not-text", [msg("user", [{"type": "text", "content": "via content key"}])], {}),
+    ("reasoning", [msg("user", "Q1"), msg("assistant", "A1", reasoning_content="thought 1"), msg("user", "Q2"),
+                   msg("assistant", "A2", reasoning_content="thought 2")], {}),
+    ("think-in-content", [msg("user", "Q1"), msg("assistant", "<think>\nr1\n</think>\n\nA1"), msg("user", "Q2")], {}),
+    ("thinking-off", [msg("user", "Hi")], {"enable_thinking": False}),
+    ("thinking-on", [msg("user", "Hi")], {"enable_thinking": True}),
+    ("system-only", [msg("system", "Only a system prompt.")], {}),
+    ("no-messages", [], {}),
+    ("user-user", [msg("user", "a"), msg("user", "b")], {}),
+    ("unknown-role", [msg("user", "a"), msg("developer", "b")], {}),
+    ("assistant-last", [msg("user", "Write"), msg("assistant", "Sure:")], {}),
+    ("tool-without-id", [msg("user", "w?"), msg("assistant", "", tool_calls=[CALL]),
+                         msg("tool", "{\"t\": 3}", name="get_weather")], {}),
+    ("null-content-tool-call", [msg("user", "w?"), msg("assistant", None, tool_calls=[CALL]),
+                                msg("tool", "3", tool_call_id="aB3dE5fG7", name="get_weather")], {}),
+    ("whitespace", [msg("system", "  padded system  \n"), msg("user", "\n  spaced user \t"),
+                    msg("assistant", "  spaced answer  "), msg("user", "end")], {}),
+    ("llama-date", [msg("user", "Hi")], {"date_string": "15 Jan 2026", "tools_in_user_message": False,
+                                         "custom_tools": [{"type": "function", "function": {"name": "f"}}]}),
+]
+
+
+def chat_cases():
+    out = []
+    for name in TEMPLATES:
+        with open(f"{TEMPLATES_DIR}/{name}.jinja", encoding="utf-8") as f:
+            template = env.from_string(f.read())
+        for conv_name, messages, extra in CONVERSATIONS:
+            for gen in (True, False):
+                case = {"template": name + ".jinja", "conversation": conv_name, "messages": messages,
+                        "variables": extra, "add_generation_prompt": gen}
+                try:
+                    case["expected"] = template.render(messages=messages, add_generation_prompt=gen,
+                                                       bos_token="<s>", eos_token="</s>", **extra)
+                except jinja2.exceptions.TemplateError as e:
+                    case["error"] = ("raised: " if type(e) is jinja2.exceptions.TemplateError else "error: ") + str(e)
+                except Exception as e:
+                    case["error"] = "error: " + type(e).__name__ + ": " + str(e)
+                out.append(case)
+    return out
+
+
 def main():
     out = []
     for template, variables in SNIPPETS:
@@ -152,7 +215,8 @@ def main():
         except Exception as e:  # TypeError, ZeroDivisionError, ...
             case["error"] = "error: " + type(e).__name__ + ": " + str(e)
         out.append(case)
-    print(json.dumps({"generator": "generate_conformance.py", "jinja2": jinja2.__version__, "cases": out},
+    print(json.dumps({"generator": "generate_conformance.py", "jinja2": jinja2.__version__, "cases": out,
+                      "chat_cases": chat_cases()},
                      ensure_ascii=False, indent=1))
 
 

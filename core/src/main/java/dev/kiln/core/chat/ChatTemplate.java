@@ -47,7 +47,7 @@ public final class ChatTemplate {
             return of(source.get());
         }
         ChatFormat format = ChatFormat.detect(md);
-        LOG.info("no {} in the model file; using the built-in '{}' chat format (architecture {}, tokenizer {})",
+        LOG.warn("no {} in the model file; using the built-in '{}' chat format (architecture {}, tokenizer {})",
                 METADATA_KEY, format.id(), md.findString("general.architecture").orElse("?"),
                 md.findString("tokenizer.ggml.model").orElse("?"));
         return format.template();
