@@ -127,6 +127,31 @@ SNIPPETS = [
     ("{% set m = {'role': 'user', 'content': 'x'} %}{{ m == {'content': 'x', 'role': 'user'} }} {{ m != {'role': 'user'} }} {{ m.role }}", {}),
     ("{{ msgs[1] == msgs | selectattr('role', 'equalto', 'user') | list | last }}", {"msgs": MSGS}),
     ("{{ [1, [2, 3]][1][0] }} {{ {'a': {'b': 'c'}}.a.b }} {{ {'a': {'b': 'c'}}['a']['b'] }} {{ {1: 'one'}[1] }}", {}),
+    # constructs seen in other published templates (gpt-oss, GLM, Command-R, Gemma, Kimi, Phi)
+    ("{% macro ts(spec) %}{% if spec.type == 'array' %}{{ ts(spec['items']) }}[]{% elif spec.type == 'object' %}{{ '{' }}"
+     "{% for k, v in spec.properties.items() %}{{ k }}: {{ ts(v) }}{{ ', ' if not loop.last }}{% endfor %}{{ '}' }}"
+     "{% else %}{{ spec.type }}{% endif %}{% endmacro %}{{ ts(schema) }}",
+     {"schema": {"type": "object", "properties": {"a": {"type": "array", "items": {"type": "string"}},
+                                                  "b": {"type": "integer"}}}}),
+    ("{{ d.items is defined }} {{ d['items'] }} {{ d.get('items') }}", {"d": {"items": [1, 2]}}),
+    ("{% macro vis(c) %}{% if c is string %}{{ c }}{% elif c is iterable and c is not mapping %}"
+     "{% for p in c %}{{ p.text }}{% endfor %}{% endif %}{% endmacro %}"
+     "{{ vis('x') }}|{{ vis([{'text': 'a'}, {'text': 'b'}]) }}|{{ vis('ends /nothink').endswith('/nothink') }}", {}),
+    ("{{ tools | tojson(ensure_ascii=False) }}", {"tools": [{"name": "é", "n": 1}]}),
+    ("{% for m in messages %}{% if (m['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{{ m.role[0] }}{% endfor %}",
+     {"messages": MSGS[1:]}),
+    ("{% for m in messages %}{% if (m['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{{ m.role[0] }}{% endfor %}",
+     {"messages": MSGS}),
+    ("{%- set ns = namespace(found=false) -%}\n{%- for m in messages -%}\n  {%- if m.role == 'system' -%}\n    {%- set ns.found = true -%}\n  {%- endif -%}\n{%- endfor -%}\n{{ ns.found }}", {"messages": MSGS}),
+    ("{{ messages[0]['content'][0]['text'] if messages[0]['content'] is not string else messages[0]['content'] }}", {"messages": MSGS}),
+    ("{{ (messages | last).content }} {{ messages[-1]['role'] }} {{ (messages | selectattr('role', 'in', ['user', 'system']) | list | length) }}", {"messages": MSGS}),
+    ("{{ x.tool_calls | default([]) | length }} {{ x.get('tool_calls') or [] }} {{ 'tools' in x and x['tools'] is not none }}", {"x": {"role": "user"}}),
+    ("{%- if true %}\n    {{- 'a' }}\n    {%- if true %}\n        b\n    {%- endif %}\n{%- endif %}\nc", {}),
+    ("  {% if true %}\n  x\n  {% endif %}\n  y  {# c #}  z\n{{ 1 }}  {%+ if true %}k{% endif %}", {}),
+    ("{{ '{' }}{{ \"}\" }}{{ {'a': {'b': 1}} }}{{ {'x': '}}'} }}", {}),
+    ("{{ 5 // 2 * 2 }} {{ 2 ** 3 ** 2 }} {{ -2 ** 2 }} {{ not true == false }} {{ 1 if none else 2 if false else 3 }}", {}),
+    ("{{ [1, 2, 3] | map('string') | join('-') }} {{ ['x', 'y'] | map('tojson') | join(', ') }} {{ 'abc' | first }} {{ 'abc' | last }}", {}),
+    ("{{ 3.0 }} {{ 3.0 | int }} {{ 10 / 4 }} {{ 1 / 3 }} {{ 2 / 1 }} {{ 0.1 + 0.2 }} {{ 1e16 }} {{ 123456789.0 * 1000 }} {{ -0.0 }}", {}),
     # errors (non-raise): only "fails" is checked
     ("{{ undefined_thing.attr }}", {}),
     ("{{ 'a' + 1 }}", {}),
