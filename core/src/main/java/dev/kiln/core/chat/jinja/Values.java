@@ -231,6 +231,8 @@ final class Values {
     }
 
     private static final Object MISSING = new Object();
+    /** Bound on {@code str * n} and {@code list * n} results: a template from a model file must not exhaust memory. */
+    private static final long MAX_REPEAT = 50_000_000;
 
     /** The key of {@code m} equal (Python-wise) to {@code key}, or {@link #MISSING}. */
     private static Object findKey(Map<?, ?> m, Object key) {
@@ -327,7 +329,11 @@ final class Values {
                     return Math.floorMod(toLong(a), toLong(b));
                 case "**":
                     if (!fl && toLong(b) >= 0) {
-                        return java.math.BigInteger.valueOf(toLong(a)).pow((int) toLong(b)).longValueExact();
+                        long base = toLong(a);
+                        if (Math.abs(base) > 1 && toLong(b) > 63) {
+                            throw new ArithmeticException("integer overflow");
+                        }
+                        return java.math.BigInteger.valueOf(base).pow((int) Math.min(toLong(b), 64)).longValueExact();
                     }
                     return Math.pow(toDouble(a), toDouble(b));
                 default:
@@ -348,18 +354,25 @@ final class Values {
             }
         }
         if (op.equals("*")) {
+            long times = isInt(b) ? toLong(b) : isInt(a) ? toLong(a) : 0;
+            long unit = a instanceof String s ? s.length() : b instanceof String s ? s.length()
+                    : a instanceof List<?> l ? l.size() : b instanceof List<?> l ? l.size() : 0;
+            if (times > 0 && unit > 0 && times > MAX_REPEAT / unit) {
+                throw new TemplateException("repetition result too large (over " + MAX_REPEAT + " items)", line);
+            }
             if (a instanceof String s && isInt(b)) {
                 return s.repeat((int) Math.max(0, toLong(b)));
             }
             if (b instanceof String s && isInt(a)) {
                 return s.repeat((int) Math.max(0, toLong(a)));
             }
-            if (a instanceof List<?> l && isInt(b)) {
+            if ((a instanceof List<?> && isInt(b)) || (b instanceof List<?> && isInt(a))) {
+                List<?> l = (List<?>) (a instanceof List<?> ? a : b);
                 List<Object> r = new ArrayList<>();
-                for (long i = 0; i < toLong(b); i++) {
+                for (long i = 0; i < times; i++) {
                     r.addAll(l);
                 }
-                return r;
+                return l instanceof PyTuple ? new PyTuple(r) : r;
             }
         }
         if (op.equals("%") && a instanceof String fmt) {
