@@ -16,6 +16,7 @@ import java.io.PrintWriter;
         subcommands = {
                 InspectCommand.class,
                 TokenizeCommand.class,
+                TemplateCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
