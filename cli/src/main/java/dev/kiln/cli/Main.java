@@ -16,6 +16,7 @@ import java.io.PrintWriter;
         subcommands = {
                 InspectCommand.class,
                 SynthCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
