@@ -116,8 +116,8 @@ class BenchCommandTest {
         List<String> lines = r.out().lines().toList();
         assertEquals(2 + 4, lines.size(), r.out());
         assertTrue(lines.getFirst().contains("model") && lines.getFirst().contains("t/s"), lines.getFirst());
-        assertTrue(lines.get(2).contains("| pp8 ") && lines.get(2).contains("| llama 293K "), lines.get(2));
-        assertTrue(lines.get(3).contains("| tg2 "), lines.get(3));
+        assertTrue(lines.get(2).contains(" pp8 |") && lines.get(2).contains("| llama 293K "), lines.get(2));
+        assertTrue(lines.get(3).contains(" tg2 |"), lines.get(3));
         assertTrue(lines.get(4).matches(".*\\|\\s+2 \\|\\s+512 \\|\\s+pp8 \\|.*"), lines.get(4));
         assertTrue(lines.get(5).matches(".*\\d+\\.\\d\\d ± \\d+\\.\\d\\d \\|$"), lines.get(5));
         assertEquals(List.of(1, 2), r.models().stream().map(m -> m.threads).toList());
