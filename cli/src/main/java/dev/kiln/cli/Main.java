@@ -17,6 +17,8 @@ import java.io.PrintWriter;
                 InspectCommand.class,
                 TokenizeCommand.class,
                 TemplateCommand.class,
+                SynthCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
