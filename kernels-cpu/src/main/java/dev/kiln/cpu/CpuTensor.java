@@ -93,7 +93,7 @@ sealed interface CpuTensor extends DeviceTensor {
             return (int) (v >= 0 ? Math.floor(v + 0.5f) : -Math.floor(-v + 0.5f));
         }
 
-        /** Reads {@code n} elements at {@code srcOff} into {@code dst[dstOff..]} as F32. */
+        /** Reads {@code n} elements at {@code srcOff} (any offset) into {@code dst[dstOff..]} as F32. */
         void load(int srcOff, float[] dst, int dstOff, int n) {
             switch (type) {
                 case F32 -> System.arraycopy(f32, srcOff, dst, dstOff, n);
@@ -103,10 +103,14 @@ sealed interface CpuTensor extends DeviceTensor {
                     }
                 }
                 default -> {
-                    for (int b = 0; b < n; b += 32) {
-                        float d = Float.float16ToFloat(scales[(srcOff + b) / 32]);
-                        for (int i = 0; i < 32; i++) {
-                            dst[dstOff + b + i] = q8[srcOff + b + i] * d;
+                    // a head may start or end inside a block (head lengths below 32)
+                    int i = 0;
+                    while (i < n) {
+                        int block = (srcOff + i) / 32;
+                        int end = Math.min(n, (block + 1) * 32 - srcOff);
+                        float d = Float.float16ToFloat(scales[block]);
+                        for (; i < end; i++) {
+                            dst[dstOff + i] = q8[srcOff + i] * d;
                         }
                     }
                 }
