@@ -46,7 +46,7 @@ class RealModelsTest {
     }
 
     static int[] greedy(String file, GgmlType cacheType, int[] prompt, int steps) {
-        try (Reference r = new Reference(file, 2, 64);
+        try (Reference r = new Reference(file, 1, 64);
              KvCache cache = r.cache(cacheType, 512)) {
             Generator g = new Generator(r.forward, cache, 0);
             Generation gen = g.generate(prompt, steps, Samplers.greedy(), t -> false, t -> true);
