@@ -19,6 +19,7 @@ import java.io.PrintWriter;
                 TemplateCommand.class,
                 SynthCommand.class,
                 BenchCommand.class,
+                LogitsCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
