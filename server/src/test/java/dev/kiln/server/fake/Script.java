@@ -84,6 +84,23 @@ public interface Script {
         };
     }
 
+    /** {@code then} when the prompt's last line (before {@code <|assistant|>}) starts with {@code prefix}, else {@code otherwise}. */
+    static Script whenLastLineStartsWith(String prefix, Script then, Script otherwise) {
+        byte[] p = prefix.getBytes(StandardCharsets.UTF_8);
+        return (h, n) -> {
+            int a = lastIndexOf(h, n, ByteCodec.ASSISTANT);
+            int start = a - 1;
+            while (start > 0 && h[start - 1] != '\n') {
+                start--;
+            }
+            boolean match = start >= 0 && start + p.length <= a;
+            for (int i = 0; match && i < p.length; i++) {
+                match = h[start + i] == (p[i] & 0xff);
+            }
+            return match ? then.next(h, n) : otherwise.next(h, n);
+        };
+    }
+
     static int lastIndexOf(int[] h, int n, int token) {
         for (int i = n - 1; i >= 0; i--) {
             if (h[i] == token) {
