@@ -88,6 +88,8 @@ public final class GpuCheck {
                 section("logits (cpu only, -ngl 0)");
                 cpuOnly = true;
                 logits(data.resolve("synthetic"));
+                section("synth (cpu only)");
+                synthLogits();
             }
             return;
         }
@@ -116,6 +118,8 @@ public final class GpuCheck {
         }
         section("logits: cuda vs cpu vs llama.cpp");
         logits(data.resolve("synthetic"));
+        section("logits: cuda vs cpu on small synthesized models (every mix)");
+        synthLogits();
         section("decode and prefill throughput on synthetic models");
         bench(System.getenv().getOrDefault("KILN_GPU_BENCH", "mistral-7b-v0.3:Q4_K_M:all,qwen3-8b:Q4_K_M:all"));
     }
@@ -650,6 +654,70 @@ public final class GpuCheck {
                 }
             } catch (RuntimeException e) {
                 result("bench " + entry, false, e.toString());
+            }
+        }
+    }
+
+    /**
+     * Small models made here (llama untied with YaRN, qwen3 tied with QK norm; 4 blocks, dim 256) in every mix synth
+     * writes, so the GPU run compares CUDA with the CPU backend even where the shared test data is not reachable.
+     */
+    void synthLogits() throws IOException {
+        BackendProvider cpuProvider = null, cudaProvider = null;
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
+            if (p.name().equals("cpu")) {
+                cpuProvider = p;
+            } else if (p.name().equals("cuda")) {
+                cudaProvider = p;
+            }
+        }
+        if (cpuProvider == null || (cudaProvider == null && !cpuOnly)) {
+            skip("synth logits", "cpu or cuda provider missing from the classpath");
+            return;
+        }
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "kiln-synth-small");
+        Files.createDirectories(dir);
+        var yarn = new java.util.LinkedHashMap<String, dev.kiln.gguf.MetadataValue>();
+        yarn.put("rope.scaling.type", dev.kiln.gguf.MetadataValue.of("yarn"));
+        yarn.put("rope.scaling.factor", new dev.kiln.gguf.MetadataValue.FloatValue(dev.kiln.gguf.ValueType.FLOAT32, 4f));
+        yarn.put("rope.scaling.original_context_length", dev.kiln.gguf.MetadataValue.of(dev.kiln.gguf.ValueType.UINT32, 256));
+        var shapes = List.of(
+                new dev.kiln.core.synth.ModelShape("kiln-llama-small", "llama", "llama small (synthetic)", 4, 256, 768, 8, 2, 32,
+                        32000, 4096, 1e6f, 1e-5f, false, dev.kiln.core.synth.VocabKind.LLAMA_SPM, yarn),
+                new dev.kiln.core.synth.ModelShape("kiln-qwen3-small", "qwen3", "qwen3 small (synthetic)", 4, 256, 768, 8, 2, 64,
+                        32000, 4096, 1e6f, 1e-6f, true, dev.kiln.core.synth.VocabKind.LLAMA_SPM, java.util.Map.of()));
+        int[] prompt = new int[24];
+        for (int i = 0; i < prompt.length; i++) {
+            prompt[i] = 1 + (i * 1237) % 31999;
+        }
+        for (var shape : shapes) {
+            for (var mix : dev.kiln.core.synth.QuantMix.values()) {
+                Path file = dir.resolve(shape.name() + "." + mix + ".gguf");
+                String name = file.getFileName().toString();
+                try {
+                    if (!Files.exists(file)) {
+                        new dev.kiln.core.synth.SynthWriter(shape, mix, 7, null).write(file, (w, t) -> { });
+                    }
+                    try (GgufModel m = ModelLoader.load(file); Backend cpu = cpuProvider.open(BackendConfig.of(Runtime.getRuntime().availableProcessors()))) {
+                        int blocks = m.hyperParams().blockCount(), n = prompt.length * m.hyperParams().vocabSize();
+                        float[] reference = runModel(m, cpu, cudaProvider, 0, prompt, prompt.length, 0, false);
+                        if (cpuOnly) {
+                            float[] decoded = runModel(m, cpu, cudaProvider, 0, prompt, prompt.length, 0, true);
+                            result("synth " + name + " cpu batch vs decode", maxAbs(decoded, reference, n) <= 0.06,
+                                    String.format("max diff %.4f", maxAbs(decoded, reference, n)));
+                        }
+                        for (int ngl : cpuOnly ? new int[0] : new int[] {1, blocks / 2, blocks, blocks + 1}) {
+                            for (boolean decode : new boolean[] {false, true}) {
+                                float[] got = runModel(m, cpu, cudaProvider, ngl, prompt, prompt.length, 0, decode);
+                                double d = maxAbs(got, reference, n);
+                                result(String.format("synth %s -ngl %d %s", name, ngl, decode ? "decode" : "batch"), d <= 0.06,
+                                        String.format("max |cuda - cpu| %.4f over %d positions (bound 0.06)", d, prompt.length));
+                            }
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    result("synth " + name, false, e.toString());
+                }
             }
         }
     }
