@@ -42,6 +42,7 @@ final class CudaOps implements Ops, AutoCloseable {
     // once per step; any op that writes a tensor forgets it if it was this one
     private CudaTensor quantized;
     private int quantizedTokens;
+    private int quantizedCols;
 
     CudaOps(CudaBackend backend, Gemm gemm) {
         this.backend = backend;
@@ -133,7 +134,7 @@ final class CudaOps implements Ops, AutoCloseable {
             return;
         }
         long bytes = Workspace.q8xBytes(tokens, cols);
-        if (quantized != x || quantizedTokens != tokens || q8x.sizeBytes() < bytes) {
+        if (quantized != x || quantizedTokens != tokens || quantizedCols != cols || q8x.sizeBytes() < bytes) {
             quantized = null;
         }
         DeviceBuffer q = q8x.atLeast(bytes);
@@ -144,6 +145,7 @@ final class CudaOps implements Ops, AutoCloseable {
                     .arg(x.buffer()).arg(xq).arg(xd).arg(cols).arg(tokens).run(backend.stream());
             quantized = x;
             quantizedTokens = tokens;
+            quantizedCols = cols;
         }
         launch(Ptx.MATVEC, "mv_" + type.name()).grid(grid, tokens, 1).block(32 * MV_ROWS_PER_BLOCK)
                 .arg(w.buffer()).arg(xq).arg(xd).arg(o.buffer()).arg(rows).arg(cols).run(backend.stream());
