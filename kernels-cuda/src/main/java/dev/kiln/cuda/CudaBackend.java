@@ -55,7 +55,7 @@ public final class CudaBackend implements Backend {
     private final CudaOps ops;
     private volatile Thread boundThread;
 
-    private CudaBackend(int deviceIndex, boolean cublasWanted) {
+    private CudaBackend(int deviceIndex, String prefill) {
         this.deviceIndex = deviceIndex;
         CudaException.check(cuDeviceGet(device, deviceIndex), "cuDeviceGet " + deviceIndex);
         CudaException.check(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain " + deviceIndex);
@@ -64,7 +64,7 @@ public final class CudaBackend implements Backend {
         for (Ptx ptx : Ptx.values()) {
             modules.put(ptx, CudaModule.load(ptx));
         }
-        Gemm gemm = cublasWanted ? Gemm.open(stream) : Gemm.ownKernels("cuBLAS disabled by option " + CudaBackendProvider.CUBLAS.name());
+        Gemm gemm = Gemm.open(stream, prefill);
         this.ops = new CudaOps(this, gemm);
         this.description = "cuda:" + deviceIndex + " " + CudaProbe.get().description() + ", prefill " + gemm.describe();
     }
@@ -80,7 +80,7 @@ public final class CudaBackend implements Backend {
             throw new BackendException("cuda device " + index + ": expected 0.." + (probe.devices() - 1));
         }
         try {
-            return new CudaBackend(index, config.get(CudaBackendProvider.CUBLAS));
+            return new CudaBackend(index, config.get(CudaBackendProvider.PREFILL));
         } catch (CudaException e) {
             throw new BackendException("cuda open device " + index + ": " + e.getMessage(), e);
         }

@@ -19,13 +19,14 @@ import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 /**
  * The decoder-block operations as launches of Kiln's PTX kernels on the backend's stream. matMul picks the path by
  * batch size: up to {@link Workspace#MATVEC_MAX_TOKENS} tokens the dp4a mat-vec (x quantized to q8x first), above it
- * the prefill GEMM (cuBLAS on F16 operands, or the own mm tiles). A failing launch becomes a BackendException naming
+ * the prefill GEMM (cuBLAS on F16 operands, or the own tensor-core mmw / FP32 mm kernels, see {@link Gemm}). A failing launch becomes a BackendException naming
  * the op and its shapes.
  */
 final class CudaOps implements Ops, AutoCloseable {
     private static final int THREADS = 256;
     private static final int MV_ROWS_PER_BLOCK = 4;   // matvec.cu ROWS_PER_BLOCK: one warp per row
     private static final int MM_TILE = 64;            // matmul.cu BM = BN
+    private static final int MMW_THREADS = 128;       // matmul.cu mmw_*: four warps, a 32 x 32 quarter each
     private static final int ATTN_THREADS = 128;      // attention.cu ATTN_THREADS
     private static final int MAX_HEAD_DIM = 256;      // attention.cu MAX_HEAD_DIM
 
@@ -116,8 +117,9 @@ final class CudaOps implements Ops, AutoCloseable {
                         .arg(xt.buffer()).arg(x16).arg((long) tokens * cols).run(backend.stream());
                 gemm.gemmF16(w16.pointer(), x16.pointer(), o.buffer().pointer(), rows, cols, tokens);
             } else {
-                launch(Ptx.MATMUL, "mm_" + type.name()).grid((rows + MM_TILE - 1) / MM_TILE, (tokens + MM_TILE - 1) / MM_TILE, 1)
-                        .block(THREADS).arg(wt.buffer()).arg(xt.buffer()).arg(o.buffer()).arg(rows).arg(cols).arg(tokens)
+                String family = gemm.kernelPrefix() != null ? gemm.kernelPrefix() : "mmw_";   // cuBLAS too big: tensor cores
+                launch(Ptx.MATMUL, family + type.name()).grid((rows + MM_TILE - 1) / MM_TILE, (tokens + MM_TILE - 1) / MM_TILE, 1)
+                        .block(family.equals("mmw_") ? MMW_THREADS : THREADS).arg(wt.buffer()).arg(xt.buffer()).arg(o.buffer()).arg(rows).arg(cols).arg(tokens)
                         .run(backend.stream());
             }
         } catch (CudaException e) {
