@@ -17,6 +17,9 @@ public final class CudaBackendProvider implements BackendProvider {
      * The prefill GEMM: "auto" (cuBLAS where libcublas.so.12 loads, else the tensor-core kernels), "cublas", "wmma"
      * (own tensor-core PTX) or "tiles" (own FP32 PTX tiles, the simplest path).
      */
+    /** Whether repeated steps (decode) are captured once and replayed as CUDA graphs (default false until measured). */
+    public static final BackendOption<Boolean> GRAPHS = BackendOption.of("cuda.graphs", Boolean.class, false);
+
     public static final BackendOption<String> PREFILL = BackendOption.of("cuda.prefill", String.class, "auto");
 
     @Override

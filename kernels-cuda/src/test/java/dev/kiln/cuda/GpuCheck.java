@@ -611,8 +611,9 @@ public final class GpuCheck {
                 new dev.kiln.core.synth.SynthWriter(shape, mix, 1, null).write(file, (w, t) -> { });
             }
             System.out.printf("synth %s: %.1f GB in %.1f s%n", file.getFileName(), Files.size(file) / 1e9, (System.nanoTime() - t0) / 1e9);
+            for (boolean graphs : new boolean[] {false, true})
             try (GgufModel m = ModelLoader.load(file); Backend cpu = cpuProvider.open(BackendConfig.of(Runtime.getRuntime().availableProcessors()));
-                 Backend gpu = cudaProvider.open(BackendConfig.of(1))) {
+                 Backend gpu = cudaProvider.open(BackendConfig.of(1).with(CudaBackendProvider.GRAPHS, graphs))) {
                 int blocks = m.hyperParams().blockCount();
                 DeviceFit fit = DeviceFit.of(m.file().tensors(), m.hyperParams(), 1024, 512, 1, false);
                 int ngl = switch (f.length > 2 ? f[2] : "all") {
@@ -649,11 +650,12 @@ public final class GpuCheck {
                     }
                     double decode = 128 / ((System.nanoTime() - d0) / 1e9);
                     double bound = copyBandwidth * 1e9 / weights;
-                    String line = String.format("%s -ngl %d (%s): prefill 512: %.0f tok/s, decode 128: %.1f tok/s = %.0f%% of the bound"
+                    String line = String.format((graphs ? "[graphs] " : "") + "%s -ngl %d (%s): prefill 512: %.0f tok/s, decode 128: %.1f tok/s = %.0f%% of the bound"
                                     + " %.0f tok/s (copy %.0f GB/s / %.2f GB of GPU weights per token)", file.getFileName(), ngl,
                             placement.describe("cpu", "cuda"), 512 / prefill, decode, 100 * decode / bound, bound, copyBandwidth, weights / 1e9);
                     if (ngl == blocks + 1) {
-                        result("bench " + f[0] + " " + f[1] + " full offload", decode >= 0.8 * bound, line + " (goal >= 80%)");
+                        result("bench " + f[0] + " " + f[1] + " full offload" + (graphs ? " with graphs" : ""), decode >= 0.8 * bound,
+                                line + " (goal >= 80%)");
                     } else {
                         System.out.println("INFO bench " + line);
                     }
@@ -720,6 +722,10 @@ public final class GpuCheck {
                                         String.format("max |cuda - cpu| %.4f over %d positions (bound 0.06)", d, prompt.length));
                             }
                         }
+                        float[] graphed = runModel(m, cpu, cudaProvider, blocks + 1, prompt, prompt.length, 0, true, true);
+                        double dg = maxAbs(graphed, reference, n);
+                        result(String.format("synth %s -ngl %d decode with CUDA graphs", name, blocks + 1), dg <= 0.06,
+                                String.format("max |cuda - cpu| %.4f (bound 0.06)", dg));
                     }
                 } catch (RuntimeException e) {
                     result("synth " + name, false, e.toString());
@@ -818,9 +824,14 @@ public final class GpuCheck {
 
     private float[] runModel(GgufModel m, Backend cpu, BackendProvider cudaProvider, int ngl, int[] prompt, int positions, int start,
                              boolean decode) {
+        return runModel(m, cpu, cudaProvider, ngl, prompt, positions, start, decode, false);
+    }
+
+    private float[] runModel(GgufModel m, Backend cpu, BackendProvider cudaProvider, int ngl, int[] prompt, int positions, int start,
+                             boolean decode, boolean graphs) {
         int vocab = m.hyperParams().vocabSize();
         float[] out = new float[positions * vocab];
-        Backend gpu = ngl > 0 ? cudaProvider.open(BackendConfig.of(1)) : null;
+        Backend gpu = ngl > 0 ? cudaProvider.open(BackendConfig.of(1).with(CudaBackendProvider.GRAPHS, graphs)) : null;
         Placement placement = Placement.gpuLayers(m.hyperParams().blockCount(), ngl);
         try (Forward f = new Forward(m, placement, cpu, gpu, decode ? 1 : positions);
              KvCache cache = f.newCache(GgmlType.F16, 1, Math.max(64, positions))) {
@@ -843,6 +854,9 @@ public final class GpuCheck {
             }
         } finally {
             if (gpu != null) {
+                if (graphs && gpu instanceof CudaBackend c) {
+                    System.out.println("INFO cuda graphs: " + c.graphStats());
+                }
                 gpu.close();
             }
         }
