@@ -17,6 +17,7 @@ final class BatchArrays implements AutoCloseable {
     private final Scratch scratch;
     private DeviceBuffer buffer;
     private Batch current;
+    private int[] uploaded = new int[0];
     private int currentCapacity = -1;
     private int rows;
 
@@ -39,9 +40,12 @@ final class BatchArrays implements AutoCloseable {
             host[2 * n + r] = batch.sequence(r) * capacity;
             host[3 * n + r] = batch.cell(r) + 1;
         }
-        beforeUpload.run();
-        buffer = scratch.atLeast(4L * host.length);
-        CudaException.check(cuMemcpyHtoD(buffer.pointer(), Pointer.to(host), 4L * host.length), "upload batch arrays");
+        if (!java.util.Arrays.equals(host, uploaded)) {   // e.g. one sequence: kvStart is 0 whatever the capacity
+            beforeUpload.run();
+            buffer = scratch.atLeast(4L * host.length);
+            CudaException.check(cuMemcpyHtoD(buffer.pointer(), Pointer.to(host), 4L * host.length), "upload batch arrays");
+            uploaded = host;
+        }
         current = batch;
         currentCapacity = capacity;
         rows = n;
