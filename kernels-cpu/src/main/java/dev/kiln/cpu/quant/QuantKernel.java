@@ -19,6 +19,12 @@ public interface QuantKernel {
     void dequantize(MemorySegment src, long offsetBytes, float[] dst, int dstOffset, int n);
 
     /**
+     * Fast path of {@link #dequantize}: the same weights with vector code (equal up to the rounding of fused
+     * multiply-adds). Batched matmul unpacks a tile of rows with it and reuses the floats for every token.
+     */
+    void decode(MemorySegment src, long offsetBytes, float[] dst, int dstOffset, int n);
+
+    /**
      * Fast path: the dot product of {@code n} quantized weights (a multiple of the block size) at
      * {@code offsetBytes} of {@code w} with {@code x[xOffset .. xOffset+n)}.
      */
