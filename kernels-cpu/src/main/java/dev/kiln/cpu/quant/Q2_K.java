@@ -111,8 +111,8 @@ public final class Q2_K extends BlockKernel {
                     FloatVector mb = FloatVector.broadcast(F, -dmin * (sb >> 4));
                     int xb = xi + 128 * half + 32 * k;
                     for (int p = 0; p < P; p++) {
-                        ((FloatVector) va.convertShape(VectorOperators.B2F, F, p)).fma(da, ma).intoArray(dst, xb + p * L);
-                        ((FloatVector) vb.convertShape(VectorOperators.B2F, F, p)).fma(db, mb).intoArray(dst, xb + 16 + p * L);
+                        ((FloatVector) va.convertShape(VectorOperators.B2F, F, p)).mul(da).add(ma).intoArray(dst, xb + p * L);
+                        ((FloatVector) vb.convertShape(VectorOperators.B2F, F, p)).mul(db).add(mb).intoArray(dst, xb + 16 + p * L);
                     }
                 }
             }

@@ -70,8 +70,8 @@ public final class Q4_1 extends BlockKernel {
             ByteVector lo = q.and((byte) 0xF);
             ByteVector hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
             for (int p = 0; p < P; p++) {
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(d, m).intoArray(dst, xi + p * L);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(d, m).intoArray(dst, xi + 16 + p * L);
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).add(m).intoArray(dst, xi + p * L);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).add(m).intoArray(dst, xi + 16 + p * L);
             }
         }
     }

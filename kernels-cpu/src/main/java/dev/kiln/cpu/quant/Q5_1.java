@@ -89,8 +89,8 @@ public final class Q5_1 extends BlockKernel {
             ByteVector lo = q.and((byte) 0xF).or(fifthBits(qh, LOW_BYTES));
             ByteVector hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).or(fifthBits(qh, HIGH_BYTES));
             for (int p = 0; p < P; p++) {
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(d, m).intoArray(dst, xi + p * L);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(d, m).intoArray(dst, xi + 16 + p * L);
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).add(m).intoArray(dst, xi + p * L);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).add(m).intoArray(dst, xi + 16 + p * L);
             }
         }
     }

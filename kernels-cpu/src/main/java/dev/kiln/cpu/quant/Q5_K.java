@@ -124,10 +124,10 @@ public final class Q5_K extends BlockKernel {
                 ByteVector loB = qb.and((byte) 0x0F).lanewise(VectorOperators.OR, (byte) 16, hB.and(bitLo).compare(VectorOperators.NE, 0));
                 ByteVector hiB = qb.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).lanewise(VectorOperators.OR, (byte) 16, hB.and(bitHi).compare(VectorOperators.NE, 0));
                 for (int p = 0; p < P; p++) {
-                    ((FloatVector) loA.convertShape(VectorOperators.B2F, F, p)).fma(d1, m1).intoArray(dst, xb + p * L);
-                    ((FloatVector) loB.convertShape(VectorOperators.B2F, F, p)).fma(d1, m1).intoArray(dst, xb + 16 + p * L);
-                    ((FloatVector) hiA.convertShape(VectorOperators.B2F, F, p)).fma(d2, m2).intoArray(dst, xb + 32 + p * L);
-                    ((FloatVector) hiB.convertShape(VectorOperators.B2F, F, p)).fma(d2, m2).intoArray(dst, xb + 48 + p * L);
+                    ((FloatVector) loA.convertShape(VectorOperators.B2F, F, p)).mul(d1).add(m1).intoArray(dst, xb + p * L);
+                    ((FloatVector) loB.convertShape(VectorOperators.B2F, F, p)).mul(d1).add(m1).intoArray(dst, xb + 16 + p * L);
+                    ((FloatVector) hiA.convertShape(VectorOperators.B2F, F, p)).mul(d2).add(m2).intoArray(dst, xb + 32 + p * L);
+                    ((FloatVector) hiB.convertShape(VectorOperators.B2F, F, p)).mul(d2).add(m2).intoArray(dst, xb + 48 + p * L);
                 }
             }
         }

@@ -19,8 +19,9 @@ public interface QuantKernel {
     void dequantize(MemorySegment src, long offsetBytes, float[] dst, int dstOffset, int n);
 
     /**
-     * Fast path of {@link #dequantize}: the same weights with vector code (equal up to the rounding of fused
-     * multiply-adds). Batched matmul unpacks a tile of rows with it and reuses the floats for every token.
+     * Fast path of {@link #dequantize}: bit for bit the same floats (the same operations in the same order, no fused
+     * multiply-add), with vector code. Batched matmul unpacks a tile of rows with it and reuses the floats for every
+     * token.
      */
     void decode(MemorySegment src, long offsetBytes, float[] dst, int dstOffset, int n);
 
