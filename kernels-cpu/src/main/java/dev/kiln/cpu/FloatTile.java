@@ -20,11 +20,12 @@ public final class FloatTile implements TileProduct {
     }
 
     @Override
-    public void multiply(float[] w, int rows, int cols, float[] x, int tokens, float[] out, int outRows, int rowOffset) {
+    public void multiply(float[] w, int rows, int cols, float[] x, int xOffset, int tokens, float[] out, int outOffset,
+                         int outStride) {
         int vecCols = cols - cols % L;
         int t = 0;
         for (; t + 2 <= tokens; t += 2) {
-            int x0 = t * cols;
+            int x0 = xOffset + t * cols;
             int x1 = x0 + cols;
             int r = 0;
             for (; r + 4 <= rows; r += 4) {
@@ -66,8 +67,8 @@ public final class FloatTile implements TileProduct {
                     s30 += w[w3 + i] * x[x0 + i];
                     s31 += w[w3 + i] * x[x1 + i];
                 }
-                int o0 = t * outRows + rowOffset + r;
-                int o1 = o0 + outRows;
+                int o0 = outOffset + t * outStride + r;
+                int o1 = o0 + outStride;
                 out[o0] = s00;
                 out[o1] = s01;
                 out[o0 + 1] = s10;
@@ -79,13 +80,13 @@ public final class FloatTile implements TileProduct {
             }
             for (; r < rows; r++) {
                 for (int tt = t; tt < t + 2; tt++) {
-                    out[tt * outRows + rowOffset + r] = single(w, r * cols, x, tt * cols, cols, vecCols);
+                    out[outOffset + tt * outStride + r] = single(w, r * cols, x, xOffset + tt * cols, cols, vecCols);
                 }
             }
         }
         for (; t < tokens; t++) {
             for (int r = 0; r < rows; r++) {
-                out[t * outRows + rowOffset + r] = single(w, r * cols, x, t * cols, cols, vecCols);
+                out[outOffset + t * outStride + r] = single(w, r * cols, x, xOffset + t * cols, cols, vecCols);
             }
         }
     }

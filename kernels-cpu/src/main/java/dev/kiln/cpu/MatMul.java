@@ -27,6 +27,12 @@ public final class MatMul {
     static final int BATCH_MIN_TOKENS = 4;
     /** Target size of a thread's decoded row tile: fits in L2 next to the activations it is multiplied with. */
     static final int TILE_BYTES = 256 * 1024;
+    /**
+     * Tokens multiplied with one decoded tile. Larger batches go through the rows again per block of tokens (decoding
+     * each tile again, cheap next to the multiply) so the block's activations stay in cache instead of the whole
+     * batch streaming from memory once per tile.
+     */
+    static final int TOKEN_BLOCK = 32;
 
     private final CpuThreads threads;
     private final VectorSpecies<Float> species;
@@ -129,10 +135,13 @@ public final class MatMul {
             buffer = new float[tileRows * c];
             tileBuffer.set(buffer);
         }
-        for (int r = start; r < end; r += tileRows) {
-            int rows = Math.min(tileRows, end - r);
-            k.decode(wseg, r * rowBytes, buffer, 0, rows * c);
-            tile.multiply(buffer, rows, c, x, tokens, out, n, r);
+        for (int t0 = 0; t0 < tokens; t0 += TOKEN_BLOCK) {
+            int tb = Math.min(TOKEN_BLOCK, tokens - t0);
+            for (int r = start; r < end; r += tileRows) {
+                int rows = Math.min(tileRows, end - r);
+                k.decode(wseg, r * rowBytes, buffer, 0, rows * c);
+                tile.multiply(buffer, rows, c, x, t0 * c, tb, out, t0 * n + r, n);
+            }
         }
     }
 }

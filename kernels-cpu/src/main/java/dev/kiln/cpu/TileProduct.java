@@ -4,11 +4,13 @@ package dev.kiln.cpu;
 public interface TileProduct {
 
     /**
-     * {@code out[t][rowOffset + r] = dot(w[r], x[t])} for {@code r < rows}, {@code t < tokens}.
+     * {@code out[outOffset + t * outStride + r] = dot(w[r], x[xOffset + t * cols ..])} for {@code r < rows},
+     * {@code t < tokens}.
      *
-     * @param w       [rows][cols] decoded weights
-     * @param x       [tokens][cols] activations
-     * @param out     [tokens][outRows] results
+     * @param w   [rows][cols] decoded weights
+     * @param x   [tokens][cols] activations from {@code xOffset}
+     * @param out [tokens][outStride] results from {@code outOffset}
      */
-    void multiply(float[] w, int rows, int cols, float[] x, int tokens, float[] out, int outRows, int rowOffset);
+    void multiply(float[] w, int rows, int cols, float[] x, int xOffset, int tokens, float[] out, int outOffset,
+                  int outStride);
 }
