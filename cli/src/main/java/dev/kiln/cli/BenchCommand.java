@@ -23,7 +23,7 @@ final class BenchCommand implements Callable<Integer> {
     /** Opens the model for one combination of flags. */
     @FunctionalInterface
     interface Opener {
-        BenchModel open(Path model, int threads, int gpuLayers, int batchSize) throws IOException;
+        BenchModel open(Path model, int threads, int gpuLayers, int batchSize, int contextSize) throws IOException;
     }
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file.")
@@ -78,6 +78,7 @@ final class BenchCommand implements Callable<Integer> {
         validate();
         List<BenchRunner.Test> tests = BenchRunner.tests(prompts, gens);
         BenchReport.ModelInfo info = modelInfo(model);
+        int contextSize = tests.stream().mapToInt(BenchRunner.Test::tokens).max().orElseThrow();
         PrintWriter out = spec.commandLine().getOut();
         BenchReport.header(format, out);
         boolean first = true;
@@ -85,7 +86,7 @@ final class BenchCommand implements Callable<Integer> {
             for (int ngl : gpuLayers) {
                 for (int t : threads) {
                     BenchRunner runner = new BenchRunner(batch, repetitions);
-                    try (BenchModel m = opener.open(model, t, ngl, batch)) {
+                    try (BenchModel m = opener.open(model, t, ngl, batch, contextSize)) {
                         for (BenchRunner.Test test : tests) {
                             BenchRunner.Samples samples = runner.run(m, test);
                             BenchReport.row(format, new BenchReport.Row(info, m.backend(), t, ngl, batch, samples),
