@@ -41,6 +41,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Timed runs per test, after one warm-up (default: ${DEFAULT-VALUE}).")
     int repetitions;
 
+    @Option(names = {"-w", "--warmup"}, paramLabel = "N", defaultValue = "1",
+            description = "Untimed runs per test before the timed ones (default: ${DEFAULT-VALUE}; llama-bench does 1, "
+                    + "the JIT may want more).")
+    int warmups;
+
     @Option(names = {"-t", "--threads"}, split = ",", paramLabel = "N",
             description = "Thread counts, comma-separated (default: the number of processors).")
     List<Integer> threads;
@@ -85,7 +90,7 @@ final class BenchCommand implements Callable<Integer> {
         for (int batch : batchSizes) {
             for (int ngl : gpuLayers) {
                 for (int t : threads) {
-                    BenchRunner runner = new BenchRunner(batch, repetitions);
+                    BenchRunner runner = new BenchRunner(batch, repetitions, warmups);
                     try (BenchModel m = opener.open(model, t, ngl, batch, contextSize)) {
                         for (BenchRunner.Test test : tests) {
                             BenchRunner.Samples samples = runner.run(m, test);
@@ -103,6 +108,9 @@ final class BenchCommand implements Callable<Integer> {
 
     private void validate() {
         positive("-r", List.of(repetitions));
+        if (warmups < 0) {
+            throw new UsageException("-w: expected N >= 0, found " + warmups);
+        }
         positive("-t", threads);
         positive("-b", batchSizes);
         for (int p : prompts) {
