@@ -8,9 +8,13 @@ public record ServedModel(String name, StepModel model, TokenCodec codec, ChatRe
         implements AutoCloseable {
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         if (resources != null) {
-            resources.close();
+            try {
+                resources.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing " + name + " failed: " + e.getMessage(), e);
+            }
         }
     }
 }

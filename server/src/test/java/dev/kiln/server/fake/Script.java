@@ -63,6 +63,44 @@ public interface Script {
         };
     }
 
+    /**
+     * Repeats the last line of the prompt before {@code <|assistant|>}, without its {@code "role: "} prefix, then EOS:
+     * every prompt gets its own known answer.
+     */
+    static Script echo() {
+        return (h, n) -> {
+            int a = lastIndexOf(h, n, ByteCodec.ASSISTANT);
+            int end = a - 1;                      // the '\n' FakeChat writes before the generation prompt
+            int start = end;
+            while (start > 0 && h[start - 1] != '\n' && h[start - 1] < 256) {
+                start--;
+            }
+            while (start < end && h[start] != ' ') {
+                start++;
+            }
+            start++;                              // after "role: "
+            int k = n - 1 - a;
+            return start + k < end ? h[start + k] : ByteCodec.EOS;
+        };
+    }
+
+    /** {@code then} when the prompt's last line (before {@code <|assistant|>}) starts with {@code prefix}, else {@code otherwise}. */
+    static Script whenLastLineStartsWith(String prefix, Script then, Script otherwise) {
+        byte[] p = prefix.getBytes(StandardCharsets.UTF_8);
+        return (h, n) -> {
+            int a = lastIndexOf(h, n, ByteCodec.ASSISTANT);
+            int start = a - 1;
+            while (start > 0 && h[start - 1] != '\n') {
+                start--;
+            }
+            boolean match = start >= 0 && start + p.length <= a;
+            for (int i = 0; match && i < p.length; i++) {
+                match = h[start + i] == (p[i] & 0xff);
+            }
+            return match ? then.next(h, n) : otherwise.next(h, n);
+        };
+    }
+
     static int lastIndexOf(int[] h, int n, int token) {
         for (int i = n - 1; i >= 0; i--) {
             if (h[i] == token) {
