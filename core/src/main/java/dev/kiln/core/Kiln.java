@@ -1,6 +1,8 @@
 package dev.kiln.core;
 
 import dev.kiln.core.arch.HyperParams;
+import dev.kiln.core.tokenizer.Tokenizer;
+import dev.kiln.core.tokenizer.Tokenizers;
 import dev.kiln.core.arch.UnsupportedModelException;
 import dev.kiln.core.graph.Forward;
 import dev.kiln.core.graph.Placement;
@@ -63,11 +65,13 @@ public final class Kiln {
             }
             checkTypes(model, placement, cpu, accelerator);
             forward = new Forward(model, placement, cpu, accelerator, Math.min(options.batchSize(), Math.max(1, hp.contextLength())));
+            Tokenizer tokenizer = Tokenizers.from(model.metadata());
+            String template = model.metadata().findString("tokenizer.chat_template").orElse(null);
             long nanos = System.nanoTime() - t0;
             LOG.info("loaded {} ({}, {} blocks) in {} ms: {}", path.getFileName(), hp.architecture().ggufName(),
                     hp.blockCount(), nanos / 1_000_000, placement.describe(cpu.name(),
                             accelerator == null ? "accelerator" : accelerator.name()));
-            return new Model(model, options, cpu, accelerator, placement, forward, nanos);
+            return new Model(model, options, cpu, accelerator, placement, forward, tokenizer, template, nanos);
         } catch (RuntimeException | Error e) {
             for (AutoCloseable c : new AutoCloseable[] {forward, accelerator, cpu, model}) {
                 if (c != null) {
