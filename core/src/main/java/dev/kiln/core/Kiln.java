@@ -14,6 +14,7 @@ import dev.kiln.core.spi.Backend;
 import dev.kiln.core.spi.BackendException;
 import dev.kiln.core.spi.BackendProvider;
 import dev.kiln.core.spi.Backends;
+import dev.kiln.core.spi.Batch;
 import dev.kiln.gguf.TensorData;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +66,7 @@ public final class Kiln {
             }
             checkTypes(model, placement, cpu, accelerator);
             forward = new Forward(model, placement, cpu, accelerator, Math.min(options.batchSize(), Math.max(1, hp.contextLength())));
+            warmUp(forward, options, hp);
             Tokenizer tokenizer = Tokenizers.from(model.metadata());
             String template = model.metadata().findString("tokenizer.chat_template").orElse(null);
             long nanos = System.nanoTime() - t0;
@@ -83,6 +85,16 @@ public final class Kiln {
                 }
             }
             throw e;
+        }
+    }
+
+    /**
+     * One throw-away decode step, as llama.cpp's warm-up run: it touches every weight page and compiles the hot kernels,
+     * so the first prompt is not timed with a cold JIT and page cache.
+     */
+    private static void warmUp(Forward forward, LoadOptions options, HyperParams hp) {
+        try (KvCache cache = forward.newCache(options.keyCacheType(), 1, 1)) {
+            forward.forward(cache, Batch.single(0, 0, 0), new float[hp.vocabSize()]);
         }
     }
 
