@@ -61,6 +61,22 @@ class RunCommandTest {
     }
 
     @Test
+    void conversationReadsTurnsFromStdinThroughTheChatTemplate() {
+        Path model = TestData.require("synthetic/qwen3-small.Q4_K_M.gguf");
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("Hello\nAgain\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            CliRun run = CliRun.of("run", "-m", model.toString(), "-cnv", "-sys", "Be brief.", "-n", "4", "--temp", "0",
+                    "-t", "1", "-c", "256");
+            assertEquals(0, run.status(), run.err());
+            assertEquals(4, run.out().split("> ", -1).length, run.out()); // a prompt before each turn and before end of input
+            assertTrue(run.err().contains("generation:      8 tokens"), run.err());
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+
+    @Test
     void missingModelFileIsOneLineFailure() {
         CliRun run = CliRun.of("run", "-m", "/nonexistent/model.gguf", "-p", "x");
         assertEquals(1, run.status());
