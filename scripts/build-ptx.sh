@@ -26,7 +26,7 @@ for cu in "$src"/*.cu; do
     # header rewrite; the comment lines naming the compiler build are dropped so the output is reproducible
     sed -e "s/^\.version [0-9.]*\$/.version $v/" -e '/^\/\/ Compiler Build ID/d' "$tmp/$name.raw.ptx" > "$tmp/$name.ptx"
     ok=1
-    for a in $archs; do ptxas -arch="$a" "$tmp/$name.ptx" -o /dev/null 2>/dev/null || { ok=0; break; }; done
+    for a in $archs; do ptxas -O0 -arch="$a" "$tmp/$name.ptx" -o /dev/null 2>/dev/null || { ok=0; break; }; done
     if [ "$ok" = 1 ]; then chosen="$v"; break; fi
   done
   [ -n "$chosen" ] || { echo "build-ptx: $name.ptx does not assemble with any PTX ISA version <= 8.0 ($versions)" >&2; exit 1; }

@@ -15,6 +15,11 @@ import java.io.PrintWriter;
         description = "Runs GGUF language models locally on the CPU and on NVIDIA GPUs.",
         subcommands = {
                 InspectCommand.class,
+                TokenizeCommand.class,
+                TemplateCommand.class,
+                SynthCommand.class,
+                BenchCommand.class,
+                LogitsCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

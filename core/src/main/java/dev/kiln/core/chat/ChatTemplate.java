@@ -2,6 +2,9 @@ package dev.kiln.core.chat;
 
 import dev.kiln.core.chat.jinja.Template;
 import dev.kiln.core.chat.jinja.TemplateException;
+import dev.kiln.gguf.Metadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,6 +20,10 @@ import java.util.Map;
  * {@link TemplateException}; for the latter the message is exactly the template's text.
  */
 public final class ChatTemplate {
+    private static final Logger LOG = LoggerFactory.getLogger(ChatTemplate.class);
+    /** The GGUF key holding the default template. */
+    public static final String METADATA_KEY = "tokenizer.chat_template";
+
     private final String source;
     private final Template template;
 
@@ -28,6 +35,29 @@ public final class ChatTemplate {
     /** Parses the template now, so a syntax error surfaces at load time. */
     public static ChatTemplate of(String source) {
         return new ChatTemplate(source, Template.parse(source));
+    }
+
+    /**
+     * The template of a model file: {@code tokenizer.chat_template} when present, else the built-in
+     * {@link ChatFormat} chosen from the vocabulary and architecture (logged, as llama.cpp does).
+     */
+    public static ChatTemplate forModel(Metadata md) {
+        var source = md.findString(METADATA_KEY);
+        if (source.isPresent()) {
+            return of(source.get());
+        }
+        ChatFormat format = ChatFormat.detect(md);
+        LOG.warn("no {} in the model file; using the built-in '{}' chat format (architecture {}, tokenizer {})",
+                METADATA_KEY, format.id(), md.findString("general.architecture").orElse("?"),
+                md.findString("tokenizer.ggml.model").orElse("?"));
+        return format.template();
+    }
+
+    /** Render options with {@code bos_token}/{@code eos_token} set to the model's special-token texts. */
+    public static RenderOptions.Builder optionsForModel(Metadata md) {
+        return RenderOptions.builder()
+                .bosToken(ChatFormat.tokenText(md, "tokenizer.ggml.bos_token_id"))
+                .eosToken(ChatFormat.tokenText(md, "tokenizer.ggml.eos_token_id"));
     }
 
     public String source() {

@@ -1,5 +1,6 @@
 package dev.kiln.core.synth;
 
+import dev.kiln.core.arch.TensorRole;
 import dev.kiln.gguf.GgmlType;
 
 import java.util.Arrays;
@@ -67,6 +68,14 @@ public enum QuantMix {
                 + String.join(", ", Arrays.stream(values()).map(Enum::name).toList()) + ")");
     }
 
+    /** True for the 1-D RMSNorm weights, which every mix keeps in F32. */
+    public static boolean isNorm(TensorRole role) {
+        return switch (role) {
+            case OUTPUT_NORM, ATTN_NORM, ATTN_Q_NORM, ATTN_K_NORM, FFN_NORM -> true;
+            default -> false;
+        };
+    }
+
     /**
      * llama.cpp's {@code use_more_bits}: the first eighth of the blocks, the last eighth, and every third block
      * in between.
@@ -86,7 +95,7 @@ public enum QuantMix {
      *                                  would fall back to another type, which synth does not do)
      */
     public GgmlType typeOf(TensorRole role, int layer, long rowLength, ModelShape shape) {
-        if (role.isNorm()) {
+        if (QuantMix.isNorm(role)) {
             return GgmlType.F32;
         }
         if (this == F16) {

@@ -102,7 +102,7 @@ public final class SynthWriter {
         long[] written = {0};
         for (TensorPlan.Entry e : plan) {
             long tensorSeed = RandomBlocks.seedFor(seed, e.name());
-            if (e.role().isNorm()) {
+            if (QuantMix.isNorm(e.role())) {
                 writer.addTensor(e.name(), e.shape(), normWeights((int) e.elementCount(), tensorSeed));
                 continue;
             }

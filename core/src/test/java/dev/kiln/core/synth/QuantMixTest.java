@@ -1,5 +1,6 @@
 package dev.kiln.core.synth;
 
+import dev.kiln.core.arch.TensorRole;
 import dev.kiln.gguf.GgmlType;
 import dev.kiln.gguf.GgufFile;
 import dev.kiln.testdata.TestData;

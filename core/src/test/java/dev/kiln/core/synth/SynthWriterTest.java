@@ -66,7 +66,7 @@ class SynthWriterTest {
                         assertEquals(plan.get(i).name(), info.name());
                         assertEquals(plan.get(i).type(), info.type());
                         assertArrayEquals(plan.get(i).shape(), info.shape());
-                        checkContents(file.tensor(info.name()), plan.get(i).role().isNorm(), mix + " " + info.name());
+                        checkContents(file.tensor(info.name()), QuantMix.isNorm(plan.get(i).role()), mix + " " + info.name());
                     }
                 }
             }

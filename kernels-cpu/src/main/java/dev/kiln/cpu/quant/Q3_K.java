@@ -2,8 +2,15 @@ package dev.kiln.cpu.quant;
 
 import dev.kiln.cpu.simd.Bytes;
 import dev.kiln.gguf.GgmlType;
+import dev.kiln.cpu.simd.Specialiser;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.nio.ByteOrder;
 
 /**
  * Q3_K: a 256-weight super-block of 16 groups of 16 with 6-bit signed group scales (offset 32) and 3-bit quants:
@@ -15,6 +22,12 @@ import java.lang.foreign.MemorySegment;
  * // w = d * (scale - 32) * (((qs[32h + l] &gt;&gt; 2k) &amp; 3) - (hmask[l] bit m ? 0 : 4))</pre>
  */
 public final class Q3_K extends BlockKernel {
+    /** This copy's float species (a constant for C2, see Specialiser); L lanes, P = 16 / L parts per 16 bytes. */
+    private static final VectorSpecies<Float> F = Specialiser.species(MethodHandles.lookup());
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final int L = F.length();
+    private static final int P = 16 / L;
+
     public Q3_K() {
         super(GgmlType.Q3_K);
     }
@@ -49,4 +62,56 @@ public final class Q3_K extends BlockKernel {
             }
         }
     }
+
+    /**
+     * The 16 six-bit scales (offset 32 still included) as 16 bytes of two longs, from the 12 scale bytes read as
+     * {@code lo} (bytes 0..7) and {@code hi} (bytes 8..11); {@code upper} selects scales 8..15 instead of 0..7.
+     */
+    static long packedScales(long lo, int hi, boolean upper) {
+        int a0 = (int) lo;
+        int a1 = (int) (lo >>> 32);
+        int shift = upper ? 4 : 0;
+        int s0 = ((a0 >>> shift) & 0x0F0F0F0F) | (((hi >>> shift) & 0x03030303) << 4);
+        int s1 = ((a1 >>> shift) & 0x0F0F0F0F) | (((hi >>> (shift + 2)) & 0x03030303) << 4);
+        return (s0 & 0xFFFFFFFFL) | ((long) s1 << 32);
+    }
+
+    @Override
+    public float dot(MemorySegment w, long offsetBytes, float[] x, int xOffset, int n) {
+        checkRange(w, offsetBytes, x.length, xOffset, n);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        long o = offsetBytes;
+        for (int xi = xOffset, end = xOffset + n; xi < end; xi += 256, o += 110) {
+            float d = Float.float16ToFloat(w.get(Bytes.SHORT, o + 108));
+            long sLo = w.get(Bytes.LONG, o + 96);
+            int sHi = w.get(Bytes.INT, o + 104);
+            ByteVector hA = ByteVector.fromMemorySegment(B, w, o, ByteOrder.LITTLE_ENDIAN);
+            ByteVector hB = ByteVector.fromMemorySegment(B, w, o + 16, ByteOrder.LITTLE_ENDIAN);
+            for (int half = 0; half < 2; half++) {
+                long scales = packedScales(sLo, sHi, half == 1); // groups 8 * half .. 8 * half + 7
+                ByteVector qa = ByteVector.fromMemorySegment(B, w, o + 32 + 32 * half, ByteOrder.LITTLE_ENDIAN);
+                ByteVector qb = ByteVector.fromMemorySegment(B, w, o + 48 + 32 * half, ByteOrder.LITTLE_ENDIAN);
+                for (int k = 0; k < 4; k++) {
+                    byte bit = (byte) (1 << (4 * half + k));
+                    // q - 4, plus 4 back where the hmask bit is set
+                    ByteVector va = qa.and((byte) 3).sub((byte) 4)
+                            .lanewise(VectorOperators.ADD, (byte) 4, hA.and(bit).compare(VectorOperators.NE, 0));
+                    ByteVector vb = qb.and((byte) 3).sub((byte) 4)
+                            .lanewise(VectorOperators.ADD, (byte) 4, hB.and(bit).compare(VectorOperators.NE, 0));
+                    qa = qa.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes();
+                    qb = qb.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes();
+                    FloatVector sa = FloatVector.broadcast(F, d * (((scales >>> (16 * k)) & 0xFF) - 32));
+                    FloatVector sb = FloatVector.broadcast(F, d * (((scales >>> (16 * k + 8)) & 0xFF) - 32));
+                    int xb = xi + 128 * half + 32 * k;
+                    for (int p = 0; p < P; p++) {
+                        acc0 = ((FloatVector) va.convertShape(VectorOperators.B2F, F, p)).mul(sa).fma(FloatVector.fromArray(F, x, xb + p * L), acc0);
+                        acc1 = ((FloatVector) vb.convertShape(VectorOperators.B2F, F, p)).mul(sb).fma(FloatVector.fromArray(F, x, xb + 16 + p * L), acc1);
+                    }
+                }
+            }
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
 }

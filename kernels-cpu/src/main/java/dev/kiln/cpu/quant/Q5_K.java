@@ -2,8 +2,15 @@ package dev.kiln.cpu.quant;
 
 import dev.kiln.cpu.simd.Bytes;
 import dev.kiln.gguf.GgmlType;
+import dev.kiln.cpu.simd.Specialiser;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.nio.ByteOrder;
 
 /**
  * Q5_K: Q4_K's layout (8 groups of 32, 6-bit scales and minimums) plus a fifth quant bit per weight in qh.
@@ -12,6 +19,12 @@ import java.lang.foreign.MemorySegment;
  * // high nibbles (group 2c+1) bit 2c+1: w = d * sc * (q + 16 * bit) - dmin * m</pre>
  */
 public final class Q5_K extends BlockKernel {
+    /** This copy's float species (a constant for C2, see Specialiser); L lanes, P = 16 / L parts per 16 bytes. */
+    private static final VectorSpecies<Float> F = Specialiser.species(MethodHandles.lookup());
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final int L = F.length();
+    private static final int P = 16 / L;
+
     public Q5_K() {
         super(GgmlType.Q5_K);
     }
@@ -38,4 +51,48 @@ public final class Q5_K extends BlockKernel {
             out += 64;
         }
     }
+
+    @Override
+    public float dot(MemorySegment w, long offsetBytes, float[] x, int xOffset, int n) {
+        checkRange(w, offsetBytes, x.length, xOffset, n);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        long o = offsetBytes;
+        for (int xi = xOffset, end = xOffset + n; xi < end; xi += 256, o += 176) {
+            float d = Float.float16ToFloat(w.get(Bytes.SHORT, o));
+            float dmin = Float.float16ToFloat(w.get(Bytes.SHORT, o + 2));
+            long sLo = w.get(Bytes.LONG, o + 4);
+            int sHi = w.get(Bytes.INT, o + 12);
+            long scales = Q4_K.packedScales(sLo, sHi);
+            long mins = Q4_K.packedMins(sLo, sHi);
+            ByteVector hA = ByteVector.fromMemorySegment(B, w, o + 16, ByteOrder.LITTLE_ENDIAN);
+            ByteVector hB = ByteVector.fromMemorySegment(B, w, o + 32, ByteOrder.LITTLE_ENDIAN);
+            for (int c = 0; c < 4; c++) {
+                FloatVector d1 = FloatVector.broadcast(F, d * ((scales >>> (16 * c)) & 0xFF));
+                FloatVector m1 = FloatVector.broadcast(F, -dmin * ((mins >>> (16 * c)) & 0xFF));
+                FloatVector d2 = FloatVector.broadcast(F, d * ((scales >>> (16 * c + 8)) & 0xFF));
+                FloatVector m2 = FloatVector.broadcast(F, -dmin * ((mins >>> (16 * c + 8)) & 0xFF));
+                long qs = o + 48 + 32 * c;
+                int xb = xi + 64 * c;
+                ByteVector qa = ByteVector.fromMemorySegment(B, w, qs, ByteOrder.LITTLE_ENDIAN);
+                ByteVector qb = ByteVector.fromMemorySegment(B, w, qs + 16, ByteOrder.LITTLE_ENDIAN);
+                byte bitLo = (byte) (1 << (2 * c));
+                byte bitHi = (byte) (2 << (2 * c));
+                ByteVector loA = qa.and((byte) 0x0F).lanewise(VectorOperators.OR, (byte) 16, hA.and(bitLo).compare(VectorOperators.NE, 0));
+                ByteVector hiA = qa.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).lanewise(VectorOperators.OR, (byte) 16, hA.and(bitHi).compare(VectorOperators.NE, 0));
+                ByteVector loB = qb.and((byte) 0x0F).lanewise(VectorOperators.OR, (byte) 16, hB.and(bitLo).compare(VectorOperators.NE, 0));
+                ByteVector hiB = qb.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).lanewise(VectorOperators.OR, (byte) 16, hB.and(bitHi).compare(VectorOperators.NE, 0));
+                for (int p = 0; p < P; p++) {
+                    acc0 = ((FloatVector) loA.convertShape(VectorOperators.B2F, F, p)).fma(d1, m1).fma(FloatVector.fromArray(F, x, xb + p * L), acc0);
+                    acc1 = ((FloatVector) loB.convertShape(VectorOperators.B2F, F, p)).fma(d1, m1).fma(FloatVector.fromArray(F, x, xb + 16 + p * L), acc1);
+                    acc2 = ((FloatVector) hiA.convertShape(VectorOperators.B2F, F, p)).fma(d2, m2).fma(FloatVector.fromArray(F, x, xb + 32 + p * L), acc2);
+                    acc3 = ((FloatVector) hiB.convertShape(VectorOperators.B2F, F, p)).fma(d2, m2).fma(FloatVector.fromArray(F, x, xb + 48 + p * L), acc3);
+                }
+            }
+        }
+        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+    }
+
 }

@@ -10,6 +10,7 @@ public final class Bytes {
 
     public static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     public static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     public static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Unsigned byte at {@code offset}. */
@@ -34,6 +35,11 @@ public final class Bytes {
 
     public static int i32(MemorySegment s, long offset) {
         return s.get(INT, offset);
+    }
+
+    /** Eight bytes at once, little-endian: fewer segment accesses in kernels that unpack packed scale fields. */
+    public static long i64(MemorySegment s, long offset) {
+        return s.get(LONG, offset);
     }
 
     public static float f32(MemorySegment s, long offset) {

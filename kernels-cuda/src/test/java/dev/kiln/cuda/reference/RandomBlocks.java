@@ -5,11 +5,11 @@ import dev.kiln.gguf.GgmlType;
 import java.util.Random;
 
 /** Random quantized rows with finite, moderate fp16 scales, for layout tests that need more than the test data's rows. */
-final class RandomBlocks {
+public final class RandomBlocks {
     private RandomBlocks() {}
 
     /** rows x cols weights of {@code type}, rows back to back. */
-    static byte[] of(GgmlType type, int rows, int cols, Random random) {
+    public static byte[] of(GgmlType type, int rows, int cols, Random random) {
         byte[] data = new byte[(int) type.byteSize((long) rows * cols)];
         random.nextBytes(data);
         int blocks = data.length / type.bytesPerBlock();
@@ -39,7 +39,7 @@ final class RandomBlocks {
         b[i + 1] = (byte) (h >> 8);
     }
 
-    static float[] floats(int n, Random random) {
+    public static float[] floats(int n, Random random) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {
             x[i] = (float) random.nextGaussian();

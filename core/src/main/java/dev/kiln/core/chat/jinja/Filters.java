@@ -303,6 +303,7 @@ final class Filters {
     private static Object toInt(Object v, Object dflt, long base) {
         try {
             return switch (v) {
+                case null -> dflt;
                 case Long l -> l;
                 case Boolean b -> b ? 1L : 0L;
                 case Double d -> (long) (double) d;
@@ -324,6 +325,7 @@ final class Filters {
     private static Object toFloat(Object v, Object dflt) {
         try {
             return switch (v) {
+                case null -> dflt;
                 case Double d -> d;
                 case Long l -> (double) l;
                 case Boolean b -> b ? 1.0 : 0.0;

@@ -143,8 +143,10 @@ final class Interpreter {
             LoopContext loop = new LoopContext(items);
             for (int i = 0; i < items.size(); i++) {
                 loop.index0 = i;
+                // Jinja2 starts every iteration from the enclosing values: a set in one iteration is not seen by the next.
+                scope = new Scope(saved);
                 bindTargets(f.targets(), items.get(i), f.line());
-                frame.set("loop", loop);
+                scope.set("loop", loop);
                 try {
                     exec(f.body());
                 } catch (LoopSignal signal) {
@@ -213,8 +215,8 @@ final class Interpreter {
                 }
                 frame.set(p, v);
             }
-            frame.set("varargs", args.size() > params.size() ? new ArrayList<>(args.subList(params.size(), args.size()))
-                    : new ArrayList<>());
+            frame.set("varargs", new PyTuple(args.size() > params.size() ? args.subList(params.size(), args.size())
+                    : List.of()));
             if (extraKw.containsKey("caller")) {
                 frame.set("caller", extraKw.remove("caller"));
             }
@@ -375,7 +377,7 @@ final class Interpreter {
                     throw ex;
                 }
                 throw new TemplateException(ex.getMessage(), line);
-            } catch (IndexOutOfBoundsException | ClassCastException | IllegalArgumentException ex) {
+            } catch (IndexOutOfBoundsException | ClassCastException | IllegalArgumentException | NullPointerException ex) {
                 throw new TemplateException("bad arguments in call: " + ex.getMessage(), line);
             }
         }

@@ -35,7 +35,15 @@ public final class Template {
         Scope root = new Scope(null);
         installGlobals(root, now);
         variables.forEach((k, v) -> root.set(k, fromJava(v)));
-        return new Interpreter(new Scope(root)).render(body);
+        try {
+            return new Interpreter(new Scope(root)).render(body);
+        } catch (TemplateException e) {
+            throw e;
+        } catch (StackOverflowError e) {
+            throw new TemplateException("template recursion too deep", 0);
+        } catch (RuntimeException e) {
+            throw new TemplateException("cannot render: " + e, 0);
+        }
     }
 
     private static void installGlobals(Scope root, LocalDateTime now) {

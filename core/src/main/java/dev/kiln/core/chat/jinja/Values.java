@@ -101,6 +101,7 @@ final class Values {
     /** Python {@code repr(v)}. */
     static String repr(Object v) {
         return switch (v) {
+            case null -> "None";
             case String s -> stringRepr(s);
             case PyTuple t -> {
                 StringBuilder b = new StringBuilder("(");
@@ -230,6 +231,8 @@ final class Values {
     }
 
     private static final Object MISSING = new Object();
+    /** Bound on {@code str * n} and {@code list * n} results: a template from a model file must not exhaust memory. */
+    private static final long MAX_REPEAT = 50_000_000;
 
     /** The key of {@code m} equal (Python-wise) to {@code key}, or {@link #MISSING}. */
     private static Object findKey(Map<?, ?> m, Object key) {
@@ -326,7 +329,11 @@ final class Values {
                     return Math.floorMod(toLong(a), toLong(b));
                 case "**":
                     if (!fl && toLong(b) >= 0) {
-                        return java.math.BigInteger.valueOf(toLong(a)).pow((int) toLong(b)).longValueExact();
+                        long base = toLong(a);
+                        if (Math.abs(base) > 1 && toLong(b) > 63) {
+                            throw new ArithmeticException("integer overflow");
+                        }
+                        return java.math.BigInteger.valueOf(base).pow((int) Math.min(toLong(b), 64)).longValueExact();
                     }
                     return Math.pow(toDouble(a), toDouble(b));
                 default:
@@ -347,18 +354,25 @@ final class Values {
             }
         }
         if (op.equals("*")) {
+            long times = isInt(b) ? toLong(b) : isInt(a) ? toLong(a) : 0;
+            long unit = a instanceof String s ? s.length() : b instanceof String s ? s.length()
+                    : a instanceof List<?> l ? l.size() : b instanceof List<?> l ? l.size() : 0;
+            if (times > 0 && unit > 0 && times > MAX_REPEAT / unit) {
+                throw new TemplateException("repetition result too large (over " + MAX_REPEAT + " items)", line);
+            }
             if (a instanceof String s && isInt(b)) {
                 return s.repeat((int) Math.max(0, toLong(b)));
             }
             if (b instanceof String s && isInt(a)) {
                 return s.repeat((int) Math.max(0, toLong(a)));
             }
-            if (a instanceof List<?> l && isInt(b)) {
+            if ((a instanceof List<?> && isInt(b)) || (b instanceof List<?> && isInt(a))) {
+                List<?> l = (List<?>) (a instanceof List<?> ? a : b);
                 List<Object> r = new ArrayList<>();
-                for (long i = 0; i < toLong(b); i++) {
+                for (long i = 0; i < times; i++) {
                     r.addAll(l);
                 }
-                return r;
+                return l instanceof PyTuple ? new PyTuple(r) : r;
             }
         }
         if (op.equals("%") && a instanceof String fmt) {
@@ -370,6 +384,7 @@ final class Values {
 
     static boolean contains(Object container, Object item, int line) {
         return switch (container) {
+            case null -> throw new TemplateException("argument of type 'NoneType' is not iterable", line);
             case String s -> {
                 if (!(item instanceof String sub)) {
                     throw new TemplateException("'in <string>' requires string as left operand, not "
@@ -396,6 +411,7 @@ final class Values {
 
     static int length(Object v, int line) {
         return switch (v) {
+            case null -> throw new TemplateException("object of type 'NoneType' has no len()", line);
             case String s -> s.codePointCount(0, s.length());
             case List<?> l -> l.size();
             case Map<?, ?> m -> m.size();
@@ -407,6 +423,7 @@ final class Values {
     /** The items {@code for x in v} visits: list items, dict keys, the characters of a string. */
     static List<Object> iterate(Object v, int line) {
         return switch (v) {
+            case null -> throw new TemplateException("'NoneType' object is not iterable", line);
             case List<?> l -> new ArrayList<>(l);
             case Map<?, ?> m -> new ArrayList<>(m.keySet());
             case String s -> {
