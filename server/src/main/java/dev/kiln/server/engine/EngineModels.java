@@ -22,16 +22,17 @@ public final class EngineModels {
     }
 
     /**
-     * @param contextSize {@code -c}: positions shared by all slots; 0 means the model's training context
+     * @param contextSize {@code -c}: positions shared by all slots (capped at the model's training context, as
+     *                    {@link Model#contextSize()} does for sessions)
      * @param slots       {@code -np}
      */
     public static ServedModel open(Path file, LoadOptions options, int contextSize, int slots) throws IOException {
         if (slots < 1) {
             throw new IllegalArgumentException("-np must be at least 1, got " + slots);
         }
-        Model model = Kiln.load(file, contextSize > 0 ? options.withContextSize(contextSize) : options);
+        Model model = Kiln.load(file, options.withContextSize(contextSize));
         try {
-            int total = contextSize > 0 ? contextSize : model.hyperParams().contextLength();
+            int total = model.contextSize();
             int perSlot = total / slots;
             if (perSlot < 8) {
                 throw new IllegalArgumentException("-c " + total + " over -np " + slots + " leaves " + perSlot
