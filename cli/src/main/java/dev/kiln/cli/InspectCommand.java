@@ -82,10 +82,18 @@ final class InspectCommand implements Callable<Integer> {
             root.put("architecture", architecture);
             md.findString("general.name").ifPresent(n -> root.put("name", n));
             ObjectNode hp = root.putObject("hyperparameters");
-            for (String key : md.keys()) {
-                if (key.startsWith(architecture + ".")) {
-                    hp.set(key.substring(architecture.length() + 1), Json.value(md.get(key)));
+            HyperParamsView view = HyperParamsView.of(gguf);
+            if (view.validated() != null) {
+                for (String[] row : view.validated().describe()) {
+                    hp.set(row[0], HyperParamsView.jsonValue(row[1]));
                 }
+            } else {
+                for (String key : md.keys()) {
+                    if (key.startsWith(architecture + ".")) {
+                        hp.set(key.substring(architecture.length() + 1), Json.value(md.get(key)));
+                    }
+                }
+                root.put("unsupported", view.problem());
             }
             root.set("tokenizer", tokenizerJson(md));
             root.put("alignment", gguf.alignment());
@@ -142,9 +150,17 @@ final class InspectCommand implements Callable<Integer> {
                     Bytes.human(tensorBytes), gguf.tensors().size(), gguf.dataOffsetBytes(), gguf.alignment());
             out.println();
             out.println("hyperparameters:");
-            for (String key : md.keys()) {
-                if (key.startsWith(architecture + ".")) {
-                    out.printf("  %-44s %s%n", key.substring(architecture.length() + 1), md.get(key).display(8));
+            HyperParamsView view = HyperParamsView.of(gguf);
+            if (view.validated() != null) {
+                for (String[] row : view.validated().describe()) {
+                    out.printf("  %-44s %s%n", row[0], row[1]);
+                }
+            } else {
+                out.printf("  (cannot run: %s)%n", view.problem());
+                for (String key : md.keys()) {
+                    if (key.startsWith(architecture + ".")) {
+                        out.printf("  %-44s %s%n", key.substring(architecture.length() + 1), md.get(key).display(8));
+                    }
                 }
             }
             out.println();

@@ -1,0 +1,30 @@
+package dev.kiln.cli;
+
+/**
+ * What {@code kiln bench} measures: one loaded model with one context, driven like llama-bench drives
+ * {@code llama_decode}. Implementations wrap the engine; tests use a fake.
+ */
+interface BenchModel extends AutoCloseable {
+
+    /** Vocabulary size (random token ids are drawn below it). */
+    int vocabSize();
+
+    /** The BOS token id, or -1 when the model does not add one. */
+    int bosToken();
+
+    /** Backend label for the table ({@code CPU}, {@code CUDA}). */
+    String backend();
+
+    /** Forgets every cached token (llama-bench's {@code llama_memory_clear} before each repetition). */
+    void clear();
+
+    /**
+     * Evaluates {@code tokens} at positions {@code position, position + 1, ...} as one batch, computing the logits
+     * of the last row only (llama-bench's {@code llama_decode(llama_batch_get_one(...))}), and returns when the
+     * results are ready.
+     */
+    void decode(int[] tokens, int position);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,102 @@
+package dev.kiln.cli;
+
+import dev.kiln.core.LoadOptions;
+import dev.kiln.core.graph.Placement;
+import dev.kiln.gguf.GgmlType;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The model and engine flags shared by {@code run} and {@code logits}, named as llama.cpp names them. Converted to
+ * {@link LoadOptions} once; every invalid value is a {@link UsageException} naming the flag.
+ */
+final class EngineOptions {
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file.")
+    Path model;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all processors).")
+    Integer threads;
+
+    @Option(names = {"-ngl", "--n-gpu-layers", "--gpu-layers"}, paramLabel = "N|auto", converter = GpuLayers.class,
+            description = "Slots to offload to the GPU: the output head first, then the last blocks; auto fits what the memory allows (default: 0).")
+    int gpuLayers = 0;
+
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N",
+            description = "Context size in tokens, capped at the model's (default: ${DEFAULT-VALUE}).")
+    int contextSize = LoadOptions.DEFAULT_CONTEXT;
+
+    @Option(names = {"-b", "--batch-size"}, paramLabel = "N",
+            description = "Prompt tokens processed per pass over the weights (default: ${DEFAULT-VALUE}).")
+    int batchSize = LoadOptions.DEFAULT_BATCH;
+
+    @Option(names = {"-ctk", "--cache-type-k"}, paramLabel = "TYPE", converter = CacheType.class,
+            description = "KV cache type for K: f16 (default), f32, q8_0.")
+    GgmlType cacheTypeK = GgmlType.F16;
+
+    @Option(names = {"-ctv", "--cache-type-v"}, paramLabel = "TYPE", converter = CacheType.class,
+            description = "KV cache type for V: f16 (default), f32, q8_0; must equal -ctk for now.")
+    GgmlType cacheTypeV;
+
+    @Option(names = "--backend", paramLabel = "NAME", description = "Accelerator for offloaded layers (default: the best available).")
+    String backend = "";
+
+    LoadOptions toLoadOptions() {
+        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (t < 1 || t > 1024) {
+            throw new UsageException("-t/--threads: expected 1 to 1024, found " + t);
+        }
+        if (contextSize < 1) {
+            throw new UsageException("-c/--ctx-size: expected >= 1, found " + contextSize);
+        }
+        if (batchSize < 1) {
+            throw new UsageException("-b/--batch-size: expected >= 1, found " + batchSize);
+        }
+        GgmlType v = cacheTypeV == null ? cacheTypeK : cacheTypeV;
+        if (v != cacheTypeK) {
+            throw new UsageException("-ctv/--cache-type-v: must equal -ctk (" + name(cacheTypeK) + ") for now, found " + name(v));
+        }
+        return LoadOptions.defaults().withThreads(t).withGpuLayers(gpuLayers).withContextSize(contextSize)
+                .withBatchSize(batchSize).withCacheType(cacheTypeK).withAccelerator(backend);
+    }
+
+    static String name(GgmlType t) {
+        return t.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** {@code -ngl}: a count >= 0, or -1/auto. */
+    static final class GpuLayers implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            if (value.equalsIgnoreCase("auto") || value.equals("-1")) {
+                return Placement.AUTO;
+            }
+            try {
+                int n = Integer.parseInt(value);
+                if (n >= 0) {
+                    return n;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new picocli.CommandLine.TypeConversionException("expected a layer count >= 0, -1 or auto, found '" + value + "'");
+        }
+    }
+
+    /** {@code -ctk/-ctv}: f16, f32 or q8_0 (llama.cpp's spelling). */
+    static final class CacheType implements ITypeConverter<GgmlType> {
+        @Override
+        public GgmlType convert(String value) {
+            return switch (value.toLowerCase(Locale.ROOT)) {
+                case "f16" -> GgmlType.F16;
+                case "f32" -> GgmlType.F32;
+                case "q8_0" -> GgmlType.Q8_0;
+                default -> throw new picocli.CommandLine.TypeConversionException(
+                        "expected f16, f32 or q8_0, found '" + value + "'");
+            };
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package dev.kiln.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.testdata.TestData;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code kiln bench} on a fake model: llama-bench's call pattern, one row per combination, the three formats. */
+class BenchCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Records every call; each decoded token costs a little busy time so rates are finite. */
+    static final class FakeModel implements BenchModel {
+        final int threads;
+        final List<String> calls = new ArrayList<>();
+
+        FakeModel(int threads) {
+            this.threads = threads;
+        }
+
+        @Override
+        public int vocabSize() {
+            return 100;
+        }
+
+        @Override
+        public int bosToken() {
+            return 1;
+        }
+
+        @Override
+        public String backend() {
+            return "CPU";
+        }
+
+        @Override
+        public void clear() {
+            calls.add("clear");
+        }
+
+        @Override
+        public void decode(int[] tokens, int position) {
+            for (int t : tokens) {
+                assertTrue(t >= 0 && t < 100);
+            }
+            calls.add(tokens.length + "@" + position + (position == 0 ? ":" + tokens[0] : ""));
+            long end = System.nanoTime() + 20_000L * tokens.length;
+            while (System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
+        }
+
+        @Override
+        public void close() {
+            calls.add("close");
+        }
+    }
+
+    private record Run(int status, String out, String err, List<FakeModel> models) {}
+
+    private static Run run(String... args) {
+        List<FakeModel> models = new ArrayList<>();
+        BenchCommand command = new BenchCommand((path, threads, ngl, batch, context) -> {
+            FakeModel m = new FakeModel(threads);
+            models.add(m);
+            return m;
+        });
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(command);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int status = cli.execute(args);
+        return new Run(status, out.toString(), err.toString(), models);
+    }
+
+    private static String model() {
+        return TestData.require("real/stories260K.gguf").toString();
+    }
+
+    @Test
+    void callsFollowLlamaBench() {
+        Run r = run("-m", model(), "-p", "40", "-n", "3", "-r", "2", "-t", "2", "-b", "16");
+        assertEquals(0, r.status(), r.err());
+        assertEquals(1, r.models().size());
+        // pp40: warm-up then 2 runs, each cleared, in batches of 16 (BOS first); tg3: warm-up of 1 token, 2 runs
+        List<String> pp = List.of("clear", "16@0:1", "16@16", "8@32");
+        List<String> tg = List.of("clear", "1@0:1", "1@1", "1@2");
+        List<String> expected = new ArrayList<>();
+        expected.addAll(pp);
+        expected.addAll(pp);
+        expected.addAll(pp);
+        expected.addAll(List.of("clear", "1@0:1"));
+        expected.addAll(tg);
+        expected.addAll(tg);
+        expected.add("close");
+        assertEquals(expected, r.models().getFirst().calls);
+    }
+
+    @Test
+    void markdownHasOneRowPerCombinationAndTest() {
+        Run r = run("-m", model(), "-p", "8", "-n", "2", "-r", "2", "-t", "1,2", "-ngl", "0");
+        assertEquals(0, r.status(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(2 + 4, lines.size(), r.out());
+        assertTrue(lines.getFirst().contains("model") && lines.getFirst().contains("t/s"), lines.getFirst());
+        assertTrue(lines.get(2).contains(" pp8 |") && lines.get(2).contains("| llama 293K "), lines.get(2));
+        assertTrue(lines.get(3).contains(" tg2 |"), lines.get(3));
+        assertTrue(lines.get(4).matches(".*\\|\\s+2 \\|\\s+512 \\|\\s+pp8 \\|.*"), lines.get(4));
+        assertTrue(lines.get(5).matches(".*\\d+\\.\\d\\d ± \\d+\\.\\d\\d \\|$"), lines.get(5));
+        assertEquals(List.of(1, 2), r.models().stream().map(m -> m.threads).toList());
+    }
+
+    @Test
+    void jsonAndCsvCarryLlamaBenchFields() throws IOException {
+        Run j = run("-m", model(), "-p", "8", "-n", "4", "-r", "3", "-t", "1", "-o", "json");
+        assertEquals(0, j.status(), j.err());
+        JsonNode rows = JSON.readTree(j.out());
+        assertEquals(2, rows.size());
+        JsonNode tg = rows.get(1);
+        assertEquals("tg4", tg.get("test").asText());
+        assertEquals(0, tg.get("n_prompt").asInt());
+        assertEquals(4, tg.get("n_gen").asInt());
+        assertEquals(3, tg.get("samples_ns").size());
+        double mean = 0;
+        for (JsonNode ns : tg.get("samples_ns")) {
+            mean += 4 * 1e9 / ns.asDouble() / 3;
+        }
+        assertEquals(mean, tg.get("avg_ts").asDouble(), 1e-6 * mean);
+        assertTrue(tg.get("avg_ns").asLong() >= 4 * 20_000L);
+        assertEquals("stories260K.gguf", tg.get("model_filename").asText());
+
+        Run c = run("-m", model(), "-p", "8", "-n", "4", "-r", "3", "-t", "1", "-o", "csv");
+        assertEquals(0, c.status(), c.err());
+        List<String> lines = c.out().lines().toList();
+        assertEquals(3, lines.size());
+        assertTrue(lines.getFirst().startsWith("model_filename,model_type,model_size"), lines.getFirst());
+        assertEquals(lines.getFirst().split(",").length, lines.get(1).split(",").length, lines.get(1));
+    }
+
+    @Test
+    void invalidValuesAreUsageErrors() {
+        String m = model();
+        for (String[] args : List.of(new String[] {"bench", "-m", m, "-r", "0"},
+                new String[] {"bench", "-m", m, "-t", "1,0"},
+                new String[] {"bench", "-m", m, "-p", "0", "-n", "0"},
+                new String[] {"bench", "-m", m, "-b", "-4"},
+                new String[] {"bench", "-m", m, "-o", "xml"})) {
+            CliRun r = CliRun.of(args);
+            assertEquals(2, r.status(), String.join(" ", args) + ": " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+        }
+        CliRun missing = CliRun.of("bench", "-m", Path.of("no-such.gguf").toString(), "-p", "8", "-n", "0");
+        assertEquals(1, missing.status());
+        assertTrue(missing.err().contains("no-such.gguf"), missing.err());
+    }
+
+    @Test
+    void modelTypeNamesFollowLlamaCpp() {
+        assertEquals("llama 7B Q4_K - Medium", BenchReport.modelType("llama", 7_248_023_552L, 15));
+        assertEquals("qwen3 8B Q2_K - Medium", BenchReport.modelType("qwen3", 8_190_735_360L, 10));
+        assertEquals("llama 1B Q8_0", BenchReport.modelType("llama", 1_100_048_384L, 7));
+    }
+}

@@ -1,0 +1,177 @@
+package dev.kiln.core;
+
+import dev.kiln.core.arch.HyperParams;
+import dev.kiln.core.tokenizer.Tokenizer;
+import dev.kiln.core.tokenizer.Tokenizers;
+import dev.kiln.core.arch.UnsupportedModelException;
+import dev.kiln.core.graph.Forward;
+import dev.kiln.core.graph.Placement;
+import dev.kiln.core.kv.KvCache;
+import dev.kiln.core.model.GgufModel;
+import dev.kiln.core.model.ModelLoader;
+import dev.kiln.core.model.ModelWeights;
+import dev.kiln.core.spi.Backend;
+import dev.kiln.core.spi.BackendException;
+import dev.kiln.core.spi.BackendProvider;
+import dev.kiln.core.spi.Backends;
+import dev.kiln.core.spi.Batch;
+import dev.kiln.gguf.TensorData;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The entry point of the Java API: {@code try (Model m = Kiln.load(path, LoadOptions.defaults())) { ... }}.
+ * Loading maps the file, resolves and checks every tensor, opens the CPU backend (and the best accelerator when
+ * layers are offloaded), places the slots by the {@code -ngl} rule and uploads the weights. Nothing here prints or
+ * exits; progress is logged through slf4j.
+ */
+public final class Kiln {
+    private static final Logger LOG = LoggerFactory.getLogger(Kiln.class);
+    /** Device memory left free when fitting {@code -ngl auto}. */
+    private static final long AUTO_MARGIN_BYTES = 512L << 20;
+
+    private Kiln() {}
+
+    /**
+     * Loads a GGUF model.
+     *
+     * @throws IOException               the file cannot be read
+     * @throws dev.kiln.gguf.GgufFormatException the file is malformed
+     * @throws UnsupportedModelException the model cannot run here (architecture, tensors, types), listing every problem
+     * @throws BackendException          a backend failed to open or upload
+     */
+    public static Model load(Path path, LoadOptions options) throws IOException {
+        long t0 = System.nanoTime();
+        GgufModel model = ModelLoader.load(path);
+        Backend cpu = null;
+        Backend accelerator = null;
+        Forward forward = null;
+        try {
+            HyperParams hp = model.hyperParams();
+            cpu = Backends.cpu().open(options.backendConfig());
+            Optional<BackendProvider> accelProvider = options.gpuLayers() == 0 ? Optional.empty() : accelerator(options);
+            if (accelProvider.isPresent()) {
+                accelerator = accelProvider.get().open(options.backendConfig());
+            }
+            Placement placement = place(model, options, accelerator);
+            if (accelerator != null && placement.offloadedSlots() == 0) {
+                accelerator.close();
+                accelerator = null;
+            }
+            checkTypes(model, placement, cpu, accelerator);
+            forward = new Forward(model, placement, cpu, accelerator, Math.min(options.batchSize(), Math.max(1, hp.contextLength())));
+            warmUp(forward, options, hp);
+            Tokenizer tokenizer = Tokenizers.from(model.metadata());
+            String template = model.metadata().findString("tokenizer.chat_template").orElse(null);
+            long nanos = System.nanoTime() - t0;
+            LOG.info("loaded {} ({}, {} blocks) in {} ms: {}", path.getFileName(), hp.architecture().ggufName(),
+                    hp.blockCount(), nanos / 1_000_000, placement.describe(cpu.name(),
+                            accelerator == null ? "accelerator" : accelerator.name()));
+            return new Model(model, options, cpu, accelerator, placement, forward, tokenizer, template, nanos);
+        } catch (RuntimeException | Error e) {
+            for (AutoCloseable c : new AutoCloseable[] {forward, accelerator, cpu, model}) {
+                if (c != null) {
+                    try {
+                        c.close();
+                    } catch (Exception suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * One throw-away decode step, as llama.cpp's warm-up run: it touches every weight page and compiles the hot kernels,
+     * so the first prompt is not timed with a cold JIT and page cache.
+     */
+    private static void warmUp(Forward forward, LoadOptions options, HyperParams hp) {
+        try (KvCache cache = forward.newCache(options.keyCacheType(), 1, 1)) {
+            forward.forward(cache, Batch.single(0, 0, 0), new float[hp.vocabSize()]);
+        }
+    }
+
+    private static Optional<BackendProvider> accelerator(LoadOptions options) {
+        if (!options.accelerator().isEmpty() && !options.accelerator().equals("cpu")) {
+            BackendProvider p = Backends.named(options.accelerator()).orElseThrow(() -> new BackendException(
+                    "backend '" + options.accelerator() + "' is not on the class path"));
+            var availability = p.probe();
+            if (!availability.available()) {
+                throw new BackendException("backend '" + p.name() + "' is not available: " + availability.reason());
+            }
+            return Optional.of(p);
+        }
+        if (options.accelerator().equals("cpu")) {
+            return Optional.empty();
+        }
+        Optional<BackendProvider> best = Backends.bestAccelerator();
+        if (best.isEmpty()) {
+            LOG.info("no accelerator available: every layer runs on the CPU");
+        }
+        return best;
+    }
+
+    private static Placement place(GgufModel model, LoadOptions options, Backend accelerator) {
+        HyperParams hp = model.hyperParams();
+        int n = hp.blockCount();
+        if (accelerator == null) {
+            return Placement.cpuOnly(n);
+        }
+        ModelWeights w = model.weights();
+        Placement placement;
+        if (options.gpuLayers() == Placement.AUTO) {
+            int ctx = Math.min(options.contextSize(), hp.contextLength());
+            long[] blockBytes = new long[n];
+            for (int l = 0; l < n; l++) {
+                blockBytes[l] = w.layer(l).sizeBytes() + KvCache.bytesPerLayer(hp, l, options.keyCacheType(), ctx);
+            }
+            long fixed = Forward.activationBytes(hp, options.batchSize()) + accelerator.workspaceBytes(hp, options.batchSize());
+            placement = Placement.fit(blockBytes, w.outputSizeBytes(), fixed, accelerator.freeMemoryBytes(), AUTO_MARGIN_BYTES);
+        } else {
+            placement = Placement.gpuLayers(n, options.gpuLayers());
+        }
+        Placement supported = placement.restrictTo(slot -> tensorsOf(w, slot, n).stream()
+                .allMatch(t -> t.info().rank() == 1 || accelerator.supports(t.type())));
+        if (!supported.equals(placement)) {
+            LOG.info("{} cannot run some weight types of this model: those slots stay on the CPU", accelerator.name());
+        }
+        return supported;
+    }
+
+    private static List<TensorData> tensorsOf(ModelWeights w, int slot, int blockCount) {
+        if (slot < blockCount) {
+            return w.layer(slot).all();
+        }
+        return List.of(w.outputNorm(), w.output());
+    }
+
+    private static void checkTypes(GgufModel model, Placement placement, Backend cpu, Backend accelerator) {
+        ModelWeights w = model.weights();
+        int n = model.hyperParams().blockCount();
+        List<String> problems = new ArrayList<>();
+        check(problems, cpu, List.of(w.tokenEmbd()));
+        for (int slot = 0; slot <= n; slot++) {
+            boolean off = slot < n ? placement.blockOffloaded(slot) : placement.outputOffloaded();
+            check(problems, off ? accelerator : cpu, tensorsOf(w, slot, n));
+        }
+        if (!problems.isEmpty()) {
+            throw new UnsupportedModelException("model " + model.file().name(), problems);
+        }
+    }
+
+    private static void check(List<String> problems, Backend backend, List<TensorData> tensors) {
+        for (TensorData t : tensors) {
+            if (t.info().rank() > 1 && !backend.supports(t.type())) {
+                problems.add("tensor " + t.name() + ": type " + t.type() + " is not supported by the " + backend.name() + " backend");
+            }
+        }
+    }
+
+}

@@ -1,0 +1,148 @@
+package dev.kiln.core;
+
+import dev.kiln.core.arch.HyperParams;
+import dev.kiln.core.chat.ChatTemplate;
+import dev.kiln.core.tokenizer.Tokenizer;
+import dev.kiln.core.graph.Forward;
+import dev.kiln.core.graph.Placement;
+import dev.kiln.core.kv.KvCache;
+import dev.kiln.core.model.GgufModel;
+import dev.kiln.core.spi.Backend;
+import dev.kiln.gguf.Metadata;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A loaded model ready to compute: the mapped file, its weights on their backends and the shared {@link Forward}.
+ * Made by {@link Kiln#load}; closing it frees the backends and unmaps the file (sessions must be closed first).
+ *
+ * <p>Threading: a {@code Model} may be shared by several threads and sessions. Each session owns its KV cache;
+ * forward passes of all sessions are serialized on the model's {@link Forward} (one runs at a time), so sessions on
+ * different threads interleave token by token. A single {@link Session} must be used by one thread at a time.
+ * For many concurrent sequences in one pass, use {@link #forward()} with a multi-sequence cache
+ * ({@link #newCache(int, int)}) and {@link dev.kiln.core.spi.Batch}es with one row per sequence.
+ */
+public final class Model implements AutoCloseable {
+    private final GgufModel model;
+    private final LoadOptions options;
+    private final Backend cpu;
+    private final Backend accelerator; // null when nothing is offloaded
+    private final Placement placement;
+    private final Forward forward;
+    private final Tokenizer tokenizer;
+    private final String chatTemplateSource; // null when the file has none
+    private ChatTemplate chatTemplate;       // parsed on first use
+    private final long loadNanos;
+
+    Model(GgufModel model, LoadOptions options, Backend cpu, Backend accelerator, Placement placement, Forward forward,
+          Tokenizer tokenizer, String chatTemplateSource, long loadNanos) {
+        this.model = model;
+        this.options = options;
+        this.cpu = cpu;
+        this.accelerator = accelerator;
+        this.placement = placement;
+        this.forward = forward;
+        this.tokenizer = tokenizer;
+        this.chatTemplateSource = chatTemplateSource;
+        this.loadNanos = loadNanos;
+    }
+
+    public HyperParams hyperParams() {
+        return model.hyperParams();
+    }
+
+    public Metadata metadata() {
+        return model.metadata();
+    }
+
+    /** The resolved file and weights. */
+    public GgufModel file() {
+        return model;
+    }
+
+    public LoadOptions options() {
+        return options;
+    }
+
+    public Placement placement() {
+        return placement;
+    }
+
+    /** E.g. "blocks 0-3 + output cpu (cpu, 2 threads)". */
+    public String describePlacement() {
+        String accel = accelerator == null ? "accelerator" : accelerator.name();
+        return placement.describe(cpu.name(), accel) + " (" + cpu.description()
+                + (accelerator == null ? "" : "; " + accelerator.description()) + ")";
+    }
+
+    /** The model's tokenizer (immutable, thread-safe). */
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The chat template of the file ({@code tokenizer.chat_template}), if it has one; parsed on first use. */
+    public synchronized Optional<ChatTemplate> chatTemplate() {
+        if (chatTemplate == null && chatTemplateSource != null) {
+            chatTemplate = ChatTemplate.of(chatTemplateSource);
+        }
+        return Optional.ofNullable(chatTemplate);
+    }
+
+    /** A new conversation with a context of {@link #contextSize()} tokens. */
+    public Session newSession() {
+        return newSession(contextSize());
+    }
+
+    /** A new conversation with a context of {@code contextSize} tokens (capped at the model's context length). */
+    public Session newSession(int contextSize) {
+        if (contextSize < 1) {
+            throw new IllegalArgumentException("context size: expected >= 1, found " + contextSize);
+        }
+        return new Session(this, Math.min(contextSize, hyperParams().contextLength()));
+    }
+
+    /** The forward pass shared by every session (for batched multi-sequence use, e.g. a server). */
+    public Forward forward() {
+        return forward;
+    }
+
+    /** The context size sessions get by default: {@code --ctx-size} capped at the model's context length. */
+    public int contextSize() {
+        return Math.min(options.contextSize(), hyperParams().contextLength());
+    }
+
+    /** A KV cache of {@code sequences} sequences of {@code capacity} cells, in the load options' cache type. */
+    public KvCache newCache(int sequences, int capacity) {
+        return forward.newCache(options.keyCacheType(), sequences, capacity);
+    }
+
+    /** Milliseconds {@link Kiln#load} took (map, resolve, upload). */
+    public double loadMillis() {
+        return loadNanos / 1e6;
+    }
+
+    @Override
+    public void close() {
+        List<AutoCloseable> parts = new ArrayList<>(List.of(forward));
+        if (accelerator != null) {
+            parts.add(accelerator);
+        }
+        parts.add(cpu);
+        parts.add(model);
+        RuntimeException failure = null;
+        for (AutoCloseable part : parts) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("closing the model failed: " + e.getMessage(), e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

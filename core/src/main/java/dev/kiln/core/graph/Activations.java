@@ -1,0 +1,66 @@
+package dev.kiln.core.graph;
+
+import dev.kiln.core.arch.HyperParams;
+import dev.kiln.core.spi.Backend;
+import dev.kiln.core.spi.DeviceTensor;
+
+/**
+ * The F32 scratch buffers of one backend for batches of up to {@code rows} rows, allocated once. Widths are the
+ * maxima over the blocks (head counts may vary per layer). The logits buffer exists only on the backend of the
+ * output head and holds {@code logitRows} rows at a time.
+ */
+final class Activations implements AutoCloseable {
+    final int rows;
+    final DeviceTensor x;      // [rows][dim] residual stream
+    final DeviceTensor xb;     // [rows][dim] normed input, projection output, gathered logit rows
+    final DeviceTensor q;      // [rows][headCount·keyLength]
+    final DeviceTensor k;      // [rows][headCountKv·keyLength]
+    final DeviceTensor v;      // [rows][headCountKv·valueLength]
+    final DeviceTensor attn;   // [rows][headCount·valueLength]
+    final DeviceTensor gate;   // [rows][feedForwardLength]
+    final DeviceTensor up;     // [rows][feedForwardLength]
+    final DeviceTensor logits; // [logitRows][vocab] or null
+    final int logitRows;
+
+    /** @param residualOnly only {@code x} (a backend that runs the embedding lookup but no block) */
+    Activations(Backend backend, HyperParams hp, int rows, int logitRows, boolean residualOnly) {
+        this.rows = rows;
+        this.logitRows = logitRows;
+        int dim = hp.embeddingLength();
+        x = backend.allocate((long) rows * dim);
+        if (residualOnly) {
+            xb = q = k = v = attn = gate = up = null;
+            logits = null;
+            return;
+        }
+        xb = backend.allocate((long) rows * dim);
+        q = backend.allocate((long) rows * hp.maxHeadCount() * hp.keyLength());
+        k = backend.allocate((long) rows * hp.maxKeyWidth());
+        v = backend.allocate((long) rows * hp.maxValueWidth());
+        attn = backend.allocate((long) rows * hp.maxHeadCount() * hp.valueLength());
+        gate = backend.allocate((long) rows * hp.maxFeedForwardLength());
+        up = backend.allocate((long) rows * hp.maxFeedForwardLength());
+        logits = logitRows > 0 ? backend.allocate((long) logitRows * hp.vocabSize()) : null;
+    }
+
+    /** Floats of all buffers for {@code rows} rows (and {@code logitRows} logit rows): for sizing {@code -ngl auto}. */
+    static long floats(HyperParams hp, int rows, int logitRows) {
+        long perRow = 2L * hp.embeddingLength() + (long) hp.maxHeadCount() * hp.keyLength() + hp.maxKeyWidth()
+                + hp.maxValueWidth() + (long) hp.maxHeadCount() * hp.valueLength() + 2L * hp.maxFeedForwardLength();
+        return perRow * rows + (long) logitRows * hp.vocabSize();
+    }
+
+    /** Logit rows computed at a time: bounded so the buffer stays near 64 MiB even for 150k-token vocabularies. */
+    static int logitChunk(HyperParams hp, int rows) {
+        return Math.max(1, Math.min(rows, (16 << 20) / hp.vocabSize()));
+    }
+
+    @Override
+    public void close() {
+        for (DeviceTensor t : new DeviceTensor[] {x, xb, q, k, v, attn, gate, up, logits}) {
+            if (t != null) {
+                t.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+/**
+ * The model graph: {@link dev.kiln.core.graph.Forward} runs one {@link dev.kiln.core.spi.Batch} through the
+ * decoder blocks (written once against {@link dev.kiln.core.spi.Ops}); {@link dev.kiln.core.graph.Placement} maps
+ * each slot to a backend by llama.cpp's {@code -ngl} rule; {@link dev.kiln.core.graph.LayerScheduler} moves the
+ * residual stream where adjacent slots live on different backends.
+ *
+ * <pre>
+ * tokens -> embed (cpu) -> [block 0] -> ... -> [block n-1] -> [output head: gather logit rows, norm, matmul] -> logits
+ *                          |<- slots on cpu ->|<-------- slots on the accelerator (-ngl k) -------->|
+ *                                  residual [rows][dim] crosses once at the boundary
+ * </pre>
+ */
+package dev.kiln.core.graph;

@@ -1,0 +1,280 @@
+package dev.kiln.cpu;
+
+import dev.kiln.core.arch.RopePairing;
+import dev.kiln.core.spi.Attention;
+import dev.kiln.core.spi.Batch;
+import dev.kiln.core.spi.DeviceTensor;
+import dev.kiln.core.spi.KvLayer;
+import dev.kiln.core.spi.Ops;
+import dev.kiln.core.spi.Rope;
+
+import java.util.Objects;
+
+/**
+ * The CPU implementation of {@link Ops}: matrix multiplications through {@link MatMul} (rows split across the
+ * backend's {@link CpuThreads}), attention split by (row, head) across the same pool, and the cheap element-wise
+ * ops in plain loops on the calling thread. Norm sums accumulate in double (as ggml's {@code ggml_float}); softmax
+ * subtracts the row maximum. These loops are also the scalar reference other backends are tested against.
+ *
+ * <p>Not thread-safe: one forward pass at a time (the per-call attention state lives in fields, so a call
+ * allocates nothing).
+ */
+final class CpuOps implements Ops {
+    private final CpuThreads threads;
+    private final MatMul matMul;
+    private final RangeTask attentionTask = this::attentionRange;
+    private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    // Per-call attention state, read by attentionTask.
+    private float[] attnOut;
+    private float[] attnQ;
+    private KvLayer attnKv;
+    private CpuTensor.Cache attnKeys;
+    private CpuTensor.Cache attnValues;
+    private Batch attnBatch;
+    private Attention attnShape;
+
+    CpuOps(CpuThreads threads) {
+        this.threads = threads;
+        this.matMul = new MatMul(threads);
+    }
+
+    @Override
+    public void embed(DeviceTensor out, DeviceTensor table, Batch batch) {
+        CpuTensor.Weights t = weights(table);
+        float[] x = floats(out);
+        int dim = (int) t.data().rowLength();
+        for (int r = 0; r < batch.size(); r++) {
+            matMul.row(t.data(), batch.token(r), x, r * dim);
+        }
+    }
+
+    @Override
+    public void rmsNorm(DeviceTensor out, DeviceTensor x, DeviceTensor weight, int rows, int dim, float eps) {
+        float[] o = floats(out);
+        float[] in = floats(x);
+        float[] w = floats(weight);
+        Objects.checkFromIndexSize(0, rows * dim, Math.min(o.length, in.length));
+        Objects.checkFromIndexSize(0, dim, w.length);
+        for (int r = 0; r < rows; r++) {
+            int off = r * dim;
+            double sum = 0;
+            for (int i = 0; i < dim; i++) {
+                float v = in[off + i];
+                sum += v * v;
+            }
+            float scale = (float) (1.0 / Math.sqrt(sum / dim + eps));
+            for (int i = 0; i < dim; i++) {
+                o[off + i] = in[off + i] * scale * w[i];
+            }
+        }
+    }
+
+    @Override
+    public void matMul(DeviceTensor out, DeviceTensor w, DeviceTensor x, int tokens) {
+        matMul.apply(weights(w).data(), floats(x), floats(out), tokens);
+    }
+
+    @Override
+    public void addBias(DeviceTensor x, DeviceTensor bias, int rows, int dim) {
+        float[] a = floats(x);
+        float[] b = floats(bias);
+        Objects.checkFromIndexSize(0, rows * dim, a.length);
+        Objects.checkFromIndexSize(0, dim, b.length);
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < dim; i++) {
+                a[r * dim + i] += b[i];
+            }
+        }
+    }
+
+    @Override
+    public void rope(DeviceTensor x, int heads, int headLength, Batch batch, Rope rope) {
+        float[] a = floats(x);
+        int rows = batch.size();
+        int width = heads * headLength;
+        Objects.checkFromIndexSize(0, rows * width, a.length);
+        int pairs = rope.dimensions() / 2;
+        // NORMAL pairs (2i, 2i+1); NEOX pairs (i, i + n_rot/2)
+        boolean neox = rope.pairing() == RopePairing.NEOX;
+        float m = rope.magnitude();
+        for (int r = 0; r < rows; r++) {
+            double p = batch.position(r);
+            for (int i = 0; i < pairs; i++) {
+                double theta = p * rope.frequency(i);
+                float cos = (float) Math.cos(theta) * m;
+                float sin = (float) Math.sin(theta) * m;
+                int ia = neox ? i : 2 * i;
+                int ib = neox ? i + pairs : 2 * i + 1;
+                for (int h = 0; h < heads; h++) {
+                    int base = r * width + h * headLength;
+                    float xa = a[base + ia];
+                    float xb = a[base + ib];
+                    a[base + ia] = xa * cos - xb * sin;
+                    a[base + ib] = xa * sin + xb * cos;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void storeKv(KvLayer kv, DeviceTensor k, DeviceTensor v, Batch batch) {
+        float[] ks = floats(k);
+        float[] vs = floats(v);
+        CpuTensor.Cache kc = cache(kv.keys());
+        CpuTensor.Cache vc = cache(kv.values());
+        int kw = kv.keyWidth();
+        int vw = kv.valueWidth();
+        for (int r = 0; r < batch.size(); r++) {
+            if (batch.cell(r) >= kv.sequenceCapacity() || batch.sequence(r) >= kv.sequences()) {
+                throw new IllegalArgumentException("batch row " + r + ": cell " + batch.cell(r) + " of sequence "
+                        + batch.sequence(r) + " outside a cache of " + kv.sequences() + " x " + kv.sequenceCapacity());
+            }
+            long row = kv.row(batch.sequence(r), batch.cell(r));
+            kc.store(ks, r * kw, (int) (row * kw), kw);
+            vc.store(vs, r * vw, (int) (row * vw), vw);
+        }
+    }
+
+    @Override
+    public void attention(DeviceTensor out, DeviceTensor q, KvLayer kv, Batch batch, Attention attention) {
+        attnOut = floats(out);
+        attnQ = floats(q);
+        attnKv = kv;
+        attnKeys = cache(kv.keys());
+        attnValues = cache(kv.values());
+        attnBatch = batch;
+        attnShape = attention;
+        try {
+            threads.parallelFor(batch.size() * attention.headCount(), attentionTask);
+        } finally {
+            attnOut = null;
+            attnQ = null;
+            attnKv = null;
+            attnKeys = null;
+            attnValues = null;
+            attnBatch = null;
+        }
+    }
+
+    /** Attention for the (row, head) pairs {@code start..end-1} (index = row · headCount + head). */
+    private void attentionRange(int start, int end) {
+        Attention shape = attnShape;
+        KvLayer kv = attnKv;
+        int heads = shape.headCount();
+        int kl = shape.keyLength();
+        int vl = shape.valueLength();
+        int group = shape.groupSize();
+        int kw = kv.keyWidth();
+        int vw = kv.valueWidth();
+        float[][] s = scratch.get();
+        if (s[0].length < kv.sequenceCapacity()) {
+            s[0] = new float[kv.sequenceCapacity()];
+        }
+        if (s[1].length < kl) {
+            s[1] = new float[kl];
+        }
+        if (s[2].length < vl) {
+            s[2] = new float[vl];
+        }
+        float[] scores = s[0];  // [cells]
+        float[] key = s[1];     // [keyLength]
+        float[] value = s[2];   // [valueLength]
+        for (int index = start; index < end; index++) {
+            int r = index / heads;
+            int h = index % heads;
+            int kvHead = h / group;
+            int cells = attnBatch.cell(r) + 1;
+            long firstRow = kv.row(attnBatch.sequence(r), 0);
+            int qOff = r * heads * kl + h * kl;
+            float scale = shape.scale() * shape.temperature(attnBatch.position(r));
+            // scores = scale · q·k for every cell of the row's sequence up to its own
+            float max = Float.NEGATIVE_INFINITY;
+            for (int t = 0; t < cells; t++) {
+                attnKeys.load((int) ((firstRow + t) * kw + kvHead * kl), key, 0, kl);
+                float dot = 0f;
+                for (int i = 0; i < kl; i++) {
+                    dot += attnQ[qOff + i] * key[i];
+                }
+                float sc = dot * scale;
+                scores[t] = sc;
+                max = Math.max(max, sc);
+            }
+            // softmax
+            double sum = 0;
+            for (int t = 0; t < cells; t++) {
+                float e = (float) Math.exp(scores[t] - max);
+                scores[t] = e;
+                sum += e;
+            }
+            float inv = (float) (1.0 / sum);
+            // out = Σ p_t · v_t
+            int oOff = r * heads * vl + h * vl;
+            for (int i = 0; i < vl; i++) {
+                attnOut[oOff + i] = 0f;
+            }
+            for (int t = 0; t < cells; t++) {
+                attnValues.load((int) ((firstRow + t) * vw + kvHead * vl), value, 0, vl);
+                float p = scores[t] * inv;
+                for (int i = 0; i < vl; i++) {
+                    attnOut[oOff + i] += p * value[i];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void swiGlu(DeviceTensor gate, DeviceTensor up, int floats) {
+        float[] g = floats(gate);
+        float[] u = floats(up);
+        Objects.checkFromIndexSize(0, floats, Math.min(g.length, u.length));
+        for (int i = 0; i < floats; i++) {
+            float v = g[i];
+            g[i] = v / (1f + (float) Math.exp(-v)) * u[i];
+        }
+    }
+
+    @Override
+    public void add(DeviceTensor acc, DeviceTensor x, int floats) {
+        float[] a = floats(acc);
+        float[] b = floats(x);
+        Objects.checkFromIndexSize(0, floats, Math.min(a.length, b.length));
+        for (int i = 0; i < floats; i++) {
+            a[i] += b[i];
+        }
+    }
+
+    @Override
+    public void gatherRows(DeviceTensor dst, DeviceTensor src, int[] rows, int count, int dim) {
+        float[] d = floats(dst);
+        float[] s = floats(src);
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(s, rows[i] * dim, d, i * dim, dim);
+        }
+    }
+
+    static float[] floats(DeviceTensor t) {
+        if (t instanceof CpuTensor.Floats f) {
+            return f.data();
+        }
+        throw new IllegalArgumentException("expected a CPU F32 tensor, found " + describe(t));
+    }
+
+    static CpuTensor.Weights weights(DeviceTensor t) {
+        if (t instanceof CpuTensor.Weights w) {
+            return w;
+        }
+        throw new IllegalArgumentException("expected a CPU weight tensor, found " + describe(t));
+    }
+
+    static CpuTensor.Cache cache(DeviceTensor t) {
+        if (t instanceof CpuTensor.Cache c) {
+            return c;
+        }
+        throw new IllegalArgumentException("expected a CPU KV-cache tensor, found " + describe(t));
+    }
+
+    private static String describe(DeviceTensor t) {
+        return t == null ? "null" : t.getClass().getSimpleName() + " " + t.type() + " [" + t.elements() + "]";
+    }
+}

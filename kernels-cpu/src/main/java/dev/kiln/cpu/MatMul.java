@@ -1,0 +1,147 @@
+package dev.kiln.cpu;
+
+import dev.kiln.cpu.quant.QuantKernel;
+import dev.kiln.cpu.quant.QuantKernels;
+import dev.kiln.cpu.simd.Specialiser;
+import dev.kiln.cpu.simd.Species;
+import dev.kiln.gguf.TensorData;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Quantized weight matrix times float activations, split by rows across {@link CpuThreads}: the entry point the
+ * engine's CPU ops call. Weights stay in their GGUF type. Decode (one token, or a few) runs the fused
+ * {@link QuantKernel#dot} per row, reading each weight byte once. A batch decodes a tile of rows into a per-thread
+ * float buffer that stays in L2 ({@link #TILE_BYTES}) and multiplies it with every token ({@link FloatTile}), so each
+ * weight row is read and unpacked once per call, not once per token.
+ *
+ * <p>Not thread-safe: one call at a time per instance (the per-call state lives in fields so that a call allocates
+ * nothing).
+ */
+public final class MatMul {
+    /** Batches of at least this many tokens unpack row tiles; smaller ones use the fused dot per row and token. */
+    static final int BATCH_MIN_TOKENS = 4;
+    /** Target size of a thread's decoded row tile: fits in L2 next to the activations it is multiplied with. */
+    static final int TILE_BYTES = 256 * 1024;
+    /**
+     * Tokens multiplied with one decoded tile. Larger batches go through the rows again per block of tokens (decoding
+     * each tile again, cheap next to the multiply) so the block's activations stay in cache instead of the whole
+     * batch streaming from memory once per tile.
+     */
+    static final int TOKEN_BLOCK = 32;
+
+    private final CpuThreads threads;
+    private final VectorSpecies<Float> species;
+    private final TileProduct tile;
+    private final RangeTask rowTask = this::rows;
+    private final ThreadLocal<float[]> tileBuffer = new ThreadLocal<>();
+
+    // Per-call state, read by the row task.
+    private QuantKernel kernel;
+    private MemorySegment weights;
+    private long rowBytes;
+    private int rowCount;
+    private int cols;
+    private float[] x;
+    private float[] out;
+    private int tokens;
+
+    public MatMul(CpuThreads threads) {
+        this(threads, Species.preferred());
+    }
+
+    public MatMul(CpuThreads threads, VectorSpecies<Float> species) {
+        this.threads = Objects.requireNonNull(threads, "threads");
+        this.species = Objects.requireNonNull(species, "species");
+        this.tile = Specialiser.instance(MethodHandles.lookup(), FloatTile.class, TileProduct.class, species);
+    }
+
+    /**
+     * {@code out = x · wᵀ}: {@code w} is {@code [rows][cols]} in GGUF layout ({@code ne[0] = cols}), {@code x} is F32
+     * {@code [tokens][cols]}, {@code out} is F32 {@code [tokens][rows]}. {@code tokens == 1} is decode (matrix x vector).
+     */
+    public void apply(TensorData w, float[] x, float[] out, int tokens) {
+        QuantKernel k = kernelFor(w);
+        long rows = w.rowCount();
+        long c = w.rowLength();
+        if (rows > Integer.MAX_VALUE || c > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("tensor " + w.name() + ": shape " + Arrays.toString(w.shape())
+                    + " too large for a matmul");
+        }
+        if (tokens < 1) {
+            throw new IllegalArgumentException("tensor " + w.name() + ": tokens must be >= 1, found " + tokens);
+        }
+        if ((long) tokens * c > x.length) {
+            throw new IllegalArgumentException("tensor " + w.name() + ": x needs [" + tokens + "][" + c
+                    + "] floats, found " + x.length);
+        }
+        if ((long) tokens * rows > out.length) {
+            throw new IllegalArgumentException("tensor " + w.name() + ": out needs [" + tokens + "][" + rows
+                    + "] floats, found " + out.length);
+        }
+        this.kernel = k;
+        this.weights = w.segment();
+        this.rowBytes = w.info().rowSizeBytes();
+        this.rowCount = (int) rows;
+        this.cols = (int) c;
+        this.x = x;
+        this.out = out;
+        this.tokens = tokens;
+        try {
+            threads.parallelFor(rowCount, rowTask);
+        } finally {
+            this.x = null;
+            this.out = null;
+            this.weights = null;
+        }
+    }
+
+    /** Row lookup (token embedding), every type: {@code dst[dstOffset .. dstOffset+cols)} = dequantized row {@code row}. */
+    public void row(TensorData w, int row, float[] dst, int dstOffset) {
+        QuantKernel k = kernelFor(w);
+        Objects.checkIndex(row, w.rowCount());
+        k.dequantize(w.segment(), row * w.info().rowSizeBytes(), dst, dstOffset, (int) w.rowLength());
+    }
+
+    private QuantKernel kernelFor(TensorData w) {
+        if (!QuantKernels.supports(w.type())) {
+            throw new IllegalArgumentException("tensor " + w.name() + ": ggml type " + w.type()
+                    + " has no CPU kernel");
+        }
+        return QuantKernels.of(w.type(), species);
+    }
+
+    private void rows(int start, int end) {
+        QuantKernel k = kernel;
+        MemorySegment wseg = weights;
+        int c = cols;
+        int n = rowCount;
+        if (tokens < BATCH_MIN_TOKENS) {
+            for (int r = start; r < end; r++) {
+                long offset = r * rowBytes;
+                for (int t = 0; t < tokens; t++) {
+                    out[t * n + r] = k.dot(wseg, offset, x, t * c, c);
+                }
+            }
+            return;
+        }
+        int tileRows = Math.max(1, Math.min(end - start, TILE_BYTES / (4 * c)));
+        float[] buffer = tileBuffer.get(); // [tileRows][cols]
+        if (buffer == null || buffer.length < tileRows * c) {
+            buffer = new float[tileRows * c];
+            tileBuffer.set(buffer);
+        }
+        for (int t0 = 0; t0 < tokens; t0 += TOKEN_BLOCK) {
+            int tb = Math.min(TOKEN_BLOCK, tokens - t0);
+            for (int r = start; r < end; r += tileRows) {
+                int rows = Math.min(tileRows, end - r);
+                k.decode(wseg, r * rowBytes, buffer, 0, rows * c);
+                tile.multiply(buffer, rows, c, x, t0 * c, tb, out, t0 * n + r, n);
+            }
+        }
+    }
+}

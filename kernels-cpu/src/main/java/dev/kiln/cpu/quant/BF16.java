@@ -1,0 +1,73 @@
+package dev.kiln.cpu.quant;
+
+import dev.kiln.cpu.simd.Bytes;
+import dev.kiln.cpu.simd.Specialiser;
+import dev.kiln.gguf.GgmlType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.nio.ByteOrder;
+
+/**
+ * BF16: bfloat16 weights (the upper 16 bits of a float32), widened exactly.
+ * <pre>// element: bf16 (2 bytes / weight)</pre>
+ */
+public final class BF16 extends BlockKernel {
+    /** This copy's float species (a constant for C2, see Specialiser), and the short / int species of as many lanes. */
+    private static final VectorSpecies<Float> F = Specialiser.species(MethodHandles.lookup());
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    private static final int L = F.length();
+
+    public BF16() {
+        super(GgmlType.BF16);
+    }
+
+    @Override
+    void dequantizeBlock(MemorySegment src, long offset, float[] dst, int dstOffset) {
+        dst[dstOffset] = Bytes.bf16(src, offset);
+    }
+
+    @Override
+    public float dot(MemorySegment w, long offsetBytes, float[] x, int xOffset, int n) {
+        checkRange(w, offsetBytes, x.length, xOffset, n);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        long o = offsetBytes;
+        for (int bound = n - 2 * L; i <= bound; i += 2 * L, o += 2L * L * 2) {
+            acc0 = widen(ShortVector.fromMemorySegment(S, w, o, ByteOrder.LITTLE_ENDIAN)).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+            acc1 = widen(ShortVector.fromMemorySegment(S, w, o + (long) L * 2, ByteOrder.LITTLE_ENDIAN)).fma(FloatVector.fromArray(F, x, xOffset + i + L), acc1);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++, o += 2) {
+            sum += Bytes.bf16(w, o) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public void decode(MemorySegment w, long offsetBytes, float[] dst, int dstOffset, int n) {
+        checkRange(w, offsetBytes, dst.length, dstOffset, n);
+        int i = 0;
+        long o = offsetBytes;
+        for (int bound = n - 2 * L; i <= bound; i += 2 * L, o += 2L * L * 2) {
+            widen(ShortVector.fromMemorySegment(S, w, o, ByteOrder.LITTLE_ENDIAN)).intoArray(dst, dstOffset + i);
+            widen(ShortVector.fromMemorySegment(S, w, o + (long) L * 2, ByteOrder.LITTLE_ENDIAN)).intoArray(dst, dstOffset + i + L);
+        }
+        for (; i < n; i++, o += 2) {
+            dst[dstOffset + i] = Bytes.bf16(w, o);
+        }
+    }
+
+    /** bfloat16 to float: the 16 bits become the upper half of the float (the sign extension is shifted out). */
+    private static FloatVector widen(ShortVector h) {
+        return ((IntVector) h.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+}

@@ -1,0 +1,81 @@
+package dev.kiln.cpu.quant;
+
+import dev.kiln.cpu.simd.Bytes;
+import dev.kiln.gguf.GgmlType;
+import dev.kiln.cpu.simd.Specialiser;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.nio.ByteOrder;
+
+/**
+ * IQ4_NL: 32 weights share one scale; each 4-bit quant indexes a fixed non-linear table of 16 levels.
+ * <pre>// block: f16 d, u8 qs[16]  (18 bytes / 32 weights)
+ * // w[j] = d * LEVELS[qs[j] &amp; 0xF],  w[j+16] = d * LEVELS[qs[j] &gt;&gt; 4],  j &lt; 16</pre>
+ */
+public final class IQ4_NL extends BlockKernel {
+    /** This copy's float species (a constant for C2, see Specialiser); L lanes, P = 16 / L parts per 16 bytes. */
+    private static final VectorSpecies<Float> F = Specialiser.species(MethodHandles.lookup());
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final int L = F.length();
+    private static final int P = 16 / L;
+
+    /** ggml's kvalues_iq4nl. */
+    static final byte[] LEVELS = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+    public IQ4_NL() {
+        super(GgmlType.IQ4_NL);
+    }
+
+    @Override
+    void dequantizeBlock(MemorySegment src, long offset, float[] dst, int dstOffset) {
+        float d = Bytes.f16(src, offset);
+        for (int j = 0; j < 16; j++) {
+            int q = Bytes.u8(src, offset + 2 + j);
+            dst[dstOffset + j] = d * LEVELS[q & 0xF];
+            dst[dstOffset + j + 16] = d * LEVELS[q >> 4];
+        }
+    }
+
+    private static final ByteVector TABLE = ByteVector.fromArray(B, LEVELS, 0);
+
+    @Override
+    public float dot(MemorySegment w, long offsetBytes, float[] x, int xOffset, int n) {
+        checkRange(w, offsetBytes, x.length, xOffset, n);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        long o = offsetBytes;
+        for (int xi = xOffset, end = xOffset + n; xi < end; xi += 32, o += 18) {
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(Bytes.SHORT, o)));
+            ByteVector q = ByteVector.fromMemorySegment(B, w, o + 2, ByteOrder.LITTLE_ENDIAN);
+            ByteVector lo = TABLE.rearrange(q.and((byte) 0xF).toShuffle());
+            ByteVector hi = TABLE.rearrange(q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).toShuffle());
+            for (int p = 0; p < P; p++) {
+                acc0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).fma(FloatVector.fromArray(F, x, xi + p * L), acc0);
+                acc1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).fma(FloatVector.fromArray(F, x, xi + 16 + p * L), acc1);
+            }
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public void decode(MemorySegment w, long offsetBytes, float[] dst, int dstOffset, int n) {
+        checkRange(w, offsetBytes, dst.length, dstOffset, n);
+        long o = offsetBytes;
+        for (int xi = dstOffset, end = dstOffset + n; xi < end; xi += 32, o += 18) {
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(Bytes.SHORT, o)));
+            ByteVector q = ByteVector.fromMemorySegment(B, w, o + 2, ByteOrder.LITTLE_ENDIAN);
+            ByteVector lo = TABLE.rearrange(q.and((byte) 0xF).toShuffle());
+            ByteVector hi = TABLE.rearrange(q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).toShuffle());
+            for (int p = 0; p < P; p++) {
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, xi + p * L);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, xi + 16 + p * L);
+            }
+        }
+    }
+
+}

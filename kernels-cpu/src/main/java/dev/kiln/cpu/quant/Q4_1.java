@@ -1,0 +1,79 @@
+package dev.kiln.cpu.quant;
+
+import dev.kiln.cpu.simd.Bytes;
+import dev.kiln.gguf.GgmlType;
+import dev.kiln.cpu.simd.Specialiser;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.nio.ByteOrder;
+
+/**
+ * Q4_1: 32 weights share a scale and a minimum; 4-bit unsigned quants.
+ * <pre>// block: f16 d, f16 m, u8 qs[16]  (20 bytes / 32 weights)
+ * // w[j] = d * (qs[j] &amp; 0xF) + m,  w[j+16] = d * (qs[j] &gt;&gt; 4) + m,  j &lt; 16</pre>
+ */
+public final class Q4_1 extends BlockKernel {
+    /** This copy's float species (a constant for C2, see Specialiser); L lanes, P = 16 / L parts per 16 bytes. */
+    private static final VectorSpecies<Float> F = Specialiser.species(MethodHandles.lookup());
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final int L = F.length();
+    private static final int P = 16 / L;
+
+    public Q4_1() {
+        super(GgmlType.Q4_1);
+    }
+
+    @Override
+    void dequantizeBlock(MemorySegment src, long offset, float[] dst, int dstOffset) {
+        float d = Bytes.f16(src, offset);
+        float m = Bytes.f16(src, offset + 2);
+        for (int j = 0; j < 16; j++) {
+            int q = Bytes.u8(src, offset + 4 + j);
+            dst[dstOffset + j] = (q & 0xF) * d + m;
+            dst[dstOffset + j + 16] = (q >> 4) * d + m;
+        }
+    }
+
+    @Override
+    public float dot(MemorySegment w, long offsetBytes, float[] x, int xOffset, int n) {
+        checkRange(w, offsetBytes, x.length, xOffset, n);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        long o = offsetBytes;
+        for (int xi = xOffset, end = xOffset + n; xi < end; xi += 32, o += 20) {
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(Bytes.SHORT, o)));
+            FloatVector m = FloatVector.broadcast(F, Float.float16ToFloat(w.get(Bytes.SHORT, o + 2)));
+            ByteVector q = ByteVector.fromMemorySegment(B, w, o + 4, ByteOrder.LITTLE_ENDIAN);
+            ByteVector lo = q.and((byte) 0xF);
+            ByteVector hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
+            for (int p = 0; p < P; p++) {
+                acc0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(d, m).fma(FloatVector.fromArray(F, x, xi + p * L), acc0);
+                acc1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(d, m).fma(FloatVector.fromArray(F, x, xi + 16 + p * L), acc1);
+            }
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public void decode(MemorySegment w, long offsetBytes, float[] dst, int dstOffset, int n) {
+        checkRange(w, offsetBytes, dst.length, dstOffset, n);
+        long o = offsetBytes;
+        for (int xi = dstOffset, end = dstOffset + n; xi < end; xi += 32, o += 20) {
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(Bytes.SHORT, o)));
+            FloatVector m = FloatVector.broadcast(F, Float.float16ToFloat(w.get(Bytes.SHORT, o + 2)));
+            ByteVector q = ByteVector.fromMemorySegment(B, w, o + 4, ByteOrder.LITTLE_ENDIAN);
+            ByteVector lo = q.and((byte) 0xF);
+            ByteVector hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
+            for (int p = 0; p < P; p++) {
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).add(m).intoArray(dst, xi + p * L);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).add(m).intoArray(dst, xi + 16 + p * L);
+            }
+        }
+    }
+
+}

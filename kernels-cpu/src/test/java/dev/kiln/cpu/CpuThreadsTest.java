@@ -1,0 +1,46 @@
+package dev.kiln.cpu;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class CpuThreadsTest {
+
+    @Test
+    void everyIndexRunsExactlyOnce() {
+        for (int threads : new int[] {1, 2, 3, 5}) {
+            try (CpuThreads pool = new CpuThreads(threads)) {
+                for (int count : new int[] {0, 1, 2, 7, 1000}) {
+                    for (int repeat = 0; repeat < 50; repeat++) {
+                        AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(count, 1));
+                        pool.parallelFor(count, (start, end) -> {
+                            for (int i = start; i < end; i++) {
+                                hits.incrementAndGet(i);
+                            }
+                        });
+                        for (int i = 0; i < count; i++) {
+                            assertEquals(1, hits.get(i), "threads " + threads + " count " + count + " index " + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void failuresReachTheCaller() {
+        try (CpuThreads pool = new CpuThreads(3)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.parallelFor(9, (s, end) -> {
+                if (end == 9) {
+                    throw new IllegalStateException("last part");
+                }
+            }));
+            assertEquals("last part", e.getMessage());
+            pool.parallelFor(3, (s, e2) -> { });
+        }
+        assertThrows(IllegalArgumentException.class, () -> new CpuThreads(0));
+    }
+}

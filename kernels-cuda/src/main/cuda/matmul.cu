@@ -1,0 +1,106 @@
+// Prompt processing (prefill) without cuBLAS: Y[t][r] = sum_k W[r][k] * X[t][k] for many tokens, W in its GGUF layout.
+// Each 256-thread block computes a 64-row x 64-token tile of Y; per 32-wide k step it dequantizes the 64 x 32 weight
+// tile into shared memory (each thread 8 weights) next to the 64 x 32 activation tile, then every thread accumulates a
+// 4 x 4 sub-tile in registers. Shapes: W [rows][cols] (row stride cols / QK * BYTES), X f32 [tokens][cols],
+// Y f32 [tokens][rows].
+//
+// Also here: dequant_f16_* (W -> F16 [rows][cols], the on-the-fly conversion that feeds cublasGemmEx when cuBLAS is
+// present) and embed_* (rows of a table by token id, e.g. the tied output/embedding matrix on the device).
+#include "quant.cuh"
+
+// Unquantized weight rows expressed in the same shape as the block types, so one template serves all.
+struct F16 {
+    static constexpr int QK = 1, BYTES = 2;
+    __device__ static float dq(const uint8_t* row, int k) { return f16_at(row + 2 * k); }
+};
+struct F32 {
+    static constexpr int QK = 1, BYTES = 4;
+    __device__ static float dq(const uint8_t* row, int k) { return reinterpret_cast<const float*>(row)[k]; }
+};
+
+#define BM 64
+#define BN 64
+#define BK 32
+
+template <class T>
+__device__ __forceinline__ void mm_body(const uint8_t* __restrict__ w, const float* __restrict__ x, float* __restrict__ y,
+                                        int rows, int cols, int tokens) {
+    __shared__ float ws[BK][BM + 1];  // [k][row] dequantized weight tile
+    __shared__ float xs[BK][BN + 1];  // [k][token] activation tile
+    const int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
+    const int r0 = blockIdx.x * BM, t0 = blockIdx.y * BN;
+    const int lr = tid / 4, lk = (tid % 4) * 8;
+    const long long rowBytes = (long long)(cols / T::QK) * T::BYTES;
+    float acc[4][4] = {};
+    for (int k0 = 0; k0 < cols; k0 += BK) {
+        const int r = r0 + lr, t = t0 + lr;
+#pragma unroll
+        for (int i = 0; i < 8; ++i) {
+            const int k = k0 + lk + i;
+            ws[lk + i][lr] = (r < rows && k < cols) ? T::dq(w + r * rowBytes, k) : 0.0f;
+            xs[lk + i][lr] = (t < tokens && k < cols) ? x[(long long)t * cols + k] : 0.0f;
+        }
+        __syncthreads();
+#pragma unroll 8
+        for (int kk = 0; kk < BK; ++kk) {
+            float a[4], b[4];
+#pragma unroll
+            for (int i = 0; i < 4; ++i) { a[i] = ws[kk][tx + 16 * i]; b[i] = xs[kk][ty + 16 * i]; }
+#pragma unroll
+            for (int i = 0; i < 4; ++i)
+#pragma unroll
+                for (int j = 0; j < 4; ++j) acc[i][j] += a[i] * b[j];
+        }
+        __syncthreads();
+    }
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+        const int t = t0 + ty + 16 * j;
+        if (t >= tokens) continue;
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+            const int r = r0 + tx + 16 * i;
+            if (r < rows) y[(long long)t * rows + r] = acc[i][j];
+        }
+    }
+}
+
+// W -> F16 [rows][cols], grid-stride over elements.
+template <class T>
+__device__ __forceinline__ void dequant_f16_body(const uint8_t* __restrict__ w, __half* __restrict__ out, int rows, int cols) {
+    const long long n = (long long)rows * cols, rowBytes = (long long)(cols / T::QK) * T::BYTES;
+    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < n; e += (long long)gridDim.x * blockDim.x) {
+        const long long r = e / cols;
+        out[e] = __float2half(T::dq(w + r * rowBytes, (int)(e - r * cols)));
+    }
+}
+
+// out f32 [n][cols] = rows ids[0..n) of table W [vocab][cols].
+template <class T>
+__device__ __forceinline__ void embed_body(const uint8_t* __restrict__ w, const int* __restrict__ ids, float* __restrict__ out, int cols) {
+    const long long rowBytes = (long long)(cols / T::QK) * T::BYTES;
+    const uint8_t* row = w + ids[blockIdx.y] * rowBytes;
+    for (int k = blockIdx.x * blockDim.x + threadIdx.x; k < cols; k += gridDim.x * blockDim.x)
+        out[(long long)blockIdx.y * cols + k] = T::dq(row, k);
+}
+
+#define MATMUL_KERNELS(T)                                                                                                 \
+    extern "C" __global__ void mm_##T(const uint8_t* w, const float* x, float* y, int rows, int cols, int tokens) {       \
+        mm_body<T>(w, x, y, rows, cols, tokens);                                                                          \
+    }                                                                                                                     \
+    extern "C" __global__ void dequant_f16_##T(const uint8_t* w, __half* out, int rows, int cols) {                       \
+        dequant_f16_body<T>(w, out, rows, cols);                                                                          \
+    }                                                                                                                     \
+    extern "C" __global__ void embed_##T(const uint8_t* w, const int* ids, float* out, int cols) {                         \
+        embed_body<T>(w, ids, out, cols);                                                                                 \
+    }
+
+MATMUL_KERNELS(F32)
+MATMUL_KERNELS(F16)
+MATMUL_KERNELS(Q4_0)
+MATMUL_KERNELS(Q8_0)
+MATMUL_KERNELS(Q2_K)
+MATMUL_KERNELS(Q3_K)
+MATMUL_KERNELS(Q4_K)
+MATMUL_KERNELS(Q5_K)
+MATMUL_KERNELS(Q6_K)

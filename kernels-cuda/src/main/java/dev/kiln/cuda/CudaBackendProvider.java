@@ -1,0 +1,39 @@
+package dev.kiln.cuda;
+
+import dev.kiln.core.spi.Availability;
+import dev.kiln.core.spi.Backend;
+import dev.kiln.core.spi.BackendConfig;
+import dev.kiln.core.spi.BackendOption;
+import dev.kiln.core.spi.BackendProvider;
+
+/**
+ * The CUDA backend's ServiceLoader entry (priority 10, above the CPU's 0): {@link #probe()} loads the JCuda natives,
+ * calls cuInit and counts devices, and never throws; without a driver or device it says why.
+ */
+public final class CudaBackendProvider implements BackendProvider {
+    /** Which CUDA device to open (default 0). */
+    public static final BackendOption<Integer> DEVICE = BackendOption.of("cuda.device", Integer.class, 0);
+    /** Whether prefill may use cuBLAS when it loads (default true; false forces the own PTX GEMM). */
+    public static final BackendOption<Boolean> CUBLAS = BackendOption.of("cuda.cublas", Boolean.class, true);
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public int priority() {
+        return 10;
+    }
+
+    @Override
+    public Availability probe() {
+        CudaProbe p = CudaProbe.get();
+        return p.available() ? Availability.available(p.description()) : Availability.unavailable(p.description());
+    }
+
+    @Override
+    public Backend open(BackendConfig config) {
+        return CudaBackend.open(config);
+    }
+}

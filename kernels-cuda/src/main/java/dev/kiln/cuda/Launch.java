@@ -1,0 +1,94 @@
+package dev.kiln.cuda;
+
+import jcuda.NativePointerObject;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUstream;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+
+/**
+ * A kernel launch: grid, block, dynamic shared memory and the parameters in declaration order. Hides JCuda's
+ * pointer-to-pointer idiom ({@code Pointer.to(Pointer.to(ptr), Pointer.to(new int[]{n}))}). A failed launch throws
+ * {@link CudaException} naming the kernel and its dimensions.
+ */
+public final class Launch {
+    private final CUfunction function;
+    private final String name;
+    private final List<NativePointerObject> params = new ArrayList<>();
+    private final int[] grid = {1, 1, 1};
+    private final int[] block = {1, 1, 1};
+    private int sharedBytes;
+
+    Launch(CUfunction function, String name) {
+        this.function = function;
+        this.name = name;
+    }
+
+    public Launch grid(int x, int y, int z) {
+        grid[0] = x;
+        grid[1] = y;
+        grid[2] = z;
+        return this;
+    }
+
+    public Launch grid(int x) {
+        return grid(x, 1, 1);
+    }
+
+    public Launch block(int x) {
+        block[0] = x;
+        return this;
+    }
+
+    public Launch shared(int bytes) {
+        sharedBytes = bytes;
+        return this;
+    }
+
+    /** A device pointer parameter (a null-pointer parameter when {@code ptr} is null). */
+    public Launch arg(CUdeviceptr ptr) {
+        params.add(Pointer.to(ptr == null ? new CUdeviceptr() : ptr));
+        return this;
+    }
+
+    public Launch arg(DeviceBuffer buffer) {
+        return arg(buffer == null ? null : buffer.pointer());
+    }
+
+    public Launch arg(int value) {
+        params.add(Pointer.to(new int[] {value}));
+        return this;
+    }
+
+    public Launch arg(long value) {
+        params.add(Pointer.to(new long[] {value}));
+        return this;
+    }
+
+    public Launch arg(float value) {
+        params.add(Pointer.to(new float[] {value}));
+        return this;
+    }
+
+    /** Queues the launch on {@code stream}. */
+    public void run(CUstream stream) {
+        if (grid[0] <= 0 || grid[1] <= 0 || grid[2] <= 0) {
+            return;   // nothing to do (e.g. zero rows)
+        }
+        int r = cuLaunchKernel(function, grid[0], grid[1], grid[2], block[0], block[1], block[2], sharedBytes, stream,
+                Pointer.to(params.toArray(NativePointerObject[]::new)), null);
+        CudaException.check(r, describe());
+    }
+
+    /** "cuLaunchKernel mv_Q4_K grid [1024,1,1] block [128,1,1]". */
+    public String describe() {
+        return "cuLaunchKernel " + name + " grid " + Arrays.toString(grid).replace(" ", "") + " block "
+                + Arrays.toString(block).replace(" ", "");
+    }
+}

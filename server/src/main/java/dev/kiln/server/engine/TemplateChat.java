@@ -1,0 +1,66 @@
+package dev.kiln.server.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.core.chat.ChatMessage;
+import dev.kiln.core.chat.ChatTemplate;
+import dev.kiln.core.chat.RenderOptions;
+import dev.kiln.core.chat.jinja.TemplateException;
+import dev.kiln.server.api.Json;
+import dev.kiln.server.model.ChatRenderer;
+
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The model's chat template as a {@link ChatRenderer}. As llama-server does, a BOS the template writes at the start
+ * is removed from the text, because the prompt is tokenized with the model's own BOS added.
+ */
+public final class TemplateChat implements ChatRenderer {
+
+    private final ChatTemplate template;
+    private final String bosToken;
+    private final String eosToken;
+    private final LocalDateTime fixedNow;       // null: the current time (strftime_now)
+
+    public TemplateChat(ChatTemplate template, String bosToken, String eosToken) {
+        this(template, bosToken, eosToken, null);
+    }
+
+    /** @param fixedNow the time templates print with {@code strftime_now}, for reproducible prompts; null for now */
+    public TemplateChat(ChatTemplate template, String bosToken, String eosToken, LocalDateTime fixedNow) {
+        this.template = template;
+        this.bosToken = bosToken == null ? "" : bosToken;
+        this.eosToken = eosToken == null ? "" : eosToken;
+        this.fixedNow = fixedNow;
+    }
+
+    @Override
+    public String source() {
+        return template.source();
+    }
+
+    @Override
+    public String render(List<Map<String, Object>> messages, List<Map<String, Object>> tools,
+                         boolean addGenerationPrompt, Map<String, Object> extra) {
+        List<ChatMessage> chat = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode node = Json.MAPPER.valueToTree(messages.get(i));
+            chat.add(ChatMessage.fromJson(node, "messages[" + i + "]"));
+        }
+        RenderOptions.Builder options = RenderOptions.builder().addGenerationPrompt(addGenerationPrompt)
+                .bosToken(bosToken).eosToken(eosToken).tools(tools.isEmpty() ? null : new ArrayList<>(tools));
+        extra.forEach(options::variable);
+        if (fixedNow != null) {
+            options.now(fixedNow);
+        }
+        String text;
+        try {
+            text = template.render(chat, options.build());
+        } catch (TemplateException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        return !bosToken.isEmpty() && text.startsWith(bosToken) ? text.substring(bosToken.length()) : text;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.kiln.server.model;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Renders a conversation to prompt text with the model's chat template ({@code tokenizer.chat_template}, Jinja) or
+ * the fallback format when the file has none. Messages and tools are in the shape Hugging Face templates expect
+ * (tool-call arguments as JSON objects, not strings).
+ */
+public interface ChatRenderer {
+
+    /** The template source, used to recognize the family's think tags and tool-call format; "" for the fallback. */
+    String source();
+
+    /**
+     * @param extra further template variables (for example {@code enable_thinking})
+     * @throws IllegalArgumentException when the template refuses the conversation ({@code raise_exception}); the
+     *         message is the template's
+     */
+    String render(List<Map<String, Object>> messages, List<Map<String, Object>> tools,
+                  boolean addGenerationPrompt, Map<String, Object> extra);
+}

@@ -1,0 +1,28 @@
+package dev.kiln.server.slot;
+
+import dev.kiln.server.tools.ToolCall;
+
+import java.util.List;
+
+/** What the scheduler tells the HTTP handler of one request, in order: deltas, then one {@code Finished} or {@code Failed}. */
+public sealed interface GenerationEvent {
+
+    /** New text of the reply (either part may be empty) and the logprobs of the tokens behind it. */
+    record Delta(String content, String reasoning, List<TokenLogprob> logprobs) implements GenerationEvent {
+        boolean isEmpty() {
+            return content.isEmpty() && reasoning.isEmpty() && logprobs.isEmpty();
+        }
+    }
+
+    /**
+     * @param finishReason {@code stop}, {@code length} or {@code tool_calls}
+     * @param cachedTokens prompt tokens reused from the slot's KV cache (not evaluated again)
+     */
+    record Finished(String finishReason, List<ToolCall> toolCalls, int promptTokens, int cachedTokens,
+                    int completionTokens) implements GenerationEvent {
+    }
+
+    /** The request could not be completed (a model error, or the server shutting down). */
+    record Failed(String message) implements GenerationEvent {
+    }
+}

@@ -1,0 +1,29 @@
+package dev.kiln.server.slot;
+
+import java.util.List;
+
+/**
+ * The sampling and stopping settings of one request (OpenAI fields, llama-server defaults).
+ *
+ * @param maxTokens        tokens to generate at most; -1 until the slot's context is full
+ * @param temperature      0 is greedy
+ * @param topK             0 disables
+ * @param topP             1 disables
+ * @param minP             0 disables
+ * @param seed             -1 for a random seed
+ * @param topLogprobs      alternatives per token when {@code logprobs}
+ * @param reasoningBudget  thinking tokens allowed: -1 unlimited, 0 none, N closes the think block after N
+ */
+public record GenerationParams(int maxTokens, double temperature, int topK, double topP, double minP, long seed,
+                               double presencePenalty, double frequencyPenalty, List<String> stop,
+                               boolean logprobs, int topLogprobs, int reasoningBudget) {
+
+    public GenerationParams {
+        stop = List.copyOf(stop);
+    }
+
+    /** Greedy decoding with no limits other than {@code maxTokens}. */
+    public static GenerationParams greedy(int maxTokens) {
+        return new GenerationParams(maxTokens, 0, 0, 1, 0, -1, 0, 0, List.of(), false, 0, -1);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.kiln.server.slot;
+
+import dev.kiln.server.chat.ReasoningSplitter;
+import dev.kiln.server.chat.StopMatcher;
+import dev.kiln.server.model.Detokenizer;
+import dev.kiln.server.tools.ToolCall;
+import dev.kiln.server.tools.ToolCallParser;
+import dev.kiln.server.tools.ToolCallStream;
+
+import java.util.List;
+
+/**
+ * The text side of one reply, token by token: detokenize, cut at a stop string, split off the think block, and
+ * watch for a tool-call section. Each stage holds back text only while it cannot yet decide, so streaming and
+ * non-streaming replies are the same text.
+ */
+final class ReplyPipeline {
+
+    /** The end of a reply: the last text and the parsed tool calls. */
+    record End(String content, String reasoning, List<ToolCall> calls) {
+    }
+
+    private final Detokenizer detokenizer;
+    private final StopMatcher stops;
+    private final ReasoningSplitter reasoning;      // null: the model does not think
+    private final ToolCallStream tools;             // null: no tools in the request
+
+    ReplyPipeline(Detokenizer detokenizer, List<String> stops, ReasoningSplitter reasoning, ToolCallParser tools) {
+        this.detokenizer = detokenizer;
+        this.stops = new StopMatcher(stops);
+        this.reasoning = reasoning;
+        this.tools = tools == null ? null : new ToolCallStream(tools);
+    }
+
+    boolean stopped() {
+        return stops.stopped();
+    }
+
+    boolean thinking() {
+        return reasoning != null && reasoning.thinking();
+    }
+
+    /** Returns {content, reasoning} now safe to emit. */
+    String[] push(int token) {
+        return route(stops.push(detokenizer.next(token)), false);
+    }
+
+    End finish() {
+        String[] last = route(stops.stopped() ? "" : stops.push(detokenizer.flush()) + stops.flush(), true);
+        if (tools == null) {
+            return new End(last[0], last[1], List.of());
+        }
+        ToolCallStream.Result result = tools.finish();
+        return new End(last[0] + result.content(), last[1], result.calls());
+    }
+
+    private String[] route(String text, boolean end) {
+        String content = text;
+        String thought = "";
+        if (reasoning != null) {
+            ReasoningSplitter.Split split = reasoning.push(text);
+            content = split.content();
+            thought = split.reasoning();
+            if (end) {
+                ReasoningSplitter.Split rest = reasoning.flush();
+                content += rest.content();
+                thought += rest.reasoning();
+            }
+        }
+        if (tools != null && !content.isEmpty()) {
+            content = tools.push(content);
+        }
+        return new String[] {content, thought};
+    }
+}
