@@ -81,6 +81,9 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
                 previousSpecial = true;
             }
         }
+        if (addSpecial && vocabulary.addBos() && out.size() >= 2 && out.get(1) == vocabulary.bos()) {
+            DOUBLE_BOS.warn("the model adds BOS and the text also starts with BOS: the ids start with two BOS tokens");
+        }
         if (addSpecial && vocabulary.addEos()) {
             out.add(vocabulary.eos());
         }
