@@ -2,7 +2,6 @@ package dev.kiln.core.chat.jinja;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -435,10 +434,6 @@ final class Values {
             case Namespace n -> throw new TemplateException("'Namespace' object is not iterable", line);
             default -> throw new TemplateException("'" + typeName(v) + "' object is not iterable", line);
         };
-    }
-
-    static Iterator<Object> iterator(Object v, int line) {
-        return iterate(v, line).iterator();
     }
 
     // ----------------------------------------------------------------------------------------- item and attribute access
