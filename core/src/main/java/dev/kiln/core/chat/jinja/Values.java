@@ -489,6 +489,9 @@ final class Values {
         }
         if (key instanceof String name) {
             Object attr = Methods.attribute(obj, name);
+            if (attr instanceof Methods.Unsafe u) {
+                return new Undefined(u.message());
+            }
             if (attr != null) {
                 return attr;
             }
@@ -514,6 +517,9 @@ final class Values {
             default -> { }
         }
         Object attr = Methods.attribute(obj, name);
+        if (attr instanceof Methods.Unsafe u) {
+            return new Undefined(u.message());
+        }
         if (attr != null) {
             return attr;
         }
