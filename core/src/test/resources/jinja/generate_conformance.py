@@ -256,4 +256,5 @@ def main():
                      ensure_ascii=False, indent=1))
 
 
-main()
+if __name__ == "__main__":
+    main()
