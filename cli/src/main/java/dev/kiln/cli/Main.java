@@ -21,6 +21,7 @@ import java.io.PrintWriter;
                 SynthCommand.class,
                 BenchCommand.class,
                 LogitsCommand.class,
+                ServeCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
