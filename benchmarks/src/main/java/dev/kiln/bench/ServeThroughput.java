@@ -13,6 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The server's aggregate decode throughput with 1, 4 and 8 concurrent greedy streams (continuous batching: one
@@ -81,31 +84,42 @@ public final class ServeThroughput {
             jobs.add(job);
             scheduler.submit(job);
         }
-        long firstToken = 0;
-        long end = 0;
-        int decoded = 0;
-        for (GenerationJob job : jobs) {
-            boolean first = true;
-            while (true) {
-                GenerationEvent e = job.next(600_000);
-                if (e == null) {
-                    throw new IllegalStateException("no progress in 10 minutes");
-                }
-                if (first) {
-                    firstToken = Math.max(firstToken, System.nanoTime());
-                    first = false;
-                }
-                if (e instanceof GenerationEvent.Finished f) {
-                    end = Math.max(end, System.nanoTime());
-                    decoded += f.completionTokens() - 1;
-                    break;
-                }
-                if (e instanceof GenerationEvent.Failed f) {
-                    throw new IllegalStateException(f.message());
-                }
+        long[] firstToken = new long[streams];   // [streams] when each stream's first token arrived
+        long[] end = new long[streams];          // [streams] when each stream finished
+        int[] decoded = new int[streams];        // [streams] tokens after the first
+        try (ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int s = 0; s < streams; s++) {
+                GenerationJob job = jobs.get(s);
+                int index = s;
+                done.add(readers.submit(() -> {
+                    while (true) {
+                        GenerationEvent e = job.next(600_000);
+                        if (e == null) {
+                            throw new IllegalStateException("no progress in 10 minutes");
+                        }
+                        if (firstToken[index] == 0) {
+                            firstToken[index] = System.nanoTime();
+                        }
+                        if (e instanceof GenerationEvent.Finished f) {
+                            end[index] = System.nanoTime();
+                            decoded[index] = f.completionTokens() - 1;
+                            return null;
+                        }
+                        if (e instanceof GenerationEvent.Failed f) {
+                            throw new IllegalStateException(f.message());
+                        }
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
             }
         }
-        return decoded / ((end - firstToken) / 1e9);
+        // decode time: from the last stream's first token (all prompts done) to the last stream's end
+        long from = java.util.Arrays.stream(firstToken).max().orElseThrow();
+        long to = java.util.Arrays.stream(end).max().orElseThrow();
+        return java.util.Arrays.stream(decoded).sum() / ((to - from) / 1e9);
     }
 
     /** Milliseconds from submitting {@code prompt} to its first token. */
