@@ -15,6 +15,7 @@ import java.io.PrintWriter;
         description = "Runs GGUF language models locally on the CPU and on NVIDIA GPUs.",
         subcommands = {
                 InspectCommand.class,
+                RunCommand.class,
                 TokenizeCommand.class,
                 TemplateCommand.class,
                 SynthCommand.class,

@@ -190,6 +190,7 @@ public final class CudaBackend implements Backend {
     public void fromHost(float[] src, DeviceTensor dst, int floats) {
         bind();
         CudaTensor t = tensor(dst);
+        ops.written(t);
         CudaException.check(cuStreamSynchronize(stream), "cuStreamSynchronize before fromHost");
         CudaException.check(cuMemcpyHtoD(t.buffer().pointer(), Pointer.to(src), 4L * floats), "fromHost " + t);
     }

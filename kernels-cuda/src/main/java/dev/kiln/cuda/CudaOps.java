@@ -38,6 +38,10 @@ final class CudaOps implements Ops, AutoCloseable {
     private final Scratch gemmX = new Scratch("cuBLAS F16 activations");
     private final Scratch ropeTable = new Scratch("rope frequencies");
     private Rope uploadedRope;
+    // x whose q8x form is in the q8x scratch: Q, K and V (and gate and up) read the same normed x, so it is quantized
+    // once per step; any op that writes a tensor forgets it if it was this one
+    private CudaTensor quantized;
+    private int quantizedTokens;
 
     CudaOps(CudaBackend backend, Gemm gemm) {
         this.backend = backend;
@@ -56,12 +60,20 @@ final class CudaOps implements Ops, AutoCloseable {
         return (int) Math.min(65535, (n + threads - 1) / threads);
     }
 
+    /** Called for every tensor an op (or a host copy) writes. */
+    void written(DeviceTensor t) {
+        if (t == quantized) {
+            quantized = null;
+        }
+    }
+
     private static BackendException failed(String op, CudaException e) {
         return new BackendException("cuda " + op + ": " + e.getMessage(), e);
     }
 
     @Override
     public void embed(DeviceTensor out, DeviceTensor table, Batch batch) {
+        written(out);
         CudaTensor o = tensor(out), t = tensor(table);
         backend.bind();
         try {
@@ -75,6 +87,7 @@ final class CudaOps implements Ops, AutoCloseable {
 
     @Override
     public void rmsNorm(DeviceTensor out, DeviceTensor x, DeviceTensor weight, int rows, int dim, float eps) {
+        written(out);
         backend.bind();
         try {
             launch(Ptx.OPS, "rmsnorm").grid(rows).block(THREADS).arg(tensor(x).buffer()).arg(tensor(weight).buffer())
@@ -86,6 +99,7 @@ final class CudaOps implements Ops, AutoCloseable {
 
     @Override
     public void matMul(DeviceTensor out, DeviceTensor w, DeviceTensor x, int tokens) {
+        written(out);
         CudaTensor o = tensor(out), wt = tensor(w), xt = tensor(x);
         int rows = (int) wt.rows(), cols = (int) wt.cols();
         GgmlType type = wt.type();
@@ -118,17 +132,26 @@ final class CudaOps implements Ops, AutoCloseable {
                     .arg(w.buffer()).arg(x.buffer()).arg(o.buffer()).arg(rows).arg(cols).run(backend.stream());
             return;
         }
-        DeviceBuffer q = q8x.atLeast(Workspace.q8xBytes(tokens, cols));
+        long bytes = Workspace.q8xBytes(tokens, cols);
+        if (quantized != x || quantizedTokens != tokens || q8x.sizeBytes() < bytes) {
+            quantized = null;
+        }
+        DeviceBuffer q = q8x.atLeast(bytes);
         CUdeviceptr xq = q.pointer(), xd = q.at((long) tokens * cols);
-        int q8Blocks = tokens * cols / 32;
-        launch(Ptx.MATVEC, "quantize_q8x").grid(blocks(q8Blocks, THREADS / 32)).block(THREADS)
-                .arg(x.buffer()).arg(xq).arg(xd).arg(cols).arg(tokens).run(backend.stream());
+        if (quantized == null) {
+            int q8Blocks = tokens * cols / 32;
+            launch(Ptx.MATVEC, "quantize_q8x").grid(blocks(q8Blocks, THREADS / 32)).block(THREADS)
+                    .arg(x.buffer()).arg(xq).arg(xd).arg(cols).arg(tokens).run(backend.stream());
+            quantized = x;
+            quantizedTokens = tokens;
+        }
         launch(Ptx.MATVEC, "mv_" + type.name()).grid(grid, tokens, 1).block(32 * MV_ROWS_PER_BLOCK)
                 .arg(w.buffer()).arg(xq).arg(xd).arg(o.buffer()).arg(rows).arg(cols).run(backend.stream());
     }
 
     @Override
     public void addBias(DeviceTensor x, DeviceTensor bias, int rows, int dim) {
+        written(x);
         backend.bind();
         try {
             launch(Ptx.OPS, "add_bias").grid(blocks((long) rows * dim, THREADS)).block(THREADS).arg(tensor(x).buffer())
@@ -140,6 +163,7 @@ final class CudaOps implements Ops, AutoCloseable {
 
     @Override
     public void rope(DeviceTensor x, int heads, int headLength, Batch batch, Rope rope) {
+        written(x);
         backend.bind();
         try {
             batchArrays.ensure(batch, 0);
@@ -183,6 +207,7 @@ final class CudaOps implements Ops, AutoCloseable {
 
     @Override
     public void attention(DeviceTensor out, DeviceTensor q, KvLayer kv, Batch batch, Attention attn) {
+        written(out);
         int rows = batch.size(), heads = attn.headCount(), headDim = attn.keyLength();
         if (attn.keyLength() != attn.valueLength() || headDim > MAX_HEAD_DIM || headDim % 2 != 0) {
             throw new BackendException("cuda attention: key/value length " + attn.keyLength() + "/" + attn.valueLength()
@@ -212,6 +237,7 @@ final class CudaOps implements Ops, AutoCloseable {
 
     @Override
     public void swiGlu(DeviceTensor gate, DeviceTensor up, int floats) {
+        written(gate);
         backend.bind();
         try {
             launch(Ptx.OPS, "swiglu").grid(blocks(floats, THREADS)).block(THREADS).arg(tensor(gate).buffer())
@@ -223,6 +249,7 @@ final class CudaOps implements Ops, AutoCloseable {
 
     @Override
     public void add(DeviceTensor acc, DeviceTensor x, int floats) {
+        written(acc);
         backend.bind();
         try {
             launch(Ptx.OPS, "add").grid(blocks(floats, THREADS)).block(THREADS).arg(tensor(acc).buffer())
@@ -234,6 +261,7 @@ final class CudaOps implements Ops, AutoCloseable {
 
     @Override
     public void gatherRows(DeviceTensor dst, DeviceTensor src, int[] rows, int count, int dim) {
+        written(dst);
         CudaTensor d = tensor(dst), s = tensor(src);
         backend.bind();
         try {

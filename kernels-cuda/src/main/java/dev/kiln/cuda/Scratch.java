@@ -24,6 +24,11 @@ final class Scratch implements AutoCloseable {
         return buffer;
     }
 
+    /** Current size, 0 before the first use. */
+    long sizeBytes() {
+        return buffer == null ? 0 : buffer.sizeBytes();
+    }
+
     @Override
     public void close() {
         if (buffer != null) {

@@ -54,4 +54,19 @@ public final class Q8_0 extends BlockKernel {
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
+    @Override
+    public void decode(MemorySegment w, long offsetBytes, float[] dst, int dstOffset, int n) {
+        checkRange(w, offsetBytes, dst.length, dstOffset, n);
+        long o = offsetBytes;
+        for (int xi = dstOffset, end = dstOffset + n; xi < end; xi += 32, o += 34) {
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(Bytes.SHORT, o)));
+            ByteVector q0 = ByteVector.fromMemorySegment(B, w, o + 2, ByteOrder.LITTLE_ENDIAN);
+            ByteVector q1 = ByteVector.fromMemorySegment(B, w, o + 18, ByteOrder.LITTLE_ENDIAN);
+            for (int p = 0; p < P; p++) {
+                ((FloatVector) q0.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, xi + p * L);
+                ((FloatVector) q1.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, xi + 16 + p * L);
+            }
+        }
+    }
+
 }
