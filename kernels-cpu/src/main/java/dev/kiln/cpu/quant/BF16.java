@@ -52,6 +52,20 @@ public final class BF16 extends BlockKernel {
         return sum;
     }
 
+    @Override
+    public void decode(MemorySegment w, long offsetBytes, float[] dst, int dstOffset, int n) {
+        checkRange(w, offsetBytes, dst.length, dstOffset, n);
+        int i = 0;
+        long o = offsetBytes;
+        for (int bound = n - 2 * L; i <= bound; i += 2 * L, o += 2L * L * 2) {
+            widen(ShortVector.fromMemorySegment(S, w, o, ByteOrder.LITTLE_ENDIAN)).intoArray(dst, dstOffset + i);
+            widen(ShortVector.fromMemorySegment(S, w, o + (long) L * 2, ByteOrder.LITTLE_ENDIAN)).intoArray(dst, dstOffset + i + L);
+        }
+        for (; i < n; i++, o += 2) {
+            dst[dstOffset + i] = Bytes.bf16(w, o);
+        }
+    }
+
     /** bfloat16 to float: the 16 bits become the upper half of the float (the sign extension is shifted out). */
     private static FloatVector widen(ShortVector h) {
         return ((IntVector) h.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();

@@ -52,6 +52,20 @@ public final class F16 extends BlockKernel {
         return sum;
     }
 
+    @Override
+    public void decode(MemorySegment w, long offsetBytes, float[] dst, int dstOffset, int n) {
+        checkRange(w, offsetBytes, dst.length, dstOffset, n);
+        int i = 0;
+        long o = offsetBytes;
+        for (int bound = n - 2 * L; i <= bound; i += 2 * L, o += 2L * L * 2) {
+            widen(ShortVector.fromMemorySegment(S, w, o, ByteOrder.LITTLE_ENDIAN)).intoArray(dst, dstOffset + i);
+            widen(ShortVector.fromMemorySegment(S, w, o + (long) L * 2, ByteOrder.LITTLE_ENDIAN)).intoArray(dst, dstOffset + i + L);
+        }
+        for (; i < n; i++, o += 2) {
+            dst[dstOffset + i] = Float.float16ToFloat(w.get(Bytes.SHORT, o));
+        }
+    }
+
     /**
      * Half to float without a conversion instruction in the Vector API: shift the exponent and mantissa into float
      * position and multiply by 2^112 (rebias 15 -> 127; exact, and it normalises subnormals), then restore infinity /

@@ -46,4 +46,18 @@ public final class F32 extends BlockKernel {
         }
         return sum;
     }
+
+    @Override
+    public void decode(MemorySegment w, long offsetBytes, float[] dst, int dstOffset, int n) {
+        checkRange(w, offsetBytes, dst.length, dstOffset, n);
+        int i = 0;
+        long o = offsetBytes;
+        for (int bound = n - 2 * L; i <= bound; i += 2 * L, o += 2L * L * 4) {
+            FloatVector.fromMemorySegment(F, w, o, ByteOrder.LITTLE_ENDIAN).intoArray(dst, dstOffset + i);
+            FloatVector.fromMemorySegment(F, w, o + (long) L * 4, ByteOrder.LITTLE_ENDIAN).intoArray(dst, dstOffset + i + L);
+        }
+        for (; i < n; i++, o += 4) {
+            dst[dstOffset + i] = Bytes.f32(w, o);
+        }
+    }
 }

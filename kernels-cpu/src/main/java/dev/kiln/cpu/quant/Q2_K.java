@@ -1,8 +1,8 @@
 package dev.kiln.cpu.quant;
 
 import dev.kiln.cpu.simd.Bytes;
-import dev.kiln.gguf.GgmlType;
 import dev.kiln.cpu.simd.Specialiser;
+import dev.kiln.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -85,6 +85,38 @@ public final class Q2_K extends BlockKernel {
             }
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public void decode(MemorySegment w, long offsetBytes, float[] dst, int dstOffset, int n) {
+        checkRange(w, offsetBytes, dst.length, dstOffset, n);
+        long o = offsetBytes;
+        for (int at = dstOffset, end = dstOffset + n; at < end; at += 256, o += 84) {
+            float d = Float.float16ToFloat(w.get(Bytes.SHORT, o + 80));
+            float dmin = Float.float16ToFloat(w.get(Bytes.SHORT, o + 82));
+            for (int half = 0; half < 2; half++) {
+                long scales = w.get(Bytes.LONG, o + 8 * half); // u8 scales[8] of this half
+                ByteVector qa = ByteVector.fromMemorySegment(B, w, o + 16 + 32 * half, ByteOrder.LITTLE_ENDIAN);
+                ByteVector qb = ByteVector.fromMemorySegment(B, w, o + 32 + 32 * half, ByteOrder.LITTLE_ENDIAN);
+                for (int k = 0; k < 4; k++) {
+                    ByteVector va = qa.and((byte) 3);
+                    ByteVector vb = qb.and((byte) 3);
+                    qa = qa.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes();
+                    qb = qb.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes();
+                    int sa = (int) (scales >>> (16 * k)) & 0xFF;
+                    int sb = (int) (scales >>> (16 * k + 8)) & 0xFF;
+                    FloatVector da = FloatVector.broadcast(F, d * (sa & 0xF));
+                    FloatVector ma = FloatVector.broadcast(F, -dmin * (sa >> 4));
+                    FloatVector db = FloatVector.broadcast(F, d * (sb & 0xF));
+                    FloatVector mb = FloatVector.broadcast(F, -dmin * (sb >> 4));
+                    int base = at + 128 * half + 32 * k;
+                    for (int p = 0; p < P; p++) {
+                        ((FloatVector) va.convertShape(VectorOperators.B2F, F, p)).mul(da).add(ma).intoArray(dst, base + p * L);
+                        ((FloatVector) vb.convertShape(VectorOperators.B2F, F, p)).mul(db).add(mb).intoArray(dst, base + 16 + p * L);
+                    }
+                }
+            }
+        }
     }
 
 }

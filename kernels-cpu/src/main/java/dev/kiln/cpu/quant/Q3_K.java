@@ -1,8 +1,8 @@
 package dev.kiln.cpu.quant;
 
 import dev.kiln.cpu.simd.Bytes;
-import dev.kiln.gguf.GgmlType;
 import dev.kiln.cpu.simd.Specialiser;
+import dev.kiln.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -112,6 +112,41 @@ public final class Q3_K extends BlockKernel {
             }
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public void decode(MemorySegment w, long offsetBytes, float[] dst, int dstOffset, int n) {
+        checkRange(w, offsetBytes, dst.length, dstOffset, n);
+        long o = offsetBytes;
+        for (int at = dstOffset, end = dstOffset + n; at < end; at += 256, o += 110) {
+            float d = Float.float16ToFloat(w.get(Bytes.SHORT, o + 108));
+            long sLo = w.get(Bytes.LONG, o + 96);
+            int sHi = w.get(Bytes.INT, o + 104);
+            ByteVector hA = ByteVector.fromMemorySegment(B, w, o, ByteOrder.LITTLE_ENDIAN);
+            ByteVector hB = ByteVector.fromMemorySegment(B, w, o + 16, ByteOrder.LITTLE_ENDIAN);
+            for (int half = 0; half < 2; half++) {
+                long scales = packedScales(sLo, sHi, half == 1); // groups 8 * half .. 8 * half + 7
+                ByteVector qa = ByteVector.fromMemorySegment(B, w, o + 32 + 32 * half, ByteOrder.LITTLE_ENDIAN);
+                ByteVector qb = ByteVector.fromMemorySegment(B, w, o + 48 + 32 * half, ByteOrder.LITTLE_ENDIAN);
+                for (int k = 0; k < 4; k++) {
+                    byte bit = (byte) (1 << (4 * half + k));
+                    // q - 4, plus 4 back where the hmask bit is set
+                    ByteVector va = qa.and((byte) 3).sub((byte) 4)
+                            .lanewise(VectorOperators.ADD, (byte) 4, hA.and(bit).compare(VectorOperators.NE, 0));
+                    ByteVector vb = qb.and((byte) 3).sub((byte) 4)
+                            .lanewise(VectorOperators.ADD, (byte) 4, hB.and(bit).compare(VectorOperators.NE, 0));
+                    qa = qa.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes();
+                    qb = qb.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes();
+                    FloatVector sa = FloatVector.broadcast(F, d * (((scales >>> (16 * k)) & 0xFF) - 32));
+                    FloatVector sb = FloatVector.broadcast(F, d * (((scales >>> (16 * k + 8)) & 0xFF) - 32));
+                    int base = at + 128 * half + 32 * k;
+                    for (int p = 0; p < P; p++) {
+                        ((FloatVector) va.convertShape(VectorOperators.B2F, F, p)).mul(sa).intoArray(dst, base + p * L);
+                        ((FloatVector) vb.convertShape(VectorOperators.B2F, F, p)).mul(sb).intoArray(dst, base + 16 + p * L);
+                    }
+                }
+            }
+        }
     }
 
 }

@@ -1,8 +1,8 @@
 package dev.kiln.cpu.quant;
 
 import dev.kiln.cpu.simd.Bytes;
-import dev.kiln.gguf.GgmlType;
 import dev.kiln.cpu.simd.Specialiser;
+import dev.kiln.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -93,6 +93,44 @@ public final class Q5_K extends BlockKernel {
             }
         }
         return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public void decode(MemorySegment w, long offsetBytes, float[] dst, int dstOffset, int n) {
+        checkRange(w, offsetBytes, dst.length, dstOffset, n);
+        long o = offsetBytes;
+        for (int at = dstOffset, end = dstOffset + n; at < end; at += 256, o += 176) {
+            float d = Float.float16ToFloat(w.get(Bytes.SHORT, o));
+            float dmin = Float.float16ToFloat(w.get(Bytes.SHORT, o + 2));
+            long sLo = w.get(Bytes.LONG, o + 4);
+            int sHi = w.get(Bytes.INT, o + 12);
+            long scales = Q4_K.packedScales(sLo, sHi);
+            long mins = Q4_K.packedMins(sLo, sHi);
+            ByteVector hA = ByteVector.fromMemorySegment(B, w, o + 16, ByteOrder.LITTLE_ENDIAN);
+            ByteVector hB = ByteVector.fromMemorySegment(B, w, o + 32, ByteOrder.LITTLE_ENDIAN);
+            for (int c = 0; c < 4; c++) {
+                FloatVector d1 = FloatVector.broadcast(F, d * ((scales >>> (16 * c)) & 0xFF));
+                FloatVector m1 = FloatVector.broadcast(F, -dmin * ((mins >>> (16 * c)) & 0xFF));
+                FloatVector d2 = FloatVector.broadcast(F, d * ((scales >>> (16 * c + 8)) & 0xFF));
+                FloatVector m2 = FloatVector.broadcast(F, -dmin * ((mins >>> (16 * c + 8)) & 0xFF));
+                long qs = o + 48 + 32 * c;
+                int base = at + 64 * c;
+                ByteVector qa = ByteVector.fromMemorySegment(B, w, qs, ByteOrder.LITTLE_ENDIAN);
+                ByteVector qb = ByteVector.fromMemorySegment(B, w, qs + 16, ByteOrder.LITTLE_ENDIAN);
+                byte bitLo = (byte) (1 << (2 * c));
+                byte bitHi = (byte) (2 << (2 * c));
+                ByteVector loA = qa.and((byte) 0x0F).lanewise(VectorOperators.OR, (byte) 16, hA.and(bitLo).compare(VectorOperators.NE, 0));
+                ByteVector hiA = qa.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).lanewise(VectorOperators.OR, (byte) 16, hA.and(bitHi).compare(VectorOperators.NE, 0));
+                ByteVector loB = qb.and((byte) 0x0F).lanewise(VectorOperators.OR, (byte) 16, hB.and(bitLo).compare(VectorOperators.NE, 0));
+                ByteVector hiB = qb.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).lanewise(VectorOperators.OR, (byte) 16, hB.and(bitHi).compare(VectorOperators.NE, 0));
+                for (int p = 0; p < P; p++) {
+                    ((FloatVector) loA.convertShape(VectorOperators.B2F, F, p)).mul(d1).add(m1).intoArray(dst, base + p * L);
+                    ((FloatVector) loB.convertShape(VectorOperators.B2F, F, p)).mul(d1).add(m1).intoArray(dst, base + 16 + p * L);
+                    ((FloatVector) hiA.convertShape(VectorOperators.B2F, F, p)).mul(d2).add(m2).intoArray(dst, base + 32 + p * L);
+                    ((FloatVector) hiB.convertShape(VectorOperators.B2F, F, p)).mul(d2).add(m2).intoArray(dst, base + 48 + p * L);
+                }
+            }
+        }
     }
 
 }

@@ -19,6 +19,13 @@ public interface QuantKernel {
     void dequantize(MemorySegment src, long offsetBytes, float[] dst, int dstOffset, int n);
 
     /**
+     * Fast path of {@link #dequantize}: bit for bit the same floats (the same operations in the same order, no fused
+     * multiply-add), with vector code. Batched matmul unpacks a tile of rows with it and reuses the floats for every
+     * token.
+     */
+    void decode(MemorySegment src, long offsetBytes, float[] dst, int dstOffset, int n);
+
+    /**
      * Fast path: the dot product of {@code n} quantized weights (a multiple of the block size) at
      * {@code offsetBytes} of {@code w} with {@code x[xOffset .. xOffset+n)}.
      */

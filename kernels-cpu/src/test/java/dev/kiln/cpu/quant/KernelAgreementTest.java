@@ -78,6 +78,28 @@ class KernelAgreementTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} {1} bits")
+    @MethodSource("cases")
+    void decodeEqualsDequantizeBitForBit(GgmlType type, int bits) {
+        QuantKernel kernel = QuantKernels.of(type, Species.ofBits(bits));
+        Random random = new Random(type.ordinal() * 7919L + bits);
+        for (RandomBlocks.Kind kind : RandomBlocks.Kind.values()) {
+            for (int n : lengths(type)) {
+                MemorySegment w = RandomBlocks.generate(type, n, 3, kind, random);
+                float[] expected = new float[n + 2];
+                float[] actual = new float[n + 2];
+                kernel.dequantize(w, 3, expected, 1, n);
+                kernel.decode(w, 3, actual, 1, n);
+                for (int i = 0; i < n + 2; i++) {
+                    if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+                        fail(type + " " + bits + " bits, " + kind + ", n=" + n + ": element " + (i - 1)
+                                + " decoded " + actual[i] + ", reference " + expected[i]);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void speciesCopiesAreDistinctAndCached() {
         QuantKernel a = QuantKernels.of(GgmlType.Q4_K, Species.ofBits(128));

@@ -147,6 +147,7 @@ public final class SlotScheduler implements AutoCloseable {
             if (slot.busy() && slot.job.cancelled()) {
                 LOG.debug("slot {}: client gone, freed", slot.sequence);
                 slot.release();
+                busySlots = countBusy();
             }
         }
     }
@@ -202,7 +203,7 @@ public final class SlotScheduler implements AutoCloseable {
         slot.thinkingTokens = 0;
         slot.budgetApplied = false;
         slot.lastUsed = ++clock;
-        slot.sampler = new TokenSampler(job.params, model.vocabularySize());
+        slot.sampler = new TokenSampler(job.params, job.prompt);
         ReasoningSplitter splitter = job.thinkTags == null ? null
                 : new ReasoningSplitter(job.thinkTags, job.promptOpensThinking);
         slot.reply = new ReplyPipeline(codec.detokenizer(), job.params.stop(), splitter, job.toolParser);
@@ -327,8 +328,10 @@ public final class SlotScheduler implements AutoCloseable {
             job.emit(new GenerationEvent.Delta(end.content(), end.reasoning(), List.of()));
         }
         String finishReason = end.calls().isEmpty() ? reason : "tool_calls";
-        job.emit(new GenerationEvent.Finished(finishReason, end.calls(), job.prompt.length, slot.cachedPromptTokens,
-                slot.completionTokens));
+        GenerationEvent.Finished finished = new GenerationEvent.Finished(finishReason, end.calls(), job.prompt.length,
+                slot.cachedPromptTokens, slot.completionTokens);
         slot.release();
+        busySlots = countBusy();           // before the client hears of it, so /metrics is never behind
+        job.emit(finished);
     }
 }
