@@ -124,6 +124,17 @@ public final class GpuCheck {
         bench(System.getenv().getOrDefault("KILN_GPU_BENCH", "mistral-7b-v0.3:Q4_K_M:all,qwen3-8b:Q4_K_M:all"));
     }
 
+    /** Only the kernel-vs-reference section (for the gpu-tagged JUnit test); returns the failures. */
+    List<String> kernelsOnly() {
+        backend = CudaBackend.open(BackendConfig.of(1));
+        try {
+            kernels();
+        } finally {
+            backend.close();
+        }
+        return failures;
+    }
+
     static void section(String name) {
         System.out.println();
         System.out.println("== " + name);
