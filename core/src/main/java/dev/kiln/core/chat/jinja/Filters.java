@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -355,9 +354,5 @@ final class Filters {
         } catch (NumberFormatException e) {
             return dflt;
         }
-    }
-
-    static Map<String, Object> kwargs(Map<String, Object> k) {
-        return k == null ? new LinkedHashMap<>() : k;
     }
 }
