@@ -59,8 +59,8 @@ final class BpeTokenizer extends AbstractTokenizer {
             });
             return out.toByteArray();
         }
-        if ((attributes & Vocabulary.ATTR_BYTE) != 0 && text.length() == 6 && text.startsWith("<0x")) {
-            return new byte[] {(byte) Integer.parseInt(text.substring(3, 5), 16)};
+        if ((attributes & Vocabulary.ATTR_BYTE) != 0) {
+            return SentencePieceTokenizer.byteOf(text);
         }
         return new byte[0];
     }
