@@ -2,6 +2,7 @@ package dev.kiln.cpu.simd;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.slf4j.LoggerFactory;
 
 /**
  * The float species the CPU kernels use unless a caller forces one: {@link FloatVector#SPECIES_PREFERRED} capped at
@@ -12,6 +13,11 @@ public final class Species {
     private Species() {}
 
     private static final VectorSpecies<Float> PREFERRED = choose();
+
+    static {
+        LoggerFactory.getLogger(Species.class).debug("CPU kernels use {} ({}-bit vectors; the platform prefers {})",
+                PREFERRED, PREFERRED.vectorBitSize(), FloatVector.SPECIES_PREFERRED);
+    }
 
     /** The species kernels use by default. */
     public static VectorSpecies<Float> preferred() {
