@@ -19,8 +19,9 @@ import java.util.Objects;
  * Quantized weight matrix times float activations, split by rows across {@link CpuThreads}: the entry point the
  * engine's CPU ops call. Weights stay in their GGUF type. Decode (one token, or a few) runs the fused
  * {@link QuantKernel#dot} per row, reading each weight byte once. A batch decodes a tile of rows into a per-thread
- * float buffer that stays in L2 ({@link #TILE_BYTES}) and multiplies it with every token ({@link FloatTile}), so each
- * weight row is read and unpacked once per call, not once per token.
+ * float buffer that stays in L2 ({@link #TILE_BYTES}) and multiplies it with up to {@link #TOKEN_BLOCK} tokens
+ * ({@link FloatTile}), so a weight row is read and unpacked once per block of 32 tokens, not once per token. All of it
+ * is float arithmetic on the exact dequantized weights (no activation quantization).
  *
  * <p>Not thread-safe: one call at a time per instance (the per-call state lives in fields so that a call allocates
  * nothing).

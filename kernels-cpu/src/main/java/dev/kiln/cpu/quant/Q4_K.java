@@ -6,6 +6,7 @@ import dev.kiln.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -79,6 +80,16 @@ public final class Q4_K extends BlockKernel {
         return (b & 0x3F3F3F3FL) | ((((hi >>> 4) & 0x0F0F0F0F) | ((b >>> 2) & 0x30303030)) & 0xFFFFFFFFL) << 32;
     }
 
+    /** Scale bytes for {@link #dot}: lanes 0..7 take scales[j] (j &lt; 4) or scales[j+4], lanes 8..15 scales[j+4]. */
+    static final VectorShuffle<Byte> PICK_LOW = VectorShuffle.fromValues(B, 0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11);
+    /** Lanes 4..7 take scales[j-4], lanes 12..15 scales[j] (the source of the two high bits for j &gt;= 4). */
+    static final VectorShuffle<Byte> PICK_HIGH = VectorShuffle.fromValues(B, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7);
+    static final ByteVector LOW_BITS = ByteVector.fromArray(B, new byte[] {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 0, 0, 0, 0}, 0);
+    static final ByteVector HIGH_NIBBLE = ByteVector.fromArray(B, new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 15, 15, 15, 15}, 0);
+    static final ByteVector TOP_BITS = ByteVector.fromArray(B, new byte[] {0, 0, 0, 0, 48, 48, 48, 48, 0, 0, 0, 0, 48, 48, 48, 48}, 0);
+    /** Per thread: the 8 scales then the 8 minimums of the current block, as floats. */
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[16]);
+
     @Override
     public float dot(MemorySegment w, long offsetBytes, float[] x, int xOffset, int n) {
         checkRange(w, offsetBytes, x.length, xOffset, n);
@@ -86,19 +97,26 @@ public final class Q4_K extends BlockKernel {
         FloatVector acc1 = FloatVector.zero(F);
         FloatVector acc2 = FloatVector.zero(F);
         FloatVector acc3 = FloatVector.zero(F);
+        float[] sm = SCALES.get(); // [16]: scale of group 0..7, minimum of group 0..7
         long o = offsetBytes;
         for (int xi = xOffset, end = xOffset + n; xi < end; xi += 256, o += 144) {
             float d = Float.float16ToFloat(w.get(Bytes.SHORT, o));
             float dmin = Float.float16ToFloat(w.get(Bytes.SHORT, o + 2));
-            long sLo = w.get(Bytes.LONG, o + 4);
-            int sHi = w.get(Bytes.INT, o + 12);
-            long scales = packedScales(sLo, sHi);
-            long mins = packedMins(sLo, sHi);
+            // the 12 scale bytes (and 4 bytes of qs, masked off) -> 8 scales and 8 minimums, 6 bits each
+            ByteVector raw = ByteVector.fromMemorySegment(B, w, o + 4, ByteOrder.LITTLE_ENDIAN);
+            ByteVector low = raw.rearrange(PICK_LOW);
+            ByteVector six = low.and(LOW_BITS)
+                    .or(low.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and(HIGH_NIBBLE))
+                    .or(raw.rearrange(PICK_HIGH).reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and(TOP_BITS));
+            for (int p = 0; p < P; p++) {
+                ((FloatVector) six.convertShape(VectorOperators.B2F, F, p)).intoArray(sm, p * L);
+            }
+            float nmin = -dmin;
             for (int c = 0; c < 4; c++) {
-                FloatVector d1 = FloatVector.broadcast(F, d * ((scales >>> (16 * c)) & 0xFF));
-                FloatVector m1 = FloatVector.broadcast(F, -dmin * ((mins >>> (16 * c)) & 0xFF));
-                FloatVector d2 = FloatVector.broadcast(F, d * ((scales >>> (16 * c + 8)) & 0xFF));
-                FloatVector m2 = FloatVector.broadcast(F, -dmin * ((mins >>> (16 * c + 8)) & 0xFF));
+                FloatVector d1 = FloatVector.broadcast(F, d * sm[2 * c]);
+                FloatVector m1 = FloatVector.broadcast(F, nmin * sm[8 + 2 * c]);
+                FloatVector d2 = FloatVector.broadcast(F, d * sm[2 * c + 1]);
+                FloatVector m2 = FloatVector.broadcast(F, nmin * sm[9 + 2 * c]);
                 long qs = o + 16 + 32 * c;
                 int xb = xi + 64 * c;
                 ByteVector qa = ByteVector.fromMemorySegment(B, w, qs, ByteOrder.LITTLE_ENDIAN);

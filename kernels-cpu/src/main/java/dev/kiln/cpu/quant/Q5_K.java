@@ -52,6 +52,9 @@ public final class Q5_K extends BlockKernel {
         }
     }
 
+    /** Per thread: the 8 scales then the 8 minimums of the current block, as floats. */
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[16]);
+
     @Override
     public float dot(MemorySegment w, long offsetBytes, float[] x, int xOffset, int n) {
         checkRange(w, offsetBytes, x.length, xOffset, n);
@@ -59,21 +62,28 @@ public final class Q5_K extends BlockKernel {
         FloatVector acc1 = FloatVector.zero(F);
         FloatVector acc2 = FloatVector.zero(F);
         FloatVector acc3 = FloatVector.zero(F);
+        float[] sm = SCALES.get(); // [16]: scale of group 0..7, minimum of group 0..7
         long o = offsetBytes;
         for (int xi = xOffset, end = xOffset + n; xi < end; xi += 256, o += 176) {
             float d = Float.float16ToFloat(w.get(Bytes.SHORT, o));
             float dmin = Float.float16ToFloat(w.get(Bytes.SHORT, o + 2));
-            long sLo = w.get(Bytes.LONG, o + 4);
-            int sHi = w.get(Bytes.INT, o + 12);
-            long scales = Q4_K.packedScales(sLo, sHi);
-            long mins = Q4_K.packedMins(sLo, sHi);
+            // the 12 scale bytes (and 4 bytes of qh, masked off) -> 8 scales and 8 minimums, as in Q4_K
+            ByteVector raw = ByteVector.fromMemorySegment(B, w, o + 4, ByteOrder.LITTLE_ENDIAN);
+            ByteVector low = raw.rearrange(Q4_K.PICK_LOW);
+            ByteVector six = low.and(Q4_K.LOW_BITS)
+                    .or(low.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and(Q4_K.HIGH_NIBBLE))
+                    .or(raw.rearrange(Q4_K.PICK_HIGH).reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and(Q4_K.TOP_BITS));
+            for (int p = 0; p < P; p++) {
+                ((FloatVector) six.convertShape(VectorOperators.B2F, F, p)).intoArray(sm, p * L);
+            }
+            float nmin = -dmin;
             ByteVector hA = ByteVector.fromMemorySegment(B, w, o + 16, ByteOrder.LITTLE_ENDIAN);
             ByteVector hB = ByteVector.fromMemorySegment(B, w, o + 32, ByteOrder.LITTLE_ENDIAN);
             for (int c = 0; c < 4; c++) {
-                FloatVector d1 = FloatVector.broadcast(F, d * ((scales >>> (16 * c)) & 0xFF));
-                FloatVector m1 = FloatVector.broadcast(F, -dmin * ((mins >>> (16 * c)) & 0xFF));
-                FloatVector d2 = FloatVector.broadcast(F, d * ((scales >>> (16 * c + 8)) & 0xFF));
-                FloatVector m2 = FloatVector.broadcast(F, -dmin * ((mins >>> (16 * c + 8)) & 0xFF));
+                FloatVector d1 = FloatVector.broadcast(F, d * sm[2 * c]);
+                FloatVector m1 = FloatVector.broadcast(F, nmin * sm[8 + 2 * c]);
+                FloatVector d2 = FloatVector.broadcast(F, d * sm[2 * c + 1]);
+                FloatVector m2 = FloatVector.broadcast(F, nmin * sm[9 + 2 * c]);
                 long qs = o + 48 + 32 * c;
                 int xb = xi + 64 * c;
                 ByteVector qa = ByteVector.fromMemorySegment(B, w, qs, ByteOrder.LITTLE_ENDIAN);

@@ -45,9 +45,13 @@ public final class QuantKernels {
     /**
      * The kernel for {@code type} compiled for {@code species} (tests force 128, 256 or 512 bits this way).
      *
-     * @throws IllegalArgumentException naming the type and the supported types if there is no kernel for it
+     * @throws IllegalArgumentException naming the type and the supported types if there is no kernel for it, or the
+     *                                  species if it is not a 128-, 256- or 512-bit float species
      */
     public static QuantKernel of(GgmlType type, VectorSpecies<Float> species) {
+        if (!Species.supported(species)) {
+            throw new IllegalArgumentException("vector species " + species + ": the kernels need 128, 256 or 512 bits");
+        }
         Class<? extends QuantKernel> c = CLASSES.get(type);
         if (c == null) {
             throw new IllegalArgumentException("no CPU kernel for ggml type " + type + " (supported: "

@@ -121,5 +121,7 @@ class KernelAgreementTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> QuantKernels.of(GgmlType.IQ2_XXS));
         assertTrue(e.getMessage().contains("IQ2_XXS"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> QuantKernels.of(GgmlType.Q4_K, jdk.incubator.vector.FloatVector.SPECIES_64));
     }
 }
