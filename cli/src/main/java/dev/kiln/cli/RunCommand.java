@@ -108,6 +108,7 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Model model = Kiln.load(engine.model, options); Session session = model.newSession()) {
+            engine.warnIfNothingOffloaded(model, err, "run");
             if (verbose) {
                 err.printf("kiln: %s, %d blocks, context %d, %s%n", model.hyperParams().architecture().ggufName(),
                         model.hyperParams().blockCount(), session.contextSize(), model.describePlacement());
