@@ -20,6 +20,9 @@ import java.util.Objects;
  * allocates nothing).
  */
 final class CpuOps implements Ops {
+    /** Multiply-adds below which attention runs on the calling thread (about 10 µs of work). */
+    private static final long SMALL_ATTENTION = 1 << 15;
+
     private final CpuThreads threads;
     private final MatMul matMul;
     private final RangeTask attentionTask = this::attentionRange;
@@ -146,7 +149,14 @@ final class CpuOps implements Ops {
         attnBatch = batch;
         attnShape = attention;
         try {
-            threads.parallelFor(batch.size() * attention.headCountKv(), attentionTask);
+            int pairs = batch.size() * attention.headCountKv();
+            long work = (long) pairs * (batch.cell(batch.size() - 1) + 1) * (attention.keyLength() + attention.valueLength())
+                    * attention.groupSize();
+            if (work < SMALL_ATTENTION) {
+                attentionRange(0, pairs); // waking the pool costs more than this
+            } else {
+                threads.parallelFor(pairs, attentionTask);
+            }
         } finally {
             attnOut = null;
             attnQ = null;
