@@ -85,7 +85,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-display-prompt", description = "Do not print the prompt before the generated text.")
     boolean noDisplayPrompt;
 
-    @Option(names = "--verbose", description = "Print the placement and load details to stderr.")
+    @Option(names = "--verbose", description = "Print the placement, load details and info logs to stderr.")
     boolean verbose;
 
     @picocli.CommandLine.Spec
@@ -93,6 +93,10 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (verbose) {
+            // slf4j-simple reads its level when the first logger is made, which is after this point in a CLI run
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+        }
         var options = engine.toLoadOptions();
         SamplingParams params = samplingParams();
         String text = promptText();
@@ -108,6 +112,7 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Model model = Kiln.load(engine.model, options); Session session = model.newSession()) {
+            engine.warnIfNothingOffloaded(model, err, "run");
             if (verbose) {
                 err.printf("kiln: %s, %d blocks, context %d, %s%n", model.hyperParams().architecture().ggufName(),
                         model.hyperParams().blockCount(), session.contextSize(), model.describePlacement());

@@ -12,14 +12,17 @@ import java.util.Objects;
 
 /**
  * The CPU implementation of {@link Ops}: matrix multiplications through {@link MatMul} (rows split across the
- * backend's {@link CpuThreads}), attention split by (row, head) across the same pool, and the cheap element-wise
- * ops in plain loops on the calling thread. Norm sums accumulate in double (as ggml's {@code ggml_float}); softmax
+ * backend's {@link CpuThreads}), attention split by (row, KV head) across the same pool with its inner loops in
+ * {@link VectorMath}, and the cheap element-wise ops in plain loops on the calling thread. Norm sums accumulate in double (as ggml's {@code ggml_float}); softmax
  * subtracts the row maximum. These loops are also the scalar reference other backends are tested against.
  *
  * <p>Not thread-safe: one forward pass at a time (the per-call attention state lives in fields, so a call
  * allocates nothing).
  */
 final class CpuOps implements Ops {
+    /** Multiply-adds below which attention runs on the calling thread (about 10 µs of work). */
+    private static final long SMALL_ATTENTION = 1 << 15;
+
     private final CpuThreads threads;
     private final MatMul matMul;
     private final RangeTask attentionTask = this::attentionRange;
@@ -146,7 +149,14 @@ final class CpuOps implements Ops {
         attnBatch = batch;
         attnShape = attention;
         try {
-            threads.parallelFor(batch.size() * attention.headCountKv(), attentionTask);
+            int pairs = batch.size() * attention.headCountKv();
+            long work = (long) pairs * (batch.cell(batch.size() - 1) + 1) * (attention.keyLength() + attention.valueLength())
+                    * attention.groupSize();
+            if (work < SMALL_ATTENTION) {
+                attentionRange(0, pairs); // waking the pool costs more than this
+            } else {
+                threads.parallelFor(pairs, attentionTask);
+            }
         } finally {
             attnOut = null;
             attnQ = null;
@@ -196,11 +206,7 @@ final class CpuOps implements Ops {
                 attnKeys.load((int) ((firstRow + t) * kw + kvHead * kl), key, 0, kl);
                 for (int g = 0; g < group; g++) {
                     int qOff = (r * heads + firstHead + g) * kl;
-                    float dot = 0f;
-                    for (int i = 0; i < kl; i++) {
-                        dot += attnQ[qOff + i] * key[i];
-                    }
-                    scores[g * cells + t] = dot * scale;
+                    scores[g * cells + t] = VectorMath.dot(attnQ, qOff, key, 0, kl) * scale;
                 }
             }
             // softmax per head (the maximum subtracted)
@@ -229,11 +235,7 @@ final class CpuOps implements Ops {
             for (int t = 0; t < cells; t++) {
                 attnValues.load((int) ((firstRow + t) * vw + kvHead * vl), value, 0, vl);
                 for (int g = 0; g < group; g++) {
-                    float p = scores[g * cells + t];
-                    int oOff = (r * heads + firstHead + g) * vl;
-                    for (int i = 0; i < vl; i++) {
-                        attnOut[oOff + i] += p * value[i];
-                    }
+                    VectorMath.axpy(scores[g * cells + t], value, 0, attnOut, (r * heads + firstHead + g) * vl, vl);
                 }
             }
         }

@@ -13,11 +13,16 @@ import java.util.Arrays;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Batching must not change the arithmetic: chunked prompts, one-token decode and multi-sequence batches (one row per
- * server slot) give the same logits as a single-sequence batch, bit for bit (each row's matmul and attention are
- * computed independently of the other rows).
+ * Batching must not change the results: chunked prompts, one-token decode, multi-sequence batches (one row per server
+ * slot) and layer splits across backends give the logits of a single-sequence batch. Not bit for bit: the CPU matmul
+ * takes a fused dot path for a few tokens and a decoded-tile path for many, which round differently (llama.cpp's own
+ * sequential-vs-batch difference is ~6e-7, testdata/synthetic/README.md); a wrong row, cell or position moves logits by
+ * 1e-2 or more.
  */
 class BatchingTest {
+    /** Float rounding of different accumulation orders (logits are ~1 in size). */
+    static final float SAME = 1e-5f;
+
     static final String MODEL = "synthetic/llama-small.Q4_K_M.gguf";
 
     @Test
@@ -32,11 +37,11 @@ class BatchingTest {
             float[] whole = r.promptLogits(a, 0);
             float[] chunked = new float[n * r.vocab];
             small.forward(b, Batch.ofSequence(0, 0, ids, 0, n, true), chunked);
-            assertArrayEquals(whole, chunked, "prompt in chunks of 5 rows");
+            assertArrayEquals(whole, chunked, SAME, "prompt in chunks of 5 rows");
             float[] step = new float[r.vocab];
             for (int i = 0; i < n; i++) {
                 r.forward.forward(c, Batch.single(0, i, ids[i]), step);
-                assertArrayEquals(Arrays.copyOfRange(whole, i * r.vocab, (i + 1) * r.vocab), step, "token " + i + " alone");
+                assertArrayEquals(Arrays.copyOfRange(whole, i * r.vocab, (i + 1) * r.vocab), step, SAME, "token " + i + " alone");
             }
             assertEquals(n, c.position(0));
         }
@@ -66,7 +71,7 @@ class BatchingTest {
             }
             float[] out = new float[n * r.vocab];
             r.forward.forward(shared, new Batch(tokens, seqs, pos, logits), out);
-            assertArrayEquals(expected, out);
+            assertArrayEquals(expected, out, SAME);
             assertEquals(n, shared.position(0));
             assertEquals(n, shared.position(2));
         }
@@ -74,7 +79,7 @@ class BatchingTest {
 
     /**
      * The layer scheduler with a second CPU backend standing in for an accelerator: every {@code -ngl} split moves the
-     * residual stream through the host at the boundary and must give the CPU-only logits bit for bit.
+     * residual stream through the host at the boundary and must give the CPU-only logits.
      */
     @Test
     void splitAcrossTwoBackendsEqualsOneBackend() {
@@ -90,7 +95,7 @@ class BatchingTest {
                      KvCache cache = split.newCache(GgmlType.F32, 1, 32)) {
                     float[] out = new float[n * r.vocab];
                     split.forward(cache, Batch.ofSequence(0, 0, ids, 0, n, true), out);
-                    assertArrayEquals(expected, out, "-ngl " + ngl + ": " + p);
+                    assertArrayEquals(expected, out, SAME, "-ngl " + ngl + ": " + p);
                 }
             }
         }

@@ -45,6 +45,32 @@ class KilnApiTest {
     }
 
     @Test
+    void generationStopsAtTheVocabularysEndOfGenerationToken() throws IOException {
+        LoadOptions options = LoadOptions.defaults().withThreads(1).withContextSize(512);
+        try (Model model = Kiln.load(TestData.require("real/TinyStories-656K.f16.gguf"), options);
+             Session session = model.newSession()) {
+            Completion c = session.generate("", SamplingParams.GREEDY, 500, s -> {});
+            assertEquals(StopReason.END_OF_GENERATION, c.stopReason());
+            assertTrue(c.tokens().length > 59 && c.tokens().length < 500, c.tokens().length + " tokens");
+            assertTrue(c.text().startsWith("Once upon a time, there was a little girl named Lily."), c.text());
+            // the context holds BOS and every generated token that was fed back
+            assertEquals(1 + c.tokens().length, session.position());
+        }
+    }
+
+    @Test
+    void contextFullStopsGeneration() throws IOException {
+        LoadOptions options = LoadOptions.defaults().withThreads(1).withContextSize(20);
+        try (Model model = Kiln.load(TestData.require("real/stories260K.gguf"), options);
+             Session session = model.newSession()) {
+            Completion c = session.generate("Once upon a time", SamplingParams.GREEDY, -1, s -> {});
+            assertEquals(StopReason.CONTEXT_FULL, c.stopReason());
+            assertEquals(20, session.position());
+            assertEquals(16, c.tokens().length); // 20 cells: 5 prompt tokens, 15 fed back, the 16th sampled last
+        }
+    }
+
+    @Test
     void chatReusesTheCachedPrefixAndStopsAtEndOfGeneration() throws IOException {
         LoadOptions options = LoadOptions.defaults().withThreads(1).withContextSize(512);
         try (Model model = Kiln.load(TestData.require("synthetic/qwen3-small.Q4_K_M.gguf"), options);
