@@ -265,4 +265,18 @@ class ServerHttpTest {
         Http.Reply tokens = http.post("/tokenize", "{\"content\": \"x\"}");
         assertEquals(200, tokens.status());
     }
+
+    @Test
+    void browserFrontEndsMayCallFromAnotherOrigin() throws Exception {
+        start(ServerConfig.defaults().withApiKey("k"), Script.reply("x"), 1, "");
+        java.net.http.HttpResponse<String> preflight = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(server.uri().resolve("/v1/chat/completions"))
+                        .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody())
+                        .header("Origin", "http://localhost:3000")
+                        .header("Access-Control-Request-Method", "POST")
+                        .header("Access-Control-Request-Headers", "authorization, content-type").build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, preflight.statusCode());
+        assertEquals("http://localhost:3000", preflight.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
+    }
 }
