@@ -52,7 +52,7 @@ public final class Server implements AutoCloseable {
         cors.setAllowedHeaders(Set.of("Authorization", "Content-Type"));
         cors.setHandler(handler);
         jetty.setHandler(cors);
-        jetty.setStopTimeout(2_000);
+        jetty.setStopTimeout(500);          // graceful stop: in-flight replies are already ended by the scheduler
         threads.setStopTimeout(200);
     }
 
