@@ -17,19 +17,13 @@ rm -rf "$out"
 mkdir -p "$out/lib"
 cd "$root"
 
-echo "gpu-bundle: building kernels-cuda (and what it needs)"
-mvn -q -o -pl kernels-cuda -am package -DskipTests >/dev/null
-mvn -q -o -pl kernels-cuda dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$out/lib" >/dev/null
-mvn -q -o dependency:copy -Dartifact=org.slf4j:slf4j-simple:2.0.17 -DoutputDirectory="$out/lib" >/dev/null
-# the reactor's fresh jars win over whatever another build left in ~/.m2
-for m in gguf core kernels-cpu kernels-cuda; do
-  rm -f "$out"/lib/"$m"-*.jar
-  cp "$root/$m"/target/"$m"-*.jar "$out/lib/" 2>/dev/null || true
-done
-rm -f "$out"/lib/kernels-cuda-*-tests.jar
+echo "gpu-bundle: building the CLI and kernels-cuda (and what they need)"
+mvn -q -o -pl cli,kernels-cuda -am package -DskipTests >/dev/null
+# cli's package step gathers the CLI with every runtime jar (both backends included) in cli/target/lib
+cp "$root"/cli/target/lib/*.jar "$out/lib/"
+cp "$root"/gguf/target/gguf-*-tests.jar "$out/lib/"   # TestData.readFloats
 (cd "$root/kernels-cuda/target/test-classes" && "$JAVA_HOME/bin/jar" cf "$out/lib/kernels-cuda-gpu-check.jar" .)
-# JUnit is not needed to run GpuCheck; the PTX compiler native (24 MB) is only for the CI check
-rm -f "$out"/lib/junit-*.jar "$out"/lib/opentest4j-*.jar "$out"/lib/apiguardian-*.jar
+# the PTX compiler and NVRTC natives (24 MB) are only for the CI check
 natives=$(ls "$out"/lib/jcuda-natives-*.jar)
 zip -q -d "$natives" 'lib/libJNvPTXCompiler-*' 'lib/libJNvrtc-*' >/dev/null || true
 
@@ -57,9 +51,19 @@ done 2>/dev/null
   echo "== bundle"; du -sh "$here" "$here/jre" "$here/lib"
 } > "$OUT/env.txt" 2>&1
 cat "$OUT/env.txt"
-"$here/jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss4m -Djava.io.tmpdir="${TMPDIR:-/tmp}" \
-  -cp "$here/lib/*" dev.kiln.cuda.GpuCheck ${data:+"$data"} 2>&1 | tee "$OUT/gpu-check.txt"
-exit "${PIPESTATUS[0]}"
+java=("$here/jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss4m
+      -Djava.io.tmpdir="${TMPDIR:-/tmp}" -cp "$here/lib/*")
+start=$SECONDS
+"${java[@]}" dev.kiln.cuda.GpuCheck ${data:+"$data"} 2>&1 | tee "$OUT/gpu-check.txt"
+rc=${PIPESTATUS[0]}
+# kiln bench tables (issue 8) on the synthetic models GpuCheck wrote, while time is left (device calls end at 600 s)
+for shape in ${KILN_BENCH_SHAPES-mistral-7b-v0.3 qwen3-8b}; do
+  [ $((SECONDS - start)) -lt "${KILN_BENCH_UNTIL_S:-420}" ] || { echo "bench $shape: skipped, out of time" | tee -a "$OUT/bench.md"; continue; }
+  model="${TMPDIR:-/tmp}/kiln-synth/$shape.Q4_K_M.gguf"
+  [ -f "$model" ] || "${java[@]}" dev.kiln.cli.Main synth --shape "$shape" --type Q4_K_M -o "$model" 2>&1 | tail -2
+  { echo "## $shape Q4_K_M"; "${java[@]}" dev.kiln.cli.Main bench -m "$model" -p 512 -n 128 -ngl 99 -r 2 -w 1 2>&1; } | tee -a "$OUT/bench.md"
+done
+exit "$rc"
 RUN
 chmod +x "$out/run.sh"
 

@@ -160,6 +160,17 @@ SNIPPETS = [
      "{{ 'short' | truncate(12) }}|{{ 'abcdefghijklmnop' | truncate(10, false, '…', 0) }}", {}),
     ("[{{ 'ab' | center(7) }}][{{ 'ab' | center(6) }}][{{ 'abc'.center(6, '*') }}][{{ 'x'.ljust(3, '.') }}][{{ 'x'.rjust(3) }}]", {}),
     ("{% set pipe = joiner(' | ') %}{% for x in ['a', 'b', 'c'] %}{{ pipe() }}{{ x }}{% endfor %}", {}),
+    ("{{ m.pop is defined }} {{ m['pop'] }} {{ m.get('pop') }} {{ l.append is defined }} {{ m.items is defined }}",
+     {"m": {"pop": 1}, "l": []}),
+    ("{{ m.pop() }}", {"m": {"pop": 1}}),
+    ("[{{ u|capitalize }}|{{ u|title }}|{{ u|replace('a', 'b') }}|{{ u|sort }}|{{ u|unique|list }}|{{ u|format }}"
+     "|{{ u|sum }}|{{ u|reverse|list }}|{{ u|wordcount }}|{{ u|min is defined }}|{{ u|center(3) }}|{{ u|batch(2)|list }}"
+     "|{{ u|truncate }}|{{ u|items|list }}|{{ u|map('upper')|list }}|{{ u|selectattr('a')|list }}|{{ u|e }}]", {}),
+    ("{{ u|abs }}", {}),
+    ("{{ u|int }}", {}),
+    ("{{ u|indent }}", {}),
+    ("{{ u|tojson }}", {}),
+    ("{{ u|dictsort }}", {}),
     # errors (non-raise): only "fails" is checked
     ("{{ undefined_thing.attr }}", {}),
     ("{{ 'a' + 1 }}", {}),
@@ -253,4 +264,5 @@ def main():
                      ensure_ascii=False, indent=1))
 
 
-main()
+if __name__ == "__main__":
+    main()

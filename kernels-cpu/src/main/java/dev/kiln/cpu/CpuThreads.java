@@ -9,7 +9,8 @@ import java.util.concurrent.locks.LockSupport;
  * thread, runs part 0 on the calling thread and waits for the rest. A call allocates nothing: the task and range are
  * published through a generation counter that parked workers watch.
  *
- * <p>One {@code parallelFor} runs at a time (calls are serialised); a task must not call {@code parallelFor} itself.
+ * <p>One {@code parallelFor} runs at a time (calls from different threads are serialised). A task that calls
+ * {@code parallelFor} itself gets its range run inline on its own thread instead of deadlocking.
  */
 public final class CpuThreads implements AutoCloseable {
     /** Spin iterations before a waiting thread parks: short waits (one matmul) stay off the scheduler. */
@@ -23,6 +24,7 @@ public final class CpuThreads implements AutoCloseable {
     private volatile int generation;
     private volatile boolean closed;
     private volatile Thread caller;
+    private final ThreadLocal<Boolean> inside = ThreadLocal.withInitial(() -> Boolean.FALSE);
     private RangeTask task; // published by the volatile write of generation
     private int count;
     private RuntimeException failure;
@@ -55,7 +57,7 @@ public final class CpuThreads implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("CpuThreads is closed");
         }
-        if (threads == 1 || count <= 1) {
+        if (threads == 1 || count <= 1 || inside.get()) {
             task.run(0, count);
             return;
         }
@@ -71,10 +73,13 @@ public final class CpuThreads implements AutoCloseable {
                 LockSupport.unpark(w);
             }
             RuntimeException own = null;
+            inside.set(Boolean.TRUE);
             try {
                 task.run(0, count / threads);
             } catch (RuntimeException e) {
                 own = e;
+            } finally {
+                inside.set(Boolean.FALSE);
             }
             for (int spins = 0; pending.get() != 0; spins++) {
                 if (spins < SPINS) {
@@ -97,6 +102,7 @@ public final class CpuThreads implements AutoCloseable {
     }
 
     private void workLoop(int part) {
+        inside.set(Boolean.TRUE);
         int seen = 0;
         int spins = 0;
         while (!closed) {

@@ -4,9 +4,12 @@ import dev.kiln.cpu.quant.QuantKernel;
 import dev.kiln.cpu.quant.QuantKernels;
 import dev.kiln.cpu.simd.Specialiser;
 import dev.kiln.cpu.simd.Species;
+import dev.kiln.gguf.GgmlType;
 import dev.kiln.gguf.TensorData;
+import dev.kiln.gguf.TensorInfo;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.util.Arrays;
@@ -99,6 +102,35 @@ public final class MatMul {
             this.weights = null;
         }
     }
+
+    /**
+     * Runs the kernels for {@code type} (decode and batched paths) on a small all-zero matrix until the JIT has
+     * compiled them: interpreted, Vector API code is hundreds of times slower than compiled, so a model's first
+     * token would otherwise wait for the compiler. Takes well under a second per type; call it at model load, for
+     * each weight type the model uses (from several threads in parallel if wanted).
+     */
+    public void warmUp(GgmlType type) {
+        int cols = 4 * Math.max(type.blockSize(), 64);
+        int rows = 32;
+        int tokens = BATCH_MIN_TOKENS;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment zeros = arena.allocate(type.byteSize((long) rows * cols), 64); // [rows][cols], zeroed
+            TensorData w = new TensorData(new TensorInfo("warm-up." + type, new long[] {cols, rows}, type, 0), zeros);
+            float[] x = new float[tokens * cols]; // [tokens][cols]
+            float[] y = new float[tokens * rows]; // [tokens][rows]
+            MatMul single = new MatMul(WARM_UP_THREADS, species);
+            for (int i = 0; i < WARM_UP_CALLS; i++) {
+                single.apply(w, x, y, 1);
+                if (i % 2 == 0) {
+                    single.apply(w, x, y, tokens);
+                }
+            }
+        }
+    }
+
+    /** Calls per warm-up: enough for C2 to compile the dot and decode loops (tier 4 needs ~10^4 invocations). */
+    private static final int WARM_UP_CALLS = 600;
+    private static final CpuThreads WARM_UP_THREADS = new CpuThreads(1);
 
     /** Row lookup (token embedding), every type: {@code dst[dstOffset .. dstOffset+cols)} = dequantized row {@code row}. */
     public void row(TensorData w, int row, float[] dst, int dstOffset) {

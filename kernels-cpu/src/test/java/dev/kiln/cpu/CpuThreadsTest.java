@@ -31,6 +31,26 @@ class CpuThreadsTest {
     }
 
     @Test
+    void nestedCallsRunInline() {
+        try (CpuThreads pool = new CpuThreads(2)) {
+            AtomicIntegerArray hits = new AtomicIntegerArray(16);
+            pool.parallelFor(4, (s, e) -> {
+                for (int i = s; i < e; i++) {
+                    int outer = i;
+                    pool.parallelFor(4, (s2, e2) -> {
+                        for (int j = s2; j < e2; j++) {
+                            hits.incrementAndGet(outer * 4 + j);
+                        }
+                    });
+                }
+            });
+            for (int i = 0; i < 16; i++) {
+                assertEquals(1, hits.get(i), "index " + i);
+            }
+        }
+    }
+
+    @Test
     void failuresReachTheCaller() {
         try (CpuThreads pool = new CpuThreads(3)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.parallelFor(9, (s, end) -> {

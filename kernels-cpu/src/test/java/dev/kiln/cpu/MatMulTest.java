@@ -111,6 +111,13 @@ class MatMulTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void warmUpRuns() {
+        try (CpuThreads pool = new CpuThreads(1)) {
+            new MatMul(pool, Species.ofBits(256)).warmUp(GgmlType.Q4_0);
+        }
+    }
+
     static TensorData tensor(GgmlType type, int cols, int rows, Random random) {
         byte[] bytes = new byte[(int) type.byteSize((long) cols * rows)];
         MemorySegment seg = MemorySegment.ofArray(bytes);

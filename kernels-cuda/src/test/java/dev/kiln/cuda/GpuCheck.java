@@ -88,6 +88,8 @@ public final class GpuCheck {
                 section("logits (cpu only, -ngl 0)");
                 cpuOnly = true;
                 logits(data.resolve("synthetic"));
+                section("synth (cpu only)");
+                synthLogits();
             }
             return;
         }
@@ -116,8 +118,21 @@ public final class GpuCheck {
         }
         section("logits: cuda vs cpu vs llama.cpp");
         logits(data.resolve("synthetic"));
+        section("logits: cuda vs cpu on small synthesized models (every mix)");
+        synthLogits();
         section("decode and prefill throughput on synthetic models");
         bench(System.getenv().getOrDefault("KILN_GPU_BENCH", "mistral-7b-v0.3:Q4_K_M:all,qwen3-8b:Q4_K_M:all"));
+    }
+
+    /** Only the kernel-vs-reference section (for the gpu-tagged JUnit test); returns the failures. */
+    List<String> kernelsOnly() {
+        backend = CudaBackend.open(BackendConfig.of(1));
+        try {
+            kernels();
+        } finally {
+            backend.close();
+        }
+        return failures;
     }
 
     static void section(String name) {
@@ -337,26 +352,32 @@ public final class GpuCheck {
         }
     }
 
-    /** Prefill tiles: 70 tokens (two partial token tiles) against dequantize-then-dot in double. */
+    /**
+     * Prefill kernels, 70 tokens (two partial token tiles) against dequantize-then-dot in double: the FP32 tiles mm_*
+     * within float rounding, the tensor-core mmw_* within F16 rounding of both operands (2^-11 relative each).
+     */
     private void mm(GgmlType type, DeviceBuffer wBuf, byte[] w, int rows, int cols, Random random) {
         int tokens = 70, rowBytes = (int) type.byteSize(cols);
         float[] x = RandomBlocks.floats(tokens * cols, random);
-        try (DeviceBuffer xb = up(x, "mm x"); DeviceBuffer y = DeviceBuffer.allocate(4L * tokens * rows, "mm y")) {
-            k(Ptx.MATMUL, "mm_" + type).grid((rows + 63) / 64, (tokens + 63) / 64, 1).block(256).arg(wBuf).arg(xb).arg(y)
-                    .arg(rows).arg(cols).arg(tokens).run(backend.stream());
-            float[] got = down(y, tokens * rows);
-            double[] want = new double[tokens * rows], scale = new double[tokens * rows];
-            for (int r = 0; r < rows; r++) {
-                float[] wr = Blocks.row(type, w, r * rowBytes, cols);
-                for (int t = 0; t < tokens; t++) {
-                    for (int i = 0; i < cols; i++) {
-                        want[t * rows + r] += (double) wr[i] * x[t * cols + i];
-                        scale[t * rows + r] += Math.abs((double) wr[i] * x[t * cols + i]);
-                    }
+        double[] want = new double[tokens * rows], scale = new double[tokens * rows];
+        for (int r = 0; r < rows; r++) {
+            float[] wr = Blocks.row(type, w, r * rowBytes, cols);
+            for (int t = 0; t < tokens; t++) {
+                for (int i = 0; i < cols; i++) {
+                    want[t * rows + r] += (double) wr[i] * x[t * cols + i];
+                    scale[t * rows + r] += Math.abs((double) wr[i] * x[t * cols + i]);
                 }
             }
-            double err = maxRel(got, want, scale);
-            result("mm_" + type, err < 1e-5, "max error / sum|w x| = " + err);
+        }
+        try (DeviceBuffer xb = up(x, "mm x"); DeviceBuffer y = DeviceBuffer.allocate(4L * tokens * rows, "mm y")) {
+            for (String family : new String[] {"mm_", "mmw_"}) {
+                cuMemsetD8(y.pointer(), (byte) 0x7f, 4L * tokens * rows);   // garbage, so unwritten outputs show
+                k(Ptx.MATMUL, family + type).grid((rows + 63) / 64, (tokens + 63) / 64, 1).block(family.equals("mm_") ? 256 : 128)
+                        .arg(wBuf).arg(xb).arg(y).arg(rows).arg(cols).arg(tokens).run(backend.stream());
+                float[] got = down(y, tokens * rows);
+                double err = maxRel(got, want, scale), bound = family.equals("mm_") ? 1e-5 : 2e-3;
+                result(family + type, err < bound, "max error / sum|w x| = " + err + " (bound " + bound + ")");
+            }
         }
     }
 
@@ -601,8 +622,9 @@ public final class GpuCheck {
                 new dev.kiln.core.synth.SynthWriter(shape, mix, 1, null).write(file, (w, t) -> { });
             }
             System.out.printf("synth %s: %.1f GB in %.1f s%n", file.getFileName(), Files.size(file) / 1e9, (System.nanoTime() - t0) / 1e9);
+            for (boolean graphs : new boolean[] {false, true})
             try (GgufModel m = ModelLoader.load(file); Backend cpu = cpuProvider.open(BackendConfig.of(Runtime.getRuntime().availableProcessors()));
-                 Backend gpu = cudaProvider.open(BackendConfig.of(1))) {
+                 Backend gpu = cudaProvider.open(BackendConfig.of(1).with(CudaBackendProvider.GRAPHS, graphs))) {
                 int blocks = m.hyperParams().blockCount();
                 DeviceFit fit = DeviceFit.of(m.file().tensors(), m.hyperParams(), 1024, 512, 1, false);
                 int ngl = switch (f.length > 2 ? f[2] : "all") {
@@ -639,17 +661,86 @@ public final class GpuCheck {
                     }
                     double decode = 128 / ((System.nanoTime() - d0) / 1e9);
                     double bound = copyBandwidth * 1e9 / weights;
-                    String line = String.format("%s -ngl %d (%s): prefill 512: %.0f tok/s, decode 128: %.1f tok/s = %.0f%% of the bound"
+                    String line = String.format((graphs ? "[graphs] " : "") + "%s -ngl %d (%s): prefill 512: %.0f tok/s, decode 128: %.1f tok/s = %.0f%% of the bound"
                                     + " %.0f tok/s (copy %.0f GB/s / %.2f GB of GPU weights per token)", file.getFileName(), ngl,
                             placement.describe("cpu", "cuda"), 512 / prefill, decode, 100 * decode / bound, bound, copyBandwidth, weights / 1e9);
                     if (ngl == blocks + 1) {
-                        result("bench " + f[0] + " " + f[1] + " full offload", decode >= 0.8 * bound, line + " (goal >= 80%)");
+                        result("bench " + f[0] + " " + f[1] + " full offload" + (graphs ? " with graphs" : ""), decode >= 0.8 * bound,
+                                line + " (goal >= 80%)");
                     } else {
                         System.out.println("INFO bench " + line);
                     }
                 }
             } catch (RuntimeException e) {
                 result("bench " + entry, false, e.toString());
+            }
+        }
+    }
+
+    /**
+     * Small models made here (llama untied with YaRN, qwen3 tied with QK norm; 4 blocks, dim 256) in every mix synth
+     * writes, so the GPU run compares CUDA with the CPU backend even where the shared test data is not reachable.
+     */
+    void synthLogits() throws IOException {
+        BackendProvider cpuProvider = null, cudaProvider = null;
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
+            if (p.name().equals("cpu")) {
+                cpuProvider = p;
+            } else if (p.name().equals("cuda")) {
+                cudaProvider = p;
+            }
+        }
+        if (cpuProvider == null || (cudaProvider == null && !cpuOnly)) {
+            skip("synth logits", "cpu or cuda provider missing from the classpath");
+            return;
+        }
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "kiln-synth-small");
+        Files.createDirectories(dir);
+        var yarn = new java.util.LinkedHashMap<String, dev.kiln.gguf.MetadataValue>();
+        yarn.put("rope.scaling.type", dev.kiln.gguf.MetadataValue.of("yarn"));
+        yarn.put("rope.scaling.factor", new dev.kiln.gguf.MetadataValue.FloatValue(dev.kiln.gguf.ValueType.FLOAT32, 4f));
+        yarn.put("rope.scaling.original_context_length", dev.kiln.gguf.MetadataValue.of(dev.kiln.gguf.ValueType.UINT32, 256));
+        var shapes = List.of(
+                new dev.kiln.core.synth.ModelShape("kiln-llama-small", "llama", "llama small (synthetic)", 4, 256, 768, 8, 2, 32,
+                        32000, 4096, 1e6f, 1e-5f, false, dev.kiln.core.synth.VocabKind.LLAMA_SPM, yarn),
+                new dev.kiln.core.synth.ModelShape("kiln-qwen3-small", "qwen3", "qwen3 small (synthetic)", 4, 256, 768, 8, 2, 64,
+                        32000, 4096, 1e6f, 1e-6f, true, dev.kiln.core.synth.VocabKind.LLAMA_SPM, java.util.Map.of()));
+        int[] prompt = new int[24];
+        for (int i = 0; i < prompt.length; i++) {
+            prompt[i] = 1 + (i * 1237) % 31999;
+        }
+        for (var shape : shapes) {
+            for (var mix : dev.kiln.core.synth.QuantMix.values()) {
+                Path file = dir.resolve(shape.name() + "." + mix + ".gguf");
+                String name = file.getFileName().toString();
+                try {
+                    if (!Files.exists(file)) {
+                        new dev.kiln.core.synth.SynthWriter(shape, mix, 7, null).write(file, (w, t) -> { });
+                    }
+                    try (GgufModel m = ModelLoader.load(file); Backend cpu = cpuProvider.open(BackendConfig.of(Runtime.getRuntime().availableProcessors()))) {
+                        int blocks = m.hyperParams().blockCount(), n = prompt.length * m.hyperParams().vocabSize();
+                        float[] reference = runModel(m, cpu, cudaProvider, 0, prompt, prompt.length, 0, false);
+                        if (cpuOnly) {
+                            float[] decoded = runModel(m, cpu, cudaProvider, 0, prompt, prompt.length, 0, true);
+                            result("synth " + name + " cpu batch vs decode", maxAbs(decoded, reference, n) <= 0.06,
+                                    String.format("max diff %.4f", maxAbs(decoded, reference, n)));
+                        }
+                        for (int ngl : cpuOnly ? new int[0] : new int[] {1, blocks / 2, blocks, blocks + 1}) {
+                            for (boolean decode : new boolean[] {false, true}) {
+                                float[] got = runModel(m, cpu, cudaProvider, ngl, prompt, prompt.length, 0, decode);
+                                double d = maxAbs(got, reference, n);
+                                result(String.format("synth %s -ngl %d %s", name, ngl, decode ? "decode" : "batch"), d <= 0.06,
+                                        String.format("max |cuda - cpu| %.4f over %d positions (bound 0.06)", d, prompt.length));
+                            }
+                        }
+                        float[] graphed = runModel(m, cpu, cudaProvider, blocks + 1, prompt, prompt.length, 0, true, true);
+                        double dg = maxAbs(graphed, reference, n);
+                        result(String.format("synth %s -ngl %d decode with CUDA graphs", name, blocks + 1), dg <= 0.06,
+                                String.format("max |cuda - cpu| %.4f (bound 0.06)", dg));
+                    }
+                } catch (RuntimeException e) {
+                    result("synth " + name, false, e.toString());
+                }
             }
         }
     }
@@ -744,9 +835,14 @@ public final class GpuCheck {
 
     private float[] runModel(GgufModel m, Backend cpu, BackendProvider cudaProvider, int ngl, int[] prompt, int positions, int start,
                              boolean decode) {
+        return runModel(m, cpu, cudaProvider, ngl, prompt, positions, start, decode, false);
+    }
+
+    private float[] runModel(GgufModel m, Backend cpu, BackendProvider cudaProvider, int ngl, int[] prompt, int positions, int start,
+                             boolean decode, boolean graphs) {
         int vocab = m.hyperParams().vocabSize();
         float[] out = new float[positions * vocab];
-        Backend gpu = ngl > 0 ? cudaProvider.open(BackendConfig.of(1)) : null;
+        Backend gpu = ngl > 0 ? cudaProvider.open(BackendConfig.of(1).with(CudaBackendProvider.GRAPHS, graphs)) : null;
         Placement placement = Placement.gpuLayers(m.hyperParams().blockCount(), ngl);
         try (Forward f = new Forward(m, placement, cpu, gpu, decode ? 1 : positions);
              KvCache cache = f.newCache(GgmlType.F16, 1, Math.max(64, positions))) {
@@ -769,6 +865,9 @@ public final class GpuCheck {
             }
         } finally {
             if (gpu != null) {
+                if (graphs && gpu instanceof CudaBackend c) {
+                    System.out.println("INFO cuda graphs: " + c.graphStats());
+                }
                 gpu.close();
             }
         }

@@ -59,8 +59,8 @@ final class BpeTokenizer extends AbstractTokenizer {
             });
             return out.toByteArray();
         }
-        if ((attributes & Vocabulary.ATTR_BYTE) != 0 && text.length() == 6 && text.startsWith("<0x")) {
-            return new byte[] {(byte) Integer.parseInt(text.substring(3, 5), 16)};
+        if ((attributes & Vocabulary.ATTR_BYTE) != 0) {
+            return SentencePieceTokenizer.byteOf(text);
         }
         return new byte[0];
     }
@@ -78,6 +78,9 @@ final class BpeTokenizer extends AbstractTokenizer {
             } else {
                 out.add(f.token());
             }
+        }
+        if (addSpecial && vocabulary.addBos() && out.size() >= 2 && out.get(1) == vocabulary.bos()) {
+            DOUBLE_BOS.warn("the model adds BOS and the text also starts with BOS: the ids start with two BOS tokens");
         }
         if (addSpecial && vocabulary.addEos()) {
             out.add(vocabulary.eos());

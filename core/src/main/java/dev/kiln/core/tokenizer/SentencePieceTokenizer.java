@@ -56,7 +56,19 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
             return utf8(text.replace(SPACE_MARK, ' '));
         }
         if ((attributes & Vocabulary.ATTR_BYTE) != 0) {
-            return new byte[] {(byte) Integer.parseInt(text.substring(3, 5), 16)};
+            return byteOf(text);
+        }
+        return new byte[0];
+    }
+
+    /** The byte of a {@code <0xXX>} token; nothing for a byte-typed token spelled otherwise. */
+    static byte[] byteOf(String text) {
+        if (text.length() == 6 && text.startsWith("<0x") && text.endsWith(">")) {
+            try {
+                return new byte[] {(byte) Integer.parseInt(text.substring(3, 5), 16)};
+            } catch (NumberFormatException e) {
+                return new byte[0];
+            }
         }
         return new byte[0];
     }
@@ -80,6 +92,9 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
                 out.add(f.token());
                 previousSpecial = true;
             }
+        }
+        if (addSpecial && vocabulary.addBos() && out.size() >= 2 && out.get(1) == vocabulary.bos()) {
+            DOUBLE_BOS.warn("the model adds BOS and the text also starts with BOS: the ids start with two BOS tokens");
         }
         if (addSpecial && vocabulary.addEos()) {
             out.add(vocabulary.eos());

@@ -11,16 +11,20 @@ final class TokenTable {
     private final String[] tokens;
     /** [capacity] id + 1, 0 = empty. */
     private final int[] slots;
+    /** [capacity] the hash of the token in each slot (compared before the text). */
+    private final int[] hashes;
     private final int mask;
 
     TokenTable(String[] tokens) {
         this.tokens = tokens;
         int capacity = Integer.highestOneBit(Math.max(16, tokens.length * 3)) * 2;
         this.slots = new int[capacity];
+        this.hashes = new int[capacity];
         this.mask = capacity - 1;
         for (int id = 0; id < tokens.length; id++) {
             String t = tokens[id];
-            int i = hash(t, 0, t.length()) & mask;
+            int h = hash(t, 0, t.length());
+            int i = h & mask;
             boolean duplicate = false;
             while (slots[i] != 0) {
                 if (tokens[slots[i] - 1].equals(t)) {
@@ -31,6 +35,7 @@ final class TokenTable {
             }
             if (!duplicate) {
                 slots[i] = id + 1;
+                hashes[i] = h;
             }
         }
     }
@@ -38,14 +43,15 @@ final class TokenTable {
     /** The id of {@code s[from, to)}, or {@link Vocabulary#NONE}. */
     int find(String s, int from, int to) {
         int len = to - from;
-        int i = hash(s, from, to) & mask;
+        int h = hash(s, from, to);
+        int i = h & mask;
         while (true) {
             int slot = slots[i];
             if (slot == 0) {
                 return Vocabulary.NONE;
             }
             String t = tokens[slot - 1];
-            if (t.length() == len && t.regionMatches(0, s, from, len)) {
+            if (hashes[i] == h && t.length() == len && t.regionMatches(0, s, from, len)) {
                 return slot - 1;
             }
             i = (i + 1) & mask;
@@ -59,14 +65,15 @@ final class TokenTable {
         for (int k = from; k < to; k++) {
             h = 31 * h + chars[k];
         }
-        int i = mix(h) & mask;
+        h = mix(h);
+        int i = h & mask;
         while (true) {
             int slot = slots[i];
             if (slot == 0) {
                 return Vocabulary.NONE;
             }
             String t = tokens[slot - 1];
-            if (t.length() == len && equals(t, chars, from)) {
+            if (hashes[i] == h && t.length() == len && equals(t, chars, from)) {
                 return slot - 1;
             }
             i = (i + 1) & mask;

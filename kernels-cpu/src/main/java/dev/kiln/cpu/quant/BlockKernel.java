@@ -6,13 +6,10 @@ import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 /**
- * What every kernel shares: range checks, dequantization as a loop over {@link #dequantizeBlock}, and a plain
- * dot product (one block dequantized into a per-thread scratch buffer, then multiplied) for types without a
- * vector kernel of their own.
+ * What every kernel shares: the type, range checks, and dequantization as a loop over the scalar reference
+ * {@link #dequantizeBlock}.
  */
 abstract class BlockKernel implements QuantKernel {
-
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[256]);
 
     private final GgmlType type;
     final int blockSize;
@@ -39,26 +36,6 @@ abstract class BlockKernel implements QuantKernel {
         for (int b = 0; b < blocks; b++) {
             dequantizeBlock(src, offsetBytes + (long) b * blockBytes, dst, dstOffset + b * blockSize);
         }
-    }
-
-    @Override
-    public float dot(MemorySegment w, long offsetBytes, float[] x, int xOffset, int n) {
-        checkRange(w, offsetBytes, x.length, xOffset, n);
-        return scalarDot(w, offsetBytes, x, xOffset, n);
-    }
-
-    /** The reference dot product: dequantize a block, multiply, accumulate in float. */
-    final float scalarDot(MemorySegment w, long offsetBytes, float[] x, int xOffset, int n) {
-        float[] block = SCRATCH.get(); // [blockSize]
-        float sum = 0f;
-        for (int b = 0, blocks = n / blockSize; b < blocks; b++) {
-            dequantizeBlock(w, offsetBytes + (long) b * blockBytes, block, 0);
-            int xo = xOffset + b * blockSize;
-            for (int i = 0; i < blockSize; i++) {
-                sum += block[i] * x[xo + i];
-            }
-        }
-        return sum;
     }
 
     /** Checks once per call that {@code n} weights fit in the segment and in the float array. */

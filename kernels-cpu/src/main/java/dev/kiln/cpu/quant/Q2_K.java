@@ -1,8 +1,8 @@
 package dev.kiln.cpu.quant;
 
 import dev.kiln.cpu.simd.Bytes;
-import dev.kiln.gguf.GgmlType;
 import dev.kiln.cpu.simd.Specialiser;
+import dev.kiln.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -91,7 +91,7 @@ public final class Q2_K extends BlockKernel {
     public void decode(MemorySegment w, long offsetBytes, float[] dst, int dstOffset, int n) {
         checkRange(w, offsetBytes, dst.length, dstOffset, n);
         long o = offsetBytes;
-        for (int xi = dstOffset, end = dstOffset + n; xi < end; xi += 256, o += 84) {
+        for (int at = dstOffset, end = dstOffset + n; at < end; at += 256, o += 84) {
             float d = Float.float16ToFloat(w.get(Bytes.SHORT, o + 80));
             float dmin = Float.float16ToFloat(w.get(Bytes.SHORT, o + 82));
             for (int half = 0; half < 2; half++) {
@@ -109,10 +109,10 @@ public final class Q2_K extends BlockKernel {
                     FloatVector ma = FloatVector.broadcast(F, -dmin * (sa >> 4));
                     FloatVector db = FloatVector.broadcast(F, d * (sb & 0xF));
                     FloatVector mb = FloatVector.broadcast(F, -dmin * (sb >> 4));
-                    int xb = xi + 128 * half + 32 * k;
+                    int base = at + 128 * half + 32 * k;
                     for (int p = 0; p < P; p++) {
-                        ((FloatVector) va.convertShape(VectorOperators.B2F, F, p)).mul(da).add(ma).intoArray(dst, xb + p * L);
-                        ((FloatVector) vb.convertShape(VectorOperators.B2F, F, p)).mul(db).add(mb).intoArray(dst, xb + 16 + p * L);
+                        ((FloatVector) va.convertShape(VectorOperators.B2F, F, p)).mul(da).add(ma).intoArray(dst, base + p * L);
+                        ((FloatVector) vb.convertShape(VectorOperators.B2F, F, p)).mul(db).add(mb).intoArray(dst, base + 16 + p * L);
                     }
                 }
             }

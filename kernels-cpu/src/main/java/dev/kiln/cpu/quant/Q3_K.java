@@ -1,8 +1,8 @@
 package dev.kiln.cpu.quant;
 
 import dev.kiln.cpu.simd.Bytes;
-import dev.kiln.gguf.GgmlType;
 import dev.kiln.cpu.simd.Specialiser;
+import dev.kiln.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -118,7 +118,7 @@ public final class Q3_K extends BlockKernel {
     public void decode(MemorySegment w, long offsetBytes, float[] dst, int dstOffset, int n) {
         checkRange(w, offsetBytes, dst.length, dstOffset, n);
         long o = offsetBytes;
-        for (int xi = dstOffset, end = dstOffset + n; xi < end; xi += 256, o += 110) {
+        for (int at = dstOffset, end = dstOffset + n; at < end; at += 256, o += 110) {
             float d = Float.float16ToFloat(w.get(Bytes.SHORT, o + 108));
             long sLo = w.get(Bytes.LONG, o + 96);
             int sHi = w.get(Bytes.INT, o + 104);
@@ -139,10 +139,10 @@ public final class Q3_K extends BlockKernel {
                     qb = qb.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes();
                     FloatVector sa = FloatVector.broadcast(F, d * (((scales >>> (16 * k)) & 0xFF) - 32));
                     FloatVector sb = FloatVector.broadcast(F, d * (((scales >>> (16 * k + 8)) & 0xFF) - 32));
-                    int xb = xi + 128 * half + 32 * k;
+                    int base = at + 128 * half + 32 * k;
                     for (int p = 0; p < P; p++) {
-                        ((FloatVector) va.convertShape(VectorOperators.B2F, F, p)).mul(sa).intoArray(dst, xb + p * L);
-                        ((FloatVector) vb.convertShape(VectorOperators.B2F, F, p)).mul(sb).intoArray(dst, xb + 16 + p * L);
+                        ((FloatVector) va.convertShape(VectorOperators.B2F, F, p)).mul(sa).intoArray(dst, base + p * L);
+                        ((FloatVector) vb.convertShape(VectorOperators.B2F, F, p)).mul(sb).intoArray(dst, base + 16 + p * L);
                     }
                 }
             }

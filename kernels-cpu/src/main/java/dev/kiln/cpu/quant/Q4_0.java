@@ -1,8 +1,8 @@
 package dev.kiln.cpu.quant;
 
 import dev.kiln.cpu.simd.Bytes;
-import dev.kiln.gguf.GgmlType;
 import dev.kiln.cpu.simd.Specialiser;
+import dev.kiln.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -61,14 +61,14 @@ public final class Q4_0 extends BlockKernel {
     public void decode(MemorySegment w, long offsetBytes, float[] dst, int dstOffset, int n) {
         checkRange(w, offsetBytes, dst.length, dstOffset, n);
         long o = offsetBytes;
-        for (int xi = dstOffset, end = dstOffset + n; xi < end; xi += 32, o += 18) {
+        for (int at = dstOffset, end = dstOffset + n; at < end; at += 32, o += 18) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(Bytes.SHORT, o)));
             ByteVector q = ByteVector.fromMemorySegment(B, w, o + 2, ByteOrder.LITTLE_ENDIAN);
             ByteVector lo = q.and((byte) 0xF).sub((byte) 8);
             ByteVector hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
             for (int p = 0; p < P; p++) {
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, xi + p * L);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, xi + 16 + p * L);
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, at + p * L);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, at + 16 + p * L);
             }
         }
     }

@@ -1,8 +1,8 @@
 package dev.kiln.cpu.quant;
 
 import dev.kiln.cpu.simd.Bytes;
-import dev.kiln.gguf.GgmlType;
 import dev.kiln.cpu.simd.Specialiser;
+import dev.kiln.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -122,7 +122,7 @@ public final class Q4_K extends BlockKernel {
     public void decode(MemorySegment w, long offsetBytes, float[] dst, int dstOffset, int n) {
         checkRange(w, offsetBytes, dst.length, dstOffset, n);
         long o = offsetBytes;
-        for (int xi = dstOffset, end = dstOffset + n; xi < end; xi += 256, o += 144) {
+        for (int at = dstOffset, end = dstOffset + n; at < end; at += 256, o += 144) {
             float d = Float.float16ToFloat(w.get(Bytes.SHORT, o));
             float dmin = Float.float16ToFloat(w.get(Bytes.SHORT, o + 2));
             long sLo = w.get(Bytes.LONG, o + 4);
@@ -135,7 +135,7 @@ public final class Q4_K extends BlockKernel {
                 FloatVector d2 = FloatVector.broadcast(F, d * ((scales >>> (16 * c + 8)) & 0xFF));
                 FloatVector m2 = FloatVector.broadcast(F, -dmin * ((mins >>> (16 * c + 8)) & 0xFF));
                 long qs = o + 16 + 32 * c;
-                int xb = xi + 64 * c;
+                int base = at + 64 * c;
                 ByteVector qa = ByteVector.fromMemorySegment(B, w, qs, ByteOrder.LITTLE_ENDIAN);
                 ByteVector qb = ByteVector.fromMemorySegment(B, w, qs + 16, ByteOrder.LITTLE_ENDIAN);
                 ByteVector loA = qa.and((byte) 0xF);
@@ -143,10 +143,10 @@ public final class Q4_K extends BlockKernel {
                 ByteVector loB = qb.and((byte) 0xF);
                 ByteVector hiB = qb.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
                 for (int p = 0; p < P; p++) {
-                    ((FloatVector) loA.convertShape(VectorOperators.B2F, F, p)).fma(d1, m1).intoArray(dst, xb + p * L);
-                    ((FloatVector) loB.convertShape(VectorOperators.B2F, F, p)).fma(d1, m1).intoArray(dst, xb + 16 + p * L);
-                    ((FloatVector) hiA.convertShape(VectorOperators.B2F, F, p)).fma(d2, m2).intoArray(dst, xb + 32 + p * L);
-                    ((FloatVector) hiB.convertShape(VectorOperators.B2F, F, p)).fma(d2, m2).intoArray(dst, xb + 48 + p * L);
+                    ((FloatVector) loA.convertShape(VectorOperators.B2F, F, p)).fma(d1, m1).intoArray(dst, base + p * L);
+                    ((FloatVector) loB.convertShape(VectorOperators.B2F, F, p)).fma(d1, m1).intoArray(dst, base + 16 + p * L);
+                    ((FloatVector) hiA.convertShape(VectorOperators.B2F, F, p)).fma(d2, m2).intoArray(dst, base + 32 + p * L);
+                    ((FloatVector) hiB.convertShape(VectorOperators.B2F, F, p)).fma(d2, m2).intoArray(dst, base + 48 + p * L);
                 }
             }
         }

@@ -1,8 +1,8 @@
 package dev.kiln.cpu.quant;
 
 import dev.kiln.cpu.simd.Bytes;
-import dev.kiln.gguf.GgmlType;
 import dev.kiln.cpu.simd.Specialiser;
+import dev.kiln.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -79,15 +79,15 @@ public final class Q5_0 extends BlockKernel {
     public void decode(MemorySegment w, long offsetBytes, float[] dst, int dstOffset, int n) {
         checkRange(w, offsetBytes, dst.length, dstOffset, n);
         long o = offsetBytes;
-        for (int xi = dstOffset, end = dstOffset + n; xi < end; xi += 32, o += 22) {
+        for (int at = dstOffset, end = dstOffset + n; at < end; at += 32, o += 22) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(Bytes.SHORT, o)));
             ByteVector qh = IntVector.broadcast(IntVector.SPECIES_128, w.get(Bytes.INT, o + 2)).reinterpretAsBytes();
             ByteVector q = ByteVector.fromMemorySegment(B, w, o + 6, ByteOrder.LITTLE_ENDIAN);
             ByteVector lo = q.and((byte) 0xF).or(fifthBits(qh, LOW_BYTES)).sub((byte) 16);
             ByteVector hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).or(fifthBits(qh, HIGH_BYTES)).sub((byte) 16);
             for (int p = 0; p < P; p++) {
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, xi + p * L);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, xi + 16 + p * L);
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, at + p * L);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, at + 16 + p * L);
             }
         }
     }

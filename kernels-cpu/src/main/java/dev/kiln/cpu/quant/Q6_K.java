@@ -1,8 +1,8 @@
 package dev.kiln.cpu.quant;
 
 import dev.kiln.cpu.simd.Bytes;
-import dev.kiln.gguf.GgmlType;
 import dev.kiln.cpu.simd.Specialiser;
+import dev.kiln.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -102,7 +102,7 @@ public final class Q6_K extends BlockKernel {
     public void decode(MemorySegment w, long offsetBytes, float[] dst, int dstOffset, int n) {
         checkRange(w, offsetBytes, dst.length, dstOffset, n);
         long o = offsetBytes;
-        for (int xi = dstOffset, end = dstOffset + n; xi < end; xi += 256, o += 210) {
+        for (int at = dstOffset, end = dstOffset + n; at < end; at += 256, o += 210) {
             float d = Float.float16ToFloat(w.get(Bytes.SHORT, o + 208));
             for (int half = 0; half < 2; half++) {
                 long ql = o + 64 * half;
@@ -110,7 +110,7 @@ public final class Q6_K extends BlockKernel {
                 long sc = w.get(Bytes.LONG, o + 192 + 8 * half); // i8 scales[8] of this half
                 for (int j = 0; j < 32; j += 16) {
                     int is = j / 16;
-                    int xb = xi + 128 * half + j;
+                    int base = at + 128 * half + j;
                     ByteVector a = ByteVector.fromMemorySegment(B, w, ql + j, ByteOrder.LITTLE_ENDIAN);
                     ByteVector b = ByteVector.fromMemorySegment(B, w, ql + 32 + j, ByteOrder.LITTLE_ENDIAN);
                     ByteVector h = ByteVector.fromMemorySegment(B, w, qh + j, ByteOrder.LITTLE_ENDIAN);
@@ -123,10 +123,10 @@ public final class Q6_K extends BlockKernel {
                     FloatVector s3 = FloatVector.broadcast(F, d * (byte) (sc >>> 8 * (is + 4)));
                     FloatVector s4 = FloatVector.broadcast(F, d * (byte) (sc >>> 8 * (is + 6)));
                     for (int p = 0; p < P; p++) {
-                        ((FloatVector) q1.convertShape(VectorOperators.B2F, F, p)).mul(s1).intoArray(dst, xb + p * L);
-                        ((FloatVector) q2.convertShape(VectorOperators.B2F, F, p)).mul(s2).intoArray(dst, xb + 32 + p * L);
-                        ((FloatVector) q3.convertShape(VectorOperators.B2F, F, p)).mul(s3).intoArray(dst, xb + 64 + p * L);
-                        ((FloatVector) q4.convertShape(VectorOperators.B2F, F, p)).mul(s4).intoArray(dst, xb + 96 + p * L);
+                        ((FloatVector) q1.convertShape(VectorOperators.B2F, F, p)).mul(s1).intoArray(dst, base + p * L);
+                        ((FloatVector) q2.convertShape(VectorOperators.B2F, F, p)).mul(s2).intoArray(dst, base + 32 + p * L);
+                        ((FloatVector) q3.convertShape(VectorOperators.B2F, F, p)).mul(s3).intoArray(dst, base + 64 + p * L);
+                        ((FloatVector) q4.convertShape(VectorOperators.B2F, F, p)).mul(s4).intoArray(dst, base + 96 + p * L);
                     }
                 }
             }

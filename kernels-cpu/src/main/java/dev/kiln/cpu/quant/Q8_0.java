@@ -1,8 +1,8 @@
 package dev.kiln.cpu.quant;
 
 import dev.kiln.cpu.simd.Bytes;
-import dev.kiln.gguf.GgmlType;
 import dev.kiln.cpu.simd.Specialiser;
+import dev.kiln.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -58,13 +58,13 @@ public final class Q8_0 extends BlockKernel {
     public void decode(MemorySegment w, long offsetBytes, float[] dst, int dstOffset, int n) {
         checkRange(w, offsetBytes, dst.length, dstOffset, n);
         long o = offsetBytes;
-        for (int xi = dstOffset, end = dstOffset + n; xi < end; xi += 32, o += 34) {
+        for (int at = dstOffset, end = dstOffset + n; at < end; at += 32, o += 34) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(Bytes.SHORT, o)));
             ByteVector q0 = ByteVector.fromMemorySegment(B, w, o + 2, ByteOrder.LITTLE_ENDIAN);
             ByteVector q1 = ByteVector.fromMemorySegment(B, w, o + 18, ByteOrder.LITTLE_ENDIAN);
             for (int p = 0; p < P; p++) {
-                ((FloatVector) q0.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, xi + p * L);
-                ((FloatVector) q1.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, xi + 16 + p * L);
+                ((FloatVector) q0.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, at + p * L);
+                ((FloatVector) q1.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, at + 16 + p * L);
             }
         }
     }

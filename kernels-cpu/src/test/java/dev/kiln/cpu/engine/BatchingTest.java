@@ -72,6 +72,30 @@ class BatchingTest {
         }
     }
 
+    /**
+     * The layer scheduler with a second CPU backend standing in for an accelerator: every {@code -ngl} split moves the
+     * residual stream through the host at the boundary and must give the CPU-only logits bit for bit.
+     */
+    @Test
+    void splitAcrossTwoBackendsEqualsOneBackend() {
+        try (Reference r = new Reference(MODEL, 1, 64);
+             dev.kiln.cpu.CpuBackend other = new dev.kiln.cpu.CpuBackend(1);
+             KvCache base = r.cache(GgmlType.F32, 32)) {
+            int[] ids = r.promptIds();
+            int n = ids.length;
+            float[] expected = r.promptLogits(base, 0);
+            for (int ngl : new int[] {1, 2, 4, 5}) {
+                Placement p = Placement.gpuLayers(4, ngl);
+                try (Forward split = new Forward(r.model, p, r.cpu, other, 7);
+                     KvCache cache = split.newCache(GgmlType.F32, 1, 32)) {
+                    float[] out = new float[n * r.vocab];
+                    split.forward(cache, Batch.ofSequence(0, 0, ids, 0, n, true), out);
+                    assertArrayEquals(expected, out, "-ngl " + ngl + ": " + p);
+                }
+            }
+        }
+    }
+
     @Test
     void quantizedCachesStayCloseToF32() {
         try (Reference r = new Reference(MODEL, 2, 64);

@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,15 +15,17 @@ import java.util.Map;
  * numeric filters, ...
  */
 final class Filters {
+    /** Filters that work on an undefined value (Jinja2's Undefined iterates as empty, prints as ""); others fail. */
+    private static final java.util.Set<String> ACCEPT_UNDEFINED = java.util.Set.of("default", "d", "length", "count",
+            "string", "list", "items", "safe", "join", "first", "last", "trim", "tojson", "select", "reject",
+            "selectattr", "rejectattr", "map", "upper", "lower", "e", "escape", "capitalize", "title", "replace",
+            "wordcount", "center", "truncate", "sort", "unique", "sum", "reverse", "min", "max",
+            "batch", "format");
+
     private Filters() {}
 
     static Object apply(Interpreter in, String name, Object v, List<Object> a, Map<String, Object> k, int line) {
-        if (v instanceof Undefined u && !name.equals("default") && !name.equals("d") && !name.equals("length")
-                && !name.equals("count") && !name.equals("string") && !name.equals("list") && !name.equals("items")
-                && !name.equals("safe") && !name.equals("join") && !name.equals("first") && !name.equals("last")
-                && !name.equals("trim") && !name.equals("tojson") && !name.equals("select") && !name.equals("reject")
-                && !name.equals("selectattr") && !name.equals("rejectattr") && !name.equals("map")
-                && !name.equals("upper") && !name.equals("lower") && !name.equals("e") && !name.equals("escape")) {
+        if (v instanceof Undefined u && !ACCEPT_UNDEFINED.contains(name)) {
             throw u.error(line);
         }
         return switch (name) {
@@ -355,9 +356,5 @@ final class Filters {
         } catch (NumberFormatException e) {
             return dflt;
         }
-    }
-
-    static Map<String, Object> kwargs(Map<String, Object> k) {
-        return k == null ? new LinkedHashMap<>() : k;
     }
 }

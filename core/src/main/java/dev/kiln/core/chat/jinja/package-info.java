@@ -11,8 +11,8 @@
  * lexer), cannot parse slices with a step ({@code messages[::-1]}, Qwen3), mis-handles {@code namespace(a=1)}
  * keyword arguments, and its {@code tojson}, Python string methods, {@code loop.*} and None/True/list printing
  * follow Java rather than Python. Patching those inside Jinjava's lexer and EL layer would be a fork; the
- * interpreter here (about 3,500 lines with comments, no dependencies) renders all 104 cases and the 366
- * conformance vectors generated with Python's Jinja2 (see the tests).
+ * interpreter here (about 3,500 lines with comments, no dependencies) renders all 104 cases and every
+ * conformance vector generated with Python's Jinja2 ({@code src/test/resources/jinja/generate_conformance.py}).
  *
  * <p>Entry point: {@link dev.kiln.core.chat.jinja.Template}. Spec: https://jinja.palletsprojects.com/en/3.1.x/templates/
  */
