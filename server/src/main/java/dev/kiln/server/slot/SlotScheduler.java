@@ -290,9 +290,9 @@ public final class SlotScheduler implements AutoCloseable {
         slot.completionTokens++;
         generated.incrementAndGet();
         slot.sampler.accept(token);
-        String[] text = slot.reply.push(token);
-        GenerationEvent.Delta delta = new GenerationEvent.Delta(text[0], text[1],
-                logprob == null ? List.of() : List.of(logprob));
+        ReplyPipeline.Piece piece = slot.reply.push(token);
+        GenerationEvent.Delta delta = new GenerationEvent.Delta(piece.content(), piece.reasoning(),
+                logprob == null ? List.of() : List.of(logprob), piece.toolCalls());
         if (!delta.isEmpty()) {
             job.emit(delta);
         }
@@ -324,8 +324,10 @@ public final class SlotScheduler implements AutoCloseable {
     private void finish(Slot slot, String reason) {
         ReplyPipeline.End end = slot.reply.finish();
         GenerationJob job = slot.job;
-        if (!end.content().isEmpty() || !end.reasoning().isEmpty()) {
-            job.emit(new GenerationEvent.Delta(end.content(), end.reasoning(), List.of()));
+        GenerationEvent.Delta last = new GenerationEvent.Delta(end.content(), end.reasoning(), List.of(),
+                end.toolCallDeltas());
+        if (!last.isEmpty()) {
+            job.emit(last);
         }
         String finishReason = end.calls().isEmpty() ? reason : "tool_calls";
         GenerationEvent.Finished finished = new GenerationEvent.Finished(finishReason, end.calls(), job.prompt.length,
