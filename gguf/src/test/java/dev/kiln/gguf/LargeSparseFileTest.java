@@ -24,14 +24,21 @@ class LargeSparseFileTest {
                 .write(path);
         assertTrue(Files.size(path) >= 10L << 30, "at least 10 GiB");
 
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
         long start = System.nanoTime();
         try (GgufFile gguf = GgufFile.open(path)) {
             long openedNanos = System.nanoTime() - start;
+            long allocatedBytes = threads.getCurrentThreadAllocatedBytes() - allocatedBefore;
+            assertTrue(openedNanos < 1_000_000_000L, "opening took " + openedNanos / 1e6 + " ms");
+            assertTrue(allocatedBytes < 100L << 20, "opening allocated " + allocatedBytes + " bytes of heap");
             TensorData big = gguf.tensor("big.weight");
             assertEquals(10L << 30, big.segment().byteSize());
             assertEquals(0f, big.segment().get(ValueLayout.JAVA_FLOAT_UNALIGNED, big.segment().byteSize() - 4));
             assertEquals(8f, gguf.tensor("tail.weight").segment().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 7));
-            System.out.printf("opened a %.1f GiB GGUF in %.2f ms%n", Files.size(path) / (double) (1L << 30), openedNanos / 1e6);
+            System.out.printf("opened a %.1f GiB GGUF in %.2f ms, allocating %d KiB of heap%n",
+                    Files.size(path) / (double) (1L << 30), openedNanos / 1e6, allocatedBytes >> 10);
         }
     }
 }
