@@ -4,9 +4,15 @@
 // 4 x 4 sub-tile in registers. Shapes: W [rows][cols] (row stride cols / QK * BYTES), X f32 [tokens][cols],
 // Y f32 [tokens][rows].
 //
+// mmw_* is the same product on tensor cores (WMMA m16n16k16, F16 operands, F32 accumulate; sm_70+): a 128-thread
+// block computes 64 rows x 64 tokens, each warp a 32 x 32 quarter as 2 x 2 fragments, from F16 tiles dequantized
+// into shared memory per 32-wide k step. Edge tiles are staged through shared memory so partial tiles are written
+// with bounds checks.
+//
 // Also here: dequant_f16_* (W -> F16 [rows][cols], the on-the-fly conversion that feeds cublasGemmEx when cuBLAS is
 // present) and embed_* (rows of a table by token id, e.g. the tied output/embedding matrix on the device).
 #include "quant.cuh"
+#include <mma.h>
 
 // Unquantized weight rows expressed in the same shape as the block types, so one template serves all.
 struct F16 {
@@ -65,6 +71,60 @@ __device__ __forceinline__ void mm_body(const uint8_t* __restrict__ w, const flo
     }
 }
 
+#define WK_PAD 40   // shared row stride in halves: 32 + 8 keeps 32-byte fragment alignment and staggers banks
+
+template <class T>
+__device__ __forceinline__ void mmw_body(const uint8_t* __restrict__ w, const float* __restrict__ x, float* __restrict__ y,
+                                         int rows, int cols, int tokens) {
+    using namespace nvcuda;
+    __shared__ __align__(32) __half ws[BM][WK_PAD];        // [row][k] dequantized weights
+    __shared__ __align__(32) __half xs[BN][WK_PAD];        // [token][k] activations
+    __shared__ __align__(32) float cs[4][32 * 32];         // per warp: its 32 x 32 result, column-major (token-major)
+    const int tid = threadIdx.x, warp = tid / WARP, lane = tid % WARP;
+    const int r0 = blockIdx.x * BM, t0 = blockIdx.y * BN;
+    const int wr = (warp % 2) * 32, wt = (warp / 2) * 32;
+    const int lr = tid / 2, lk = (tid % 2) * 16;
+    const long long rowBytes = (long long)(cols / T::QK) * T::BYTES;
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[2][2];
+#pragma unroll
+    for (int i = 0; i < 2; ++i)
+#pragma unroll
+        for (int j = 0; j < 2; ++j) wmma::fill_fragment(acc[i][j], 0.0f);
+    for (int k0 = 0; k0 < cols; k0 += BK) {
+        const int r = r0 + lr, t = t0 + lr;
+#pragma unroll 4
+        for (int i = 0; i < 16; ++i) {
+            const int k = k0 + lk + i;
+            ws[lr][lk + i] = __float2half((r < rows && k < cols) ? T::dq(w + r * rowBytes, k) : 0.0f);
+            xs[lr][lk + i] = __float2half((t < tokens && k < cols) ? x[(long long)t * cols + k] : 0.0f);
+        }
+        __syncthreads();
+#pragma unroll
+        for (int kk = 0; kk < BK; kk += 16) {
+            wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> a[2];
+            wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::col_major> b[2];
+#pragma unroll
+            for (int i = 0; i < 2; ++i) wmma::load_matrix_sync(a[i], &ws[wr + 16 * i][kk], WK_PAD);
+#pragma unroll
+            for (int j = 0; j < 2; ++j) wmma::load_matrix_sync(b[j], &xs[wt + 16 * j][kk], WK_PAD);
+#pragma unroll
+            for (int i = 0; i < 2; ++i)
+#pragma unroll
+                for (int j = 0; j < 2; ++j) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
+        }
+        __syncthreads();
+    }
+#pragma unroll
+    for (int i = 0; i < 2; ++i)
+#pragma unroll
+        for (int j = 0; j < 2; ++j) wmma::store_matrix_sync(&cs[warp][16 * j * 32 + 16 * i], acc[i][j], 32, wmma::mem_col_major);
+    __syncwarp();
+    for (int e = lane; e < 32 * 32; e += WARP) {
+        const int rr = e % 32, tt = e / 32, r = r0 + wr + rr, t = t0 + wt + tt;
+        if (r < rows && t < tokens) y[(long long)t * rows + r] = cs[warp][tt * 32 + rr];
+    }
+}
+
 // W -> F16 [rows][cols], grid-stride over elements.
 template <class T>
 __device__ __forceinline__ void dequant_f16_body(const uint8_t* __restrict__ w, __half* __restrict__ out, int rows, int cols) {
@@ -87,6 +147,9 @@ __device__ __forceinline__ void embed_body(const uint8_t* __restrict__ w, const 
 #define MATMUL_KERNELS(T)                                                                                                 \
     extern "C" __global__ void mm_##T(const uint8_t* w, const float* x, float* y, int rows, int cols, int tokens) {       \
         mm_body<T>(w, x, y, rows, cols, tokens);                                                                          \
+    }                                                                                                                     \
+    extern "C" __global__ void mmw_##T(const uint8_t* w, const float* x, float* y, int rows, int cols, int tokens) {      \
+        mmw_body<T>(w, x, y, rows, cols, tokens);                                                                         \
     }                                                                                                                     \
     extern "C" __global__ void dequant_f16_##T(const uint8_t* w, __half* out, int rows, int cols) {                       \
         dequant_f16_body<T>(w, out, rows, cols);                                                                          \

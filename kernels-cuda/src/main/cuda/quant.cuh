@@ -6,6 +6,7 @@
 // Lane mapping for the mat-vec: the 32 lanes of a warp read consecutive 32-bit words of the same block
 // (or of two or eight neighbouring blocks for the small types), so a warp reads a contiguous span per step.
 // Each lane's integer sums are exact; the Java reference (dev.kiln.cuda.reference.LaneDot) mirrors this file.
+// The block loops are unrolled so each warp keeps several independent loads in flight (decode is bandwidth-bound).
 #pragma once
 #include "common.cuh"
 
@@ -26,6 +27,7 @@ struct Q4_0 {
         const int nb = cols / QK, t = lane % 4;
         const int* x = reinterpret_cast<const int*>(xq);
         float acc = 0.0f;
+#pragma unroll 4
         for (int ib = lane / 4; ib < nb; ib += 8) {
             const uint8_t* b = row + ib * BYTES;
             const uint32_t q = load_u32_a2(b + 2 + 4 * t);
@@ -51,6 +53,7 @@ struct Q8_0 {
         const int nb = cols / QK, t = lane % 8;
         const int* x = reinterpret_cast<const int*>(xq);
         float acc = 0.0f;
+#pragma unroll 4
         for (int ib = lane / 8; ib < nb; ib += 4) {
             const uint8_t* b = row + ib * BYTES;
             const int s = dot4(load_u32_a2(b + 2 + 4 * t), x[ib * 8 + t], 0);
@@ -90,6 +93,7 @@ struct Q4_K {
         const int nsb = cols / QK, c = lane / 8, w = lane % 8;
         const int* x = reinterpret_cast<const int*>(xq);
         float acc = 0.0f;
+#pragma unroll 4
         for (int sb = 0; sb < nsb; ++sb) {
             const uint8_t* b = row + sb * BYTES;
             const uint32_t q = load_u32_a4(b + 16 + 4 * lane);
@@ -126,6 +130,7 @@ struct Q5_K {
         const int nsb = cols / QK, c = lane / 8, w = lane % 8;
         const int* x = reinterpret_cast<const int*>(xq);
         float acc = 0.0f;
+#pragma unroll 4
         for (int sb = 0; sb < nsb; ++sb) {
             const uint8_t* b = row + sb * BYTES;
             const uint32_t q = load_u32_a4(b + 48 + 4 * lane);
@@ -168,6 +173,7 @@ struct Q6_K {
         const int shlo = second ? 2 : 0, shhi = second ? 6 : 4;
         const int* x = reinterpret_cast<const int*>(xq);
         float acc = 0.0f;
+#pragma unroll 4
         for (int sb = 0; sb < nsb; ++sb) {
             const uint8_t* b = row + sb * BYTES;
             const uint32_t q = load_u32_a2(b + 4 * lane);
@@ -200,6 +206,7 @@ struct Q2_K {
         const int nsb = cols / QK, t = lane % 16, h = t / 8, l0 = 4 * (t % 8);
         const int* x = reinterpret_cast<const int*>(xq);
         float acc = 0.0f;
+#pragma unroll 2
         for (int sb = lane / 16; sb < nsb; sb += 2) {
             const uint8_t* b = row + sb * BYTES;
             const uint32_t q = load_u32_a4(b + 16 + 4 * t);
@@ -240,6 +247,7 @@ struct Q3_K {
         const int nsb = cols / QK, t = lane % 16, h = t / 8, l0 = 4 * (t % 8);
         const int* x = reinterpret_cast<const int*>(xq);
         float acc = 0.0f;
+#pragma unroll 2
         for (int sb = lane / 16; sb < nsb; sb += 2) {
             const uint8_t* b = row + sb * BYTES;
             const uint32_t q = load_u32_a2(b + 32 + 4 * t);

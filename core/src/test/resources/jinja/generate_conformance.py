@@ -152,6 +152,25 @@ SNIPPETS = [
     ("{{ 5 // 2 * 2 }} {{ 2 ** 3 ** 2 }} {{ -2 ** 2 }} {{ not true == false }} {{ 1 if none else 2 if false else 3 }}", {}),
     ("{{ [1, 2, 3] | map('string') | join('-') }} {{ ['x', 'y'] | map('tojson') | join(', ') }} {{ 'abc' | first }} {{ 'abc' | last }}", {}),
     ("{{ 3.0 }} {{ 3.0 | int }} {{ 10 / 4 }} {{ 1 / 3 }} {{ 2 / 1 }} {{ 0.1 + 0.2 }} {{ 1e16 }} {{ 123456789.0 * 1000 }} {{ -0.0 }}", {}),
+    ("{% for n in tree recursive %}{{ loop.depth }}{{ n.name }}{% if n.children %}({{ loop(n.children) }}){% endif %}{% endfor %}",
+     {"tree": [{"name": "a", "children": [{"name": "b"}, {"name": "c", "children": [{"name": "d"}]}]}, {"name": "e"}]}),
+    ("{% for m in messages %}{% if loop.changed(m.role == 'user') %}|{% endif %}{{ m.role[0] }}{% endfor %}",
+     {"messages": [{"role": "user"}, {"role": "user"}, {"role": "assistant"}, {"role": "user"}]}),
+    ("{{ 'The quick brown fox jumps' | truncate(12) }}|{{ 'The quick brown fox jumps' | truncate(12, true) }}|"
+     "{{ 'short' | truncate(12) }}|{{ 'abcdefghijklmnop' | truncate(10, false, '…', 0) }}", {}),
+    ("[{{ 'ab' | center(7) }}][{{ 'ab' | center(6) }}][{{ 'abc'.center(6, '*') }}][{{ 'x'.ljust(3, '.') }}][{{ 'x'.rjust(3) }}]", {}),
+    ("{% set pipe = joiner(' | ') %}{% for x in ['a', 'b', 'c'] %}{{ pipe() }}{{ x }}{% endfor %}", {}),
+    ("{{ m.pop is defined }} {{ m['pop'] }} {{ m.get('pop') }} {{ l.append is defined }} {{ m.items is defined }}",
+     {"m": {"pop": 1}, "l": []}),
+    ("{{ m.pop() }}", {"m": {"pop": 1}}),
+    ("[{{ u|capitalize }}|{{ u|title }}|{{ u|replace('a', 'b') }}|{{ u|sort }}|{{ u|unique|list }}|{{ u|format }}"
+     "|{{ u|sum }}|{{ u|reverse|list }}|{{ u|wordcount }}|{{ u|min is defined }}|{{ u|center(3) }}|{{ u|batch(2)|list }}"
+     "|{{ u|truncate }}|{{ u|items|list }}|{{ u|map('upper')|list }}|{{ u|selectattr('a')|list }}|{{ u|e }}]", {}),
+    ("{{ u|abs }}", {}),
+    ("{{ u|int }}", {}),
+    ("{{ u|indent }}", {}),
+    ("{{ u|tojson }}", {}),
+    ("{{ u|dictsort }}", {}),
     # errors (non-raise): only "fails" is checked
     ("{{ undefined_thing.attr }}", {}),
     ("{{ 'a' + 1 }}", {}),
@@ -245,4 +264,5 @@ def main():
                      ensure_ascii=False, indent=1))
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -23,7 +23,7 @@ final class BenchCommand implements Callable<Integer> {
     /** Opens the model for one combination of flags. */
     @FunctionalInterface
     interface Opener {
-        BenchModel open(Path model, int threads, int gpuLayers, int batchSize) throws IOException;
+        BenchModel open(Path model, int threads, int gpuLayers, int batchSize, int contextSize) throws IOException;
     }
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file.")
@@ -40,6 +40,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-r", "--repetitions"}, paramLabel = "N", defaultValue = "5",
             description = "Timed runs per test, after one warm-up (default: ${DEFAULT-VALUE}).")
     int repetitions;
+
+    @Option(names = {"-w", "--warmup"}, paramLabel = "N", defaultValue = "1",
+            description = "Untimed runs per test before the timed ones (default: ${DEFAULT-VALUE}; llama-bench does 1, "
+                    + "the JIT may want more).")
+    int warmups;
 
     @Option(names = {"-t", "--threads"}, split = ",", paramLabel = "N",
             description = "Thread counts, comma-separated (default: the number of processors).")
@@ -78,14 +83,15 @@ final class BenchCommand implements Callable<Integer> {
         validate();
         List<BenchRunner.Test> tests = BenchRunner.tests(prompts, gens);
         BenchReport.ModelInfo info = modelInfo(model);
+        int contextSize = tests.stream().mapToInt(BenchRunner.Test::tokens).max().orElseThrow();
         PrintWriter out = spec.commandLine().getOut();
         BenchReport.header(format, out);
         boolean first = true;
         for (int batch : batchSizes) {
             for (int ngl : gpuLayers) {
                 for (int t : threads) {
-                    BenchRunner runner = new BenchRunner(batch, repetitions);
-                    try (BenchModel m = opener.open(model, t, ngl, batch)) {
+                    BenchRunner runner = new BenchRunner(batch, repetitions, warmups);
+                    try (BenchModel m = opener.open(model, t, ngl, batch, contextSize)) {
                         for (BenchRunner.Test test : tests) {
                             BenchRunner.Samples samples = runner.run(m, test);
                             BenchReport.row(format, new BenchReport.Row(info, m.backend(), t, ngl, batch, samples),
@@ -102,6 +108,9 @@ final class BenchCommand implements Callable<Integer> {
 
     private void validate() {
         positive("-r", List.of(repetitions));
+        if (warmups < 0) {
+            throw new UsageException("-w: expected N >= 0, found " + warmups);
+        }
         positive("-t", threads);
         positive("-b", batchSizes);
         for (int p : prompts) {

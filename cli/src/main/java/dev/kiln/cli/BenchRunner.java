@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 /**
  * llama-bench's measurement (llama.cpp tools/llama-bench): a {@code pp<N>} test clears the context and evaluates N
  * random tokens (BOS first) in batches of {@code n_batch}; a {@code tg<N>} test clears it and generates N tokens one
- * at a time (BOS, then random ids). Each test is run once as a warm-up, then {@code repetitions} times; the rate of
+ * at a time (BOS, then random ids). Each test is run once as a warm-up (or {@code -w} times), then {@code repetitions} times; the rate of
  * each run is {@code N / seconds}, reported as mean ± sample standard deviation.
  */
 final class BenchRunner {
@@ -61,11 +61,13 @@ final class BenchRunner {
 
     private final int batchSize;
     private final int repetitions;
+    private final int warmups;
     private final SplittableRandom random = new SplittableRandom(1234);
 
-    BenchRunner(int batchSize, int repetitions) {
+    BenchRunner(int batchSize, int repetitions, int warmups) {
         this.batchSize = batchSize;
         this.repetitions = repetitions;
+        this.warmups = warmups;
     }
 
     /** The tests of {@code -p} and {@code -n} values (0 skips), prompt tests first, as llama-bench orders them. */
@@ -86,8 +88,10 @@ final class BenchRunner {
 
     Samples run(BenchModel model, Test test) {
         // warm-up (llama-bench: the prompt once, or one generated token)
-        model.clear();
-        execute(model, test.nPrompt() > 0 ? test : new Test(0, 1));
+        for (int w = 0; w < warmups; w++) {
+            model.clear();
+            execute(model, test.nPrompt() > 0 ? test : new Test(0, 1));
+        }
         long[] nanos = new long[repetitions];
         for (int r = 0; r < repetitions; r++) {
             model.clear();

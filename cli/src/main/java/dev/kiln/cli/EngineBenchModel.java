@@ -1,14 +1,90 @@
 package dev.kiln.cli;
 
+import dev.kiln.core.Kiln;
+import dev.kiln.core.LoadOptions;
+import dev.kiln.core.Model;
+import dev.kiln.core.kv.KvCache;
+import dev.kiln.core.spi.Batch;
+import dev.kiln.gguf.Metadata;
+
+import java.io.IOException;
 import java.nio.file.Path;
 
-/** {@link BenchModel} on Kiln's inference engine. */
-final class EngineBenchModel {
+/**
+ * {@link BenchModel} on Kiln's engine: {@link Kiln#load} with the combination's threads, {@code -ngl} and batch
+ * size, one single-sequence KV cache (F16, llama-bench's default) of the largest test's size, and
+ * {@link dev.kiln.core.graph.Forward#forward} with logits for the last row only.
+ */
+final class EngineBenchModel implements BenchModel {
 
-    private EngineBenchModel() {
+    private final Model model;
+    private final KvCache cache;
+    private final float[] logits; // [vocab]
+    private final int bos;
+
+    private EngineBenchModel(Model model, int capacity) {
+        this.model = model;
+        this.cache = model.newCache(1, capacity);
+        this.logits = new float[model.hyperParams().vocabSize()];
+        Metadata md = model.metadata();
+        boolean addBos = md.findBoolean("tokenizer.ggml.add_bos_token").orElse(
+                md.findString("tokenizer.ggml.model").orElse("llama").equals("llama"));
+        this.bos = addBos ? md.findInt("tokenizer.ggml.bos_token_id").orElse(-1) : -1;
     }
 
-    static BenchModel open(Path model, int threads, int gpuLayers, int batchSize) {
-        throw new IllegalStateException("the inference engine is not part of this build yet (issue 5)");
+    static BenchModel open(Path path, int threads, int gpuLayers, int batchSize, int contextSize) throws IOException {
+        LoadOptions options = LoadOptions.defaults().withThreads(threads).withGpuLayers(gpuLayers)
+                .withBatchSize(batchSize).withContextSize(contextSize);
+        Model model = Kiln.load(path, options);
+        try {
+            if (contextSize > model.hyperParams().contextLength()) {
+                throw new UsageException("a test needs " + contextSize + " positions but the model's context length is "
+                        + model.hyperParams().contextLength());
+            }
+            return new EngineBenchModel(model, contextSize);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public int vocabSize() {
+        return logits.length;
+    }
+
+    @Override
+    public int bosToken() {
+        return bos;
+    }
+
+    @Override
+    public String backend() {
+        boolean[] offloaded = model.placement().offloaded();
+        for (boolean o : offloaded) {
+            if (o) {
+                return "CUDA";
+            }
+        }
+        return "CPU";
+    }
+
+    @Override
+    public void clear() {
+        cache.clear(0);
+    }
+
+    @Override
+    public void decode(int[] tokens, int position) {
+        model.forward().forward(cache, Batch.ofSequence(0, position, tokens, 0, tokens.length, false), logits);
+    }
+
+    @Override
+    public void close() {
+        try {
+            cache.close();
+        } finally {
+            model.close();
+        }
     }
 }

@@ -44,6 +44,7 @@ final class LogitsCommand implements Callable<Integer> {
             throw new UsageException("--tokens: expected at least one id");
         }
         try (Model model = Kiln.load(engine.model, options)) {
+            engine.warnIfNothingOffloaded(model, spec.commandLine().getErr(), "logits");
             int vocab = model.hyperParams().vocabSize();
             for (int id : tokens) {
                 if (id < 0 || id >= vocab) {

@@ -15,11 +15,13 @@ import java.io.PrintWriter;
         description = "Runs GGUF language models locally on the CPU and on NVIDIA GPUs.",
         subcommands = {
                 InspectCommand.class,
+                RunCommand.class,
                 TokenizeCommand.class,
                 TemplateCommand.class,
                 SynthCommand.class,
                 BenchCommand.class,
                 LogitsCommand.class,
+                ServeCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -37,7 +37,8 @@ final class TemplateCommand implements Callable<Integer> {
     Path template;
 
     @Option(names = "--messages", required = true, paramLabel = "FILE",
-            description = "JSON array of messages: {role, content[, tool_calls, tool_call_id, name, reasoning_content]}")
+            description = "JSON array of messages: {role, content[, tool_calls, tool_call_id, name, reasoning_content]};"
+                    + " - reads standard input")
     Path messages;
 
     @Option(names = "--tools", paramLabel = "FILE", description = "JSON array of OpenAI tool definitions")
@@ -80,7 +81,10 @@ final class TemplateCommand implements Callable<Integer> {
             chat = ChatTemplate.of(Files.readString(template));
             options = RenderOptions.builder();
         }
-        List<ChatMessage> conversation = ChatMessage.listFromJson(Files.readString(messages));
+        String messagesJson = messages.toString().equals("-")
+                ? new String(System.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                : Files.readString(messages);
+        List<ChatMessage> conversation = ChatMessage.listFromJson(messagesJson);
         options.addGenerationPrompt(addGenerationPrompt).now(parseNow(now));
         if (bos != null) {
             options.bosToken(bos);

@@ -71,7 +71,7 @@ class BenchCommandTest {
 
     private static Run run(String... args) {
         List<FakeModel> models = new ArrayList<>();
-        BenchCommand command = new BenchCommand((path, threads, ngl, batch) -> {
+        BenchCommand command = new BenchCommand((path, threads, ngl, batch, context) -> {
             FakeModel m = new FakeModel(threads);
             models.add(m);
             return m;

@@ -42,14 +42,14 @@ class SynthCommandTest {
         assertEquals(0, inspect.status(), inspect.err());
         JsonNode node = JSON.readTree(inspect.out());
         assertEquals("qwen3", node.get("architecture").asText());
-        JsonNode hp = node.get("hyperparameters");
-        assertEquals(3, hp.get("block_count").asInt());
-        assertEquals(256, hp.get("embedding_length").asInt());
-        assertEquals(512, hp.get("feed_forward_length").asInt());
-        assertEquals(4, hp.get("attention.head_count").asInt());
-        assertEquals(2, hp.get("attention.head_count_kv").asInt());
-        assertEquals(128, hp.get("attention.key_length").asInt());
-        assertEquals("yarn", hp.get("rope.scaling.type").asText());
+        JsonNode md = node.get("metadata");
+        assertEquals(3, md.get("qwen3.block_count").asInt());
+        assertEquals(256, md.get("qwen3.embedding_length").asInt());
+        assertEquals(512, md.get("qwen3.feed_forward_length").asInt());
+        assertEquals(4, md.get("qwen3.attention.head_count").asInt());
+        assertEquals(2, md.get("qwen3.attention.head_count_kv").asInt());
+        assertEquals(128, md.get("qwen3.attention.key_length").asInt());
+        assertEquals("yarn", md.get("qwen3.rope.scaling.type").asText());
         assertEquals(2000, node.get("tokenizer").get("vocab_size").asInt());
         assertEquals("qwen2", node.get("tokenizer").get("pre").asText());
         // 3 global + 11 per block; Q4_K_M with 3 blocks: output, and attn_v/ffn_down of block 2 only
@@ -69,7 +69,7 @@ class SynthCommandTest {
         assertTrue(run.err().contains("vocab_size 32000"), run.err()); // the --set 2000 is replaced
         JsonNode node = JSON.readTree(CliRun.of("inspect", "--json", file.toString()).out());
         assertEquals(32000, node.get("tokenizer").get("vocab_size").asInt());
-        assertEquals(32000, node.get("hyperparameters").get("vocab_size").asInt());
+        assertEquals(32000, node.get("metadata").get("llama.vocab_size").asInt());
         assertEquals(7, node.get("metadata").get("general.file_type").asInt());
     }
 

@@ -124,4 +124,19 @@ class TemplateCommandTest {
         assertEquals(1, missing.status());
         assertTrue(missing.err().contains("no such file"), missing.err());
     }
+
+    @Test
+    void messagesFromStandardInput() throws IOException {
+        Path template = Files.writeString(tmp.resolve("t.jinja"), "{% for m in messages %}{{ m.role }}={{ m.content }};{% endfor %}");
+        java.io.InputStream saved = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(
+                    "[{\"role\": \"user\", \"content\": \"ü\"}]".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            CliRun run = CliRun.of("template", "--template", template.toString(), "--messages", "-");
+            assertEquals(0, run.status(), run.err());
+            assertEquals("user=ü;", run.out());
+        } finally {
+            System.setIn(saved);
+        }
+    }
 }

@@ -1,6 +1,8 @@
 package dev.kiln.core;
 
 import dev.kiln.core.arch.HyperParams;
+import dev.kiln.core.tokenizer.Tokenizer;
+import dev.kiln.core.tokenizer.Tokenizers;
 import dev.kiln.core.arch.UnsupportedModelException;
 import dev.kiln.core.graph.Forward;
 import dev.kiln.core.graph.Placement;
@@ -12,6 +14,7 @@ import dev.kiln.core.spi.Backend;
 import dev.kiln.core.spi.BackendException;
 import dev.kiln.core.spi.BackendProvider;
 import dev.kiln.core.spi.Backends;
+import dev.kiln.core.spi.Batch;
 import dev.kiln.gguf.TensorData;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,11 +66,14 @@ public final class Kiln {
             }
             checkTypes(model, placement, cpu, accelerator);
             forward = new Forward(model, placement, cpu, accelerator, Math.min(options.batchSize(), Math.max(1, hp.contextLength())));
+            warmUp(forward, options, hp);
+            Tokenizer tokenizer = Tokenizers.from(model.metadata());
+            String template = model.metadata().findString("tokenizer.chat_template").orElse(null);
             long nanos = System.nanoTime() - t0;
             LOG.info("loaded {} ({}, {} blocks) in {} ms: {}", path.getFileName(), hp.architecture().ggufName(),
                     hp.blockCount(), nanos / 1_000_000, placement.describe(cpu.name(),
                             accelerator == null ? "accelerator" : accelerator.name()));
-            return new Model(model, options, cpu, accelerator, placement, forward, nanos);
+            return new Model(model, options, cpu, accelerator, placement, forward, tokenizer, template, nanos);
         } catch (RuntimeException | Error e) {
             for (AutoCloseable c : new AutoCloseable[] {forward, accelerator, cpu, model}) {
                 if (c != null) {
@@ -79,6 +85,16 @@ public final class Kiln {
                 }
             }
             throw e;
+        }
+    }
+
+    /**
+     * One throw-away decode step, as llama.cpp's warm-up run: it touches every weight page and compiles the hot kernels,
+     * so the first prompt is not timed with a cold JIT and page cache.
+     */
+    private static void warmUp(Forward forward, LoadOptions options, HyperParams hp) {
+        try (KvCache cache = forward.newCache(options.keyCacheType(), 1, 1)) {
+            forward.forward(cache, Batch.single(0, 0, 0), new float[hp.vocabSize()]);
         }
     }
 

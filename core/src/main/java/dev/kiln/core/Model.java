@@ -1,6 +1,8 @@
 package dev.kiln.core;
 
 import dev.kiln.core.arch.HyperParams;
+import dev.kiln.core.chat.ChatTemplate;
+import dev.kiln.core.tokenizer.Tokenizer;
 import dev.kiln.core.graph.Forward;
 import dev.kiln.core.graph.Placement;
 import dev.kiln.core.kv.KvCache;
@@ -10,6 +12,7 @@ import dev.kiln.gguf.Metadata;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A loaded model ready to compute: the mapped file, its weights on their backends and the shared {@link Forward}.
@@ -28,16 +31,21 @@ public final class Model implements AutoCloseable {
     private final Backend accelerator; // null when nothing is offloaded
     private final Placement placement;
     private final Forward forward;
+    private final Tokenizer tokenizer;
+    private final String chatTemplateSource; // null when the file has none
+    private ChatTemplate chatTemplate;       // parsed on first use
     private final long loadNanos;
 
     Model(GgufModel model, LoadOptions options, Backend cpu, Backend accelerator, Placement placement, Forward forward,
-          long loadNanos) {
+          Tokenizer tokenizer, String chatTemplateSource, long loadNanos) {
         this.model = model;
         this.options = options;
         this.cpu = cpu;
         this.accelerator = accelerator;
         this.placement = placement;
         this.forward = forward;
+        this.tokenizer = tokenizer;
+        this.chatTemplateSource = chatTemplateSource;
         this.loadNanos = loadNanos;
     }
 
@@ -67,6 +75,32 @@ public final class Model implements AutoCloseable {
         String accel = accelerator == null ? "accelerator" : accelerator.name();
         return placement.describe(cpu.name(), accel) + " (" + cpu.description()
                 + (accelerator == null ? "" : "; " + accelerator.description()) + ")";
+    }
+
+    /** The model's tokenizer (immutable, thread-safe). */
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The chat template of the file ({@code tokenizer.chat_template}), if it has one; parsed on first use. */
+    public synchronized Optional<ChatTemplate> chatTemplate() {
+        if (chatTemplate == null && chatTemplateSource != null) {
+            chatTemplate = ChatTemplate.of(chatTemplateSource);
+        }
+        return Optional.ofNullable(chatTemplate);
+    }
+
+    /** A new conversation with a context of {@link #contextSize()} tokens. */
+    public Session newSession() {
+        return newSession(contextSize());
+    }
+
+    /** A new conversation with a context of {@code contextSize} tokens (capped at the model's context length). */
+    public Session newSession(int contextSize) {
+        if (contextSize < 1) {
+            throw new IllegalArgumentException("context size: expected >= 1, found " + contextSize);
+        }
+        return new Session(this, Math.min(contextSize, hyperParams().contextLength()));
     }
 
     /** The forward pass shared by every session (for batched multi-sequence use, e.g. a server). */

@@ -13,11 +13,19 @@ import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
  * kv_store writes row kvStart + kvLen - 1; attention reads rows kvStart .. kvStart + kvLen - 1.
  */
 final class BatchArrays implements AutoCloseable {
-    private final Scratch scratch = new Scratch("batch arrays");
+    private final Runnable beforeUpload;
+    private final Scratch scratch;
     private DeviceBuffer buffer;
     private Batch current;
+    private int[] uploaded = new int[0];
     private int currentCapacity = -1;
     private int rows;
+
+    /** beforeUpload runs before the arrays are overwritten (queued launches may still read them). */
+    BatchArrays(Runnable beforeUpload) {
+        this.beforeUpload = beforeUpload;
+        this.scratch = new Scratch("batch arrays", beforeUpload);
+    }
 
     /** Makes sure {@code batch} is on the device; capacity is the KV cells per sequence (0 if no cache is involved yet). */
     void ensure(Batch batch, int capacity) {
@@ -32,8 +40,12 @@ final class BatchArrays implements AutoCloseable {
             host[2 * n + r] = batch.sequence(r) * capacity;
             host[3 * n + r] = batch.cell(r) + 1;
         }
-        buffer = scratch.atLeast(4L * host.length);
-        CudaException.check(cuMemcpyHtoD(buffer.pointer(), Pointer.to(host), 4L * host.length), "upload batch arrays");
+        if (!java.util.Arrays.equals(host, uploaded)) {   // e.g. one sequence: kvStart is 0 whatever the capacity
+            beforeUpload.run();
+            buffer = scratch.atLeast(4L * host.length);
+            CudaException.check(cuMemcpyHtoD(buffer.pointer(), Pointer.to(host), 4L * host.length), "upload batch arrays");
+            uploaded = host;
+        }
         current = batch;
         currentCapacity = capacity;
         rows = n;

@@ -55,7 +55,7 @@ public final class CudaBackend implements Backend {
     private final CudaOps ops;
     private volatile Thread boundThread;
 
-    private CudaBackend(int deviceIndex, boolean cublasWanted) {
+    private CudaBackend(int deviceIndex, String prefill, boolean graphs) {
         this.deviceIndex = deviceIndex;
         CudaException.check(cuDeviceGet(device, deviceIndex), "cuDeviceGet " + deviceIndex);
         CudaException.check(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain " + deviceIndex);
@@ -64,9 +64,10 @@ public final class CudaBackend implements Backend {
         for (Ptx ptx : Ptx.values()) {
             modules.put(ptx, CudaModule.load(ptx));
         }
-        Gemm gemm = cublasWanted ? Gemm.open(stream) : Gemm.ownKernels("cuBLAS disabled by option " + CudaBackendProvider.CUBLAS.name());
-        this.ops = new CudaOps(this, gemm);
-        this.description = "cuda:" + deviceIndex + " " + CudaProbe.get().description() + ", prefill " + gemm.describe();
+        Gemm gemm = Gemm.open(stream, prefill);
+        this.ops = new CudaOps(this, gemm, graphs);
+        this.description = "cuda:" + deviceIndex + " " + CudaProbe.get().description() + ", prefill " + gemm.describe()
+                + (graphs ? ", CUDA graphs for repeated steps" : "");
     }
 
     /** Opens device {@code cuda.device} of {@code config}. */
@@ -80,7 +81,7 @@ public final class CudaBackend implements Backend {
             throw new BackendException("cuda device " + index + ": expected 0.." + (probe.devices() - 1));
         }
         try {
-            return new CudaBackend(index, config.get(CudaBackendProvider.CUBLAS));
+            return new CudaBackend(index, config.get(CudaBackendProvider.PREFILL), config.get(CudaBackendProvider.GRAPHS));
         } catch (CudaException e) {
             throw new BackendException("cuda open device " + index + ": " + e.getMessage(), e);
         }
@@ -93,6 +94,11 @@ public final class CudaBackend implements Backend {
             CudaException.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
             boundThread = t;
         }
+    }
+
+    /** CUDA graph statistics ("captured 2, replayed 254"), or null when graphs are off. */
+    public String graphStats() {
+        return ops.graphStats();
     }
 
     CUstream stream() {
@@ -131,6 +137,8 @@ public final class CudaBackend implements Backend {
             throw new BackendException("cuda upload " + name + ": type " + type + " has no CUDA kernel (supported: " + WEIGHT_TYPES + ")");
         }
         long[] shape = weights.info().shape();
+        bind();
+        ops.flush();
         long elements = 1;
         for (long d : shape) {
             elements *= d;
@@ -144,6 +152,7 @@ public final class CudaBackend implements Backend {
     @Override
     public DeviceTensor allocate(long floats) {
         bind();
+        ops.flush();
         return track(new CudaTensor(allocateBuffer(4 * floats, "activations [" + floats + " floats]"), GgmlType.F32, floats, floats, "activations"));
     }
 
@@ -153,6 +162,7 @@ public final class CudaBackend implements Backend {
             throw new BackendException("cuda KV cache: type " + type + " unsupported (F16 only)");
         }
         bind();
+        ops.flush();
         return track(new CudaTensor(allocateBuffer(type.byteSize(elements), "KV cache [" + elements + " " + type + "]"), type, elements, elements, "kv"));
     }
 
@@ -181,6 +191,7 @@ public final class CudaBackend implements Backend {
         bind();
         CudaTensor t = tensor(src);
         java.util.Objects.checkFromIndexSize(dstOffset, floats, dst.length);
+        ops.flush();
         CudaException.check(cuStreamSynchronize(stream), "cuStreamSynchronize before toHost");
         CudaException.check(cuMemcpyDtoH(Pointer.to(dst).withByteOffset(4L * dstOffset), t.buffer().pointer(), 4L * floats),
                 "toHost " + t);
@@ -190,6 +201,8 @@ public final class CudaBackend implements Backend {
     public void fromHost(float[] src, DeviceTensor dst, int floats) {
         bind();
         CudaTensor t = tensor(dst);
+        ops.written(t);
+        ops.flush();
         CudaException.check(cuStreamSynchronize(stream), "cuStreamSynchronize before fromHost");
         CudaException.check(cuMemcpyHtoD(t.buffer().pointer(), Pointer.to(src), 4L * floats), "fromHost " + t);
     }
@@ -197,6 +210,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void synchronize() {
         bind();
+        ops.flush();
         CudaException.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
     }
 
@@ -223,6 +237,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void close() {
         bind();
+        ops.flush();
         cuStreamSynchronize(stream);
         ops.close();
         synchronized (tensors) {

@@ -13,8 +13,14 @@ import dev.kiln.core.spi.BackendProvider;
 public final class CudaBackendProvider implements BackendProvider {
     /** Which CUDA device to open (default 0). */
     public static final BackendOption<Integer> DEVICE = BackendOption.of("cuda.device", Integer.class, 0);
-    /** Whether prefill may use cuBLAS when it loads (default true; false forces the own PTX GEMM). */
-    public static final BackendOption<Boolean> CUBLAS = BackendOption.of("cuda.cublas", Boolean.class, true);
+    /**
+     * The prefill GEMM: "auto" (cuBLAS where libcublas.so.12 loads, else the tensor-core kernels), "cublas", "wmma"
+     * (own tensor-core PTX) or "tiles" (own FP32 PTX tiles, the simplest path).
+     */
+    /** Whether repeated steps (decode) are captured once and replayed as CUDA graphs (default false until measured). */
+    public static final BackendOption<Boolean> GRAPHS = BackendOption.of("cuda.graphs", Boolean.class, false);
+
+    public static final BackendOption<String> PREFILL = BackendOption.of("cuda.prefill", String.class, "auto");
 
     @Override
     public String name() {

@@ -41,12 +41,17 @@ public final class DeviceBuffer implements AutoCloseable {
         if (r == CUresult.CUDA_ERROR_OUT_OF_MEMORY) {
             long[] free = {0}, total = {0};
             cuMemGetInfo(free, total);
-            throw new CudaException("out of GPU memory allocating " + what + " (" + mib(sizeBytes) + "; " + mib(free[0])
-                    + " free of " + mib(total[0]) + "): use a smaller -ngl", r);
+            throw new CudaException(outOfMemory(what, sizeBytes, free[0], total[0]), r);
         }
         CudaException.check(r, "cuMemAlloc " + what + " (" + sizeBytes + " bytes)");
         CudaException.check(cuMemsetD8(p, (byte) 0, Math.max(1, sizeBytes)), "cuMemsetD8 " + what);
         return new DeviceBuffer(p, sizeBytes, what);
+    }
+
+    /** The one-line out-of-memory message: what, how much, what was free, and the remedy. */
+    static String outOfMemory(String what, long sizeBytes, long freeBytes, long totalBytes) {
+        return "out of GPU memory allocating " + what + " (" + mib(sizeBytes) + "; " + mib(freeBytes) + " free of "
+                + mib(totalBytes) + "): use a smaller -ngl";
     }
 
     static String mib(long bytes) {

@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The prefill GEMM path, chosen once when the backend opens and logged once: cuBLAS {@code cublasGemmEx} (F16
  * inputs dequantized on the fly, F32 accumulate) where JCublas2 and libcublas.so.12 load, otherwise Kiln's own
- * {@code mm_*} PTX tiles. JCublas 12.6 links libcublas.so.12; a machine with only CUDA 13's libcublas.so.13 gets the
- * own path.
+ * tensor-core kernels {@code mmw_*} (WMMA, F16 operands, F32 accumulate), or on request the FP32 tiles {@code mm_*}.
+ * JCublas 12.6 links libcublas.so.12; a machine with only CUDA 13's libcublas.so.13 gets the own path.
  */
 final class Gemm implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gemm.class);
@@ -22,10 +22,12 @@ final class Gemm implements AutoCloseable {
     private static boolean logged;
 
     private final cublasHandle handle;
+    private final String kernelPrefix;   // "mmw_" or "mm_" when cuBLAS is not used
     private final String reason;
 
-    private Gemm(cublasHandle handle, String reason) {
+    private Gemm(cublasHandle handle, String kernelPrefix, String reason) {
         this.handle = handle;
+        this.kernelPrefix = kernelPrefix;
         this.reason = reason;
         log(describe());
     }
@@ -37,23 +39,35 @@ final class Gemm implements AutoCloseable {
         }
     }
 
-    static Gemm open(CUstream stream) {
+    /** The path for option cuda.prefill = auto | cublas | wmma | tiles. */
+    static Gemm open(CUstream stream, String prefill) {
+        switch (prefill) {
+            case "wmma":
+                return new Gemm(null, "mmw_", "chosen by cuda.prefill=wmma");
+            case "tiles":
+                return new Gemm(null, "mm_", "chosen by cuda.prefill=tiles");
+            case "auto", "cublas":
+                break;
+            default:
+                throw new dev.kiln.core.spi.BackendException("cuda.prefill: expected auto, cublas, wmma or tiles, found " + prefill);
+        }
         try {
             JCublas2.setExceptionsEnabled(false);
             cublasHandle h = new cublasHandle();
             int r = JCublas2.cublasCreate(h);
             if (r != 0) {
-                return ownKernels("cublasCreate failed (status " + r + ")");
+                return new Gemm(null, "mmw_", "cublasCreate failed (status " + r + ")");
             }
             JCublas2.cublasSetStream(h, new cudaStream_t(stream));
-            return new Gemm(h, null);
+            return new Gemm(h, null, null);
         } catch (LinkageError e) {
-            return ownKernels(CudaProbe.nativeFailure(e).replace("no CUDA driver: ", "cuBLAS unavailable: "));
+            return new Gemm(null, "mmw_", CudaProbe.nativeFailure(e).replace("no CUDA driver: ", "cuBLAS unavailable: "));
         }
     }
 
-    static Gemm ownKernels(String reason) {
-        return new Gemm(null, reason);
+    /** The own kernel family ("mmw_" tensor cores or "mm_" FP32 tiles); null when cuBLAS runs. */
+    String kernelPrefix() {
+        return kernelPrefix;
     }
 
     boolean isCublas() {
@@ -61,7 +75,11 @@ final class Gemm implements AutoCloseable {
     }
 
     String describe() {
-        return handle != null ? "cuBLAS cublasGemmEx (F16 in, F32 accumulate)" : "own PTX mm kernels (" + reason + ")";
+        if (handle != null) {
+            return "cuBLAS cublasGemmEx (F16 in, F32 accumulate)";
+        }
+        return (kernelPrefix.equals("mmw_") ? "own tensor-core PTX mmw_* (F16 in, F32 accumulate)" : "own FP32 PTX tiles mm_*")
+                + " (" + reason + ")";
     }
 
     /**

@@ -21,6 +21,7 @@ public final class Launch {
     private final CUfunction function;
     private final String name;
     private final List<NativePointerObject> params = new ArrayList<>();
+    private final List<Object> values = new ArrayList<>();   // parameter values, for StepGraphs' identity of a launch
     private final int[] grid = {1, 1, 1};
     private final int[] block = {1, 1, 1};
     private int sharedBytes;
@@ -53,7 +54,9 @@ public final class Launch {
 
     /** A device pointer parameter (a null-pointer parameter when {@code ptr} is null). */
     public Launch arg(CUdeviceptr ptr) {
-        params.add(Pointer.to(ptr == null ? new CUdeviceptr() : ptr));
+        CUdeviceptr p = ptr == null ? new CUdeviceptr() : ptr;
+        params.add(Pointer.to(p));
+        values.add(p.toString());   // JCuda's equals ignores the byte offset; its toString has address and offset
         return this;
     }
 
@@ -63,16 +66,19 @@ public final class Launch {
 
     public Launch arg(int value) {
         params.add(Pointer.to(new int[] {value}));
+        values.add(value);
         return this;
     }
 
     public Launch arg(long value) {
         params.add(Pointer.to(new long[] {value}));
+        values.add(value);
         return this;
     }
 
     public Launch arg(float value) {
         params.add(Pointer.to(new float[] {value}));
+        values.add(value);
         return this;
     }
 
@@ -84,6 +90,19 @@ public final class Launch {
         int r = cuLaunchKernel(function, grid[0], grid[1], grid[2], block[0], block[1], block[2], sharedBytes, stream,
                 Pointer.to(params.toArray(NativePointerObject[]::new)), null);
         CudaException.check(r, describe());
+    }
+
+    /** What identifies this launch: kernel, dimensions, shared memory and parameter values. */
+    List<Object> key() {
+        List<Object> k = new ArrayList<>(values.size() + 8);
+        k.add(name);
+        for (int i = 0; i < 3; i++) {
+            k.add(grid[i]);
+            k.add(block[i]);
+        }
+        k.add(sharedBytes);
+        k.addAll(values);
+        return k;
     }
 
     /** "cuLaunchKernel mv_Q4_K grid [1024,1,1] block [128,1,1]". */

@@ -7,21 +7,34 @@ package dev.kiln.cuda;
  */
 final class Scratch implements AutoCloseable {
     private final String what;
+    private final Runnable beforeRealloc;
     private DeviceBuffer buffer;
 
     Scratch(String what) {
+        this(what, () -> { });
+    }
+
+    /** beforeRealloc runs before the old buffer is freed (queued launches may still read it). */
+    Scratch(String what, Runnable beforeRealloc) {
         this.what = what;
+        this.beforeRealloc = beforeRealloc;
     }
 
     /** A buffer of at least {@code bytes}. */
     DeviceBuffer atLeast(long bytes) {
         if (buffer == null || buffer.sizeBytes() < bytes) {
+            beforeRealloc.run();
             if (buffer != null) {
                 buffer.close();
             }
             buffer = DeviceBuffer.allocate(Math.max(bytes, 256), what);
         }
         return buffer;
+    }
+
+    /** Current size, 0 before the first use. */
+    long sizeBytes() {
+        return buffer == null ? 0 : buffer.sizeBytes();
     }
 
     @Override

@@ -22,6 +22,7 @@ class KernelNamesTest {
         for (GgmlType t : Blocks.SUPPORTED) {
             check(Ptx.MATVEC, "mv_" + t.name(), missing);
             check(Ptx.MATMUL, "mm_" + t.name(), missing);
+            check(Ptx.MATMUL, "mmw_" + t.name(), missing);
             check(Ptx.MATMUL, "dequant_f16_" + t.name(), missing);
             check(Ptx.MATMUL, "embed_" + t.name(), missing);
             if (t.isQuantized()) {

@@ -12,7 +12,7 @@ import dev.kiln.server.model.TokenCodec;
 import dev.kiln.server.slot.GenerationEvent;
 import dev.kiln.server.slot.GenerationJob;
 import dev.kiln.server.slot.TokenLogprob;
-import dev.kiln.server.tools.ToolCall;
+import dev.kiln.server.tools.ToolCallDelta;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -111,8 +111,15 @@ final class ReplyWriter {
                 case null -> exchange.ping();
                 case GenerationEvent.Delta d -> {
                     if (prepared.chat()) {
-                        chunk(new ChatChunk.Delta(null, d.content().isEmpty() ? null : d.content(),
-                                d.reasoning().isEmpty() ? null : d.reasoning(), null), chatLogprobs(d.logprobs()), null);
+                        if (!d.content().isEmpty() || !d.reasoning().isEmpty() || !d.logprobs().isEmpty()) {
+                            chunk(new ChatChunk.Delta(null, d.content().isEmpty() ? null : d.content(),
+                                    d.reasoning().isEmpty() ? null : d.reasoning(), null), chatLogprobs(d.logprobs()), null);
+                        }
+                        for (ToolCallDelta t : d.toolCalls()) {
+                            chunk(new ChatChunk.Delta(null, null, null, List.of(new ToolCallJson(t.index(), t.id(),
+                                    t.id() == null ? null : "function", new ToolCallJson.Function(t.name(), t.arguments())))),
+                                    null, null);
+                        }
                     } else if (!d.content().isEmpty() || !d.logprobs().isEmpty()) {
                         text(d.content(), textLogprobs(d.logprobs()), null, null);
                     }
@@ -124,7 +131,6 @@ final class ReplyWriter {
                 case GenerationEvent.Finished f -> {
                     Usage usage = Usage.of(f.promptTokens(), f.completionTokens(), f.cachedTokens());
                     if (prepared.chat()) {
-                        toolCallChunks(f.toolCalls());
                         chunk(new ChatChunk.Delta(null, null, null, null), null, f.finishReason());
                         if (prepared.includeUsage()) {
                             exchange.event(Json.write(new ChatChunk(id, "chat.completion.chunk", created, model,
@@ -141,17 +147,6 @@ final class ReplyWriter {
                     return true;
                 }
             }
-        }
-    }
-
-    /** Each call as two deltas: id, type and name with empty arguments, then the arguments. */
-    private void toolCallChunks(List<ToolCall> calls) throws IOException {
-        for (int i = 0; i < calls.size(); i++) {
-            ToolCall c = calls.get(i);
-            chunk(new ChatChunk.Delta(null, null, null, List.of(new ToolCallJson(i, c.id(), "function",
-                    new ToolCallJson.Function(c.name(), "")))), null, null);
-            chunk(new ChatChunk.Delta(null, null, null, List.of(new ToolCallJson(i, null, null,
-                    new ToolCallJson.Function(null, c.arguments())))), null, null);
         }
     }
 

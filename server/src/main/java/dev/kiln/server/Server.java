@@ -6,11 +6,13 @@ import dev.kiln.server.slot.SlotScheduler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.CrossOriginHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
+import java.util.Set;
 import java.util.concurrent.Executors;
 
 /**
@@ -43,8 +45,14 @@ public final class Server implements AutoCloseable {
         connector.setIdleTimeout(config.idleTimeoutMillis());
         jetty.addConnector(connector);
         this.handler = new ApiHandler(this, config);
-        jetty.setHandler(handler);
-        jetty.setStopTimeout(2_000);
+        // Browser chat front-ends call the API from another origin, as they do with llama-server (which allows any).
+        CrossOriginHandler cors = new CrossOriginHandler();
+        cors.setAllowedOriginPatterns(Set.of("*"));
+        cors.setAllowedMethods(Set.of("GET", "POST", "OPTIONS"));
+        cors.setAllowedHeaders(Set.of("Authorization", "Content-Type"));
+        cors.setHandler(handler);
+        jetty.setHandler(cors);
+        jetty.setStopTimeout(500);          // graceful stop: in-flight replies are already ended by the scheduler
         threads.setStopTimeout(200);
     }
 

@@ -183,4 +183,30 @@ class FaultsTest {
         assertEquals(200, http.post("/v1/chat/completions", Http.chat("after", "\"max_tokens\": 2")).status());
         assertTrue(http.metric("kiln_requests_rejected_total") >= 1);
     }
+
+    @Test
+    void closingTheServerEndsInFlightStreamsWithAnErrorEvent() throws Exception {
+        ScriptedModel model = new ScriptedModel(Script.babble(), 1, 100_000, 5);
+        Http http = start(model, 4);
+        Socket socket = openStream(Http.chat("endless", "\"stream\": true"), 0);
+        BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        int events = 0;
+        for (String line; events < 3 && (line = in.readLine()) != null; ) {
+            events += line.startsWith("data: ") ? 1 : 0;
+        }
+        long t0 = System.nanoTime();
+        server.close();
+        server = null;
+        String last = null;
+        for (String line; (line = in.readLine()) != null; ) {
+            if (line.startsWith("data: ")) {
+                last = line;
+            }
+        }
+        assertTrue(last != null && last.contains("shutting down"), "last event: " + last);
+        assertTrue((System.nanoTime() - t0) / 1e9 < 10, "shutdown took too long");
+        socket.close();
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> http.get("/health"),
+                "the server stopped listening");
+    }
 }

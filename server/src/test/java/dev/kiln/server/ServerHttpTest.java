@@ -265,4 +265,60 @@ class ServerHttpTest {
         Http.Reply tokens = http.post("/tokenize", "{\"content\": \"x\"}");
         assertEquals(200, tokens.status());
     }
+
+    @Test
+    void browserFrontEndsMayCallFromAnotherOrigin() throws Exception {
+        start(ServerConfig.defaults().withApiKey("k"), Script.reply("x"), 1, "");
+        java.net.http.HttpResponse<String> preflight = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(server.uri().resolve("/v1/chat/completions"))
+                        .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody())
+                        .header("Origin", "http://localhost:3000")
+                        .header("Access-Control-Request-Method", "POST")
+                        .header("Access-Control-Request-Headers", "authorization, content-type").build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, preflight.statusCode());
+        assertEquals("http://localhost:3000", preflight.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
+    }
+
+    @Test
+    void mistralToolCallArgumentsStreamAsTheyAreGenerated() throws Exception {
+        String reply = "[TOOL_CALLS]get_weather[ARGS]{\"city\": \"Zürich\", \"unit\": \"celsius\"}"
+                + "[TOOL_CALLS]read_file[ARGS]{\"path\": \"src/main.rs\"}";
+        Http http = start(ServerConfig.defaults(), Script.reply(reply), 1, "{{ '[TOOL_CALLS]' }}");
+        String tools = "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}, "
+                + "{\"type\": \"function\", \"function\": {\"name\": \"read_file\"}}]";
+        Http.Reply s = http.post("/v1/chat/completions", Http.chat("weather?", tools + ", \"stream\": true"));
+        List<StringBuilder> arguments = new java.util.ArrayList<>();
+        List<String> names = new java.util.ArrayList<>();
+        int argumentChunks = 0;
+        String finish = null;
+        for (String e : s.events()) {
+            if (e.equals("[DONE]")) {
+                continue;
+            }
+            JsonNode choice = Http.JSON.readTree(e).at("/choices/0");
+            for (JsonNode tc : choice.at("/delta/tool_calls")) {
+                if (tc.has("id")) {
+                    names.add(tc.at("/function/name").asText());
+                    arguments.add(new StringBuilder());
+                } else {
+                    argumentChunks++;
+                }
+                arguments.get(tc.get("index").asInt()).append(tc.at("/function/arguments").asText(""));
+            }
+            if (!choice.get("finish_reason").isNull()) {
+                finish = choice.get("finish_reason").asText();
+            }
+        }
+        assertEquals(List.of("get_weather", "read_file"), names);
+        assertEquals(Http.JSON.readTree("{\"city\": \"Zürich\", \"unit\": \"celsius\"}"),
+                Http.JSON.readTree(arguments.get(0).toString()));
+        assertEquals(Http.JSON.readTree("{\"path\": \"src/main.rs\"}"), Http.JSON.readTree(arguments.get(1).toString()));
+        assertTrue(argumentChunks > 10, "arguments came in " + argumentChunks + " pieces");
+        assertEquals("tool_calls", finish);
+        JsonNode whole = http.post("/v1/chat/completions", Http.chat("weather?", tools)).json();
+        assertEquals(2, whole.at("/choices/0/message/tool_calls").size());
+        assertEquals(Http.JSON.readTree(arguments.get(1).toString()),
+                Http.JSON.readTree(whole.at("/choices/0/message/tool_calls/1/function/arguments").asText()));
+    }
 }

@@ -238,32 +238,43 @@ public record HyperParams(Architecture architecture, int blockCount, int embeddi
         return Arrays.stream(values).allMatch(v -> v == values[0]) ? Integer.toString(values[0]) : Arrays.toString(values);
     }
 
-    /** Name-value pairs in GGUF vocabulary, for {@code kiln inspect} and logs. */
+    /**
+     * Name-value pairs for {@code kiln inspect} and logs, named by their GGUF keys without the architecture prefix
+     * ({@code attention.head_count}), plus the derived {@code rope.pairing} and {@code output}.
+     */
     public List<String[]> describe() {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"architecture", architecture.ggufName()});
-        rows.add(new String[] {"block_count", Integer.toString(blockCount)});
-        rows.add(new String[] {"embedding_length", Integer.toString(embeddingLength)});
-        rows.add(new String[] {"feed_forward_length", perLayerText(feedForwardLengths)});
-        rows.add(new String[] {"head_count", perLayerText(headCounts)});
-        rows.add(new String[] {"head_count_kv", perLayerText(headCountsKv)});
-        rows.add(new String[] {"key_length", Integer.toString(keyLength)});
-        rows.add(new String[] {"value_length", Integer.toString(valueLength)});
-        rows.add(new String[] {"context_length", Integer.toString(contextLength)});
-        rows.add(new String[] {"rope_dimension_count", Integer.toString(ropeDimensionCount)});
-        rows.add(new String[] {"rope_freq_base", Float.toString(ropeFreqBase)});
-        rows.add(new String[] {"rope_pairing", architecture.ropePairing().name().toLowerCase(java.util.Locale.ROOT)});
-        rows.add(new String[] {"rope_scaling", ropeScaling.type() == RopeScalingType.NONE ? "none"
-                : ropeScaling.type().name().toLowerCase(java.util.Locale.ROOT) + " factor " + ropeScaling.factor()
-                + ", original context " + ropeScaling.originalContextLength()
-                + (ropeScaling.type() == RopeScalingType.YARN ? ", beta " + ropeScaling.betaFast() + "/" + ropeScaling.betaSlow()
-                + ", ext " + ropeScaling.extFactor() + ", log multiplier " + ropeScaling.logMultiplier() : "")});
+        java.util.function.BiConsumer<String, Object> row = (k, v) -> rows.add(new String[] {k, String.valueOf(v)});
+        row.accept("block_count", blockCount);
+        row.accept("context_length", contextLength);
+        row.accept("embedding_length", embeddingLength);
+        row.accept("feed_forward_length", perLayerText(feedForwardLengths));
+        row.accept("attention.head_count", perLayerText(headCounts));
+        row.accept("attention.head_count_kv", perLayerText(headCountsKv));
+        row.accept("attention.key_length", keyLength);
+        row.accept("attention.value_length", valueLength);
+        row.accept("attention.layer_norm_rms_epsilon", rmsEpsilon);
         if (attentionTemperatureScale != 0f) {
-            rows.add(new String[] {"attention_temperature", "scale " + attentionTemperatureScale + ", floor " + attentionTemperatureLength});
+            row.accept("attention.temperature_scale", attentionTemperatureScale);
+            row.accept("attention.temperature_length", attentionTemperatureLength);
         }
-        rows.add(new String[] {"rms_epsilon", Float.toString(rmsEpsilon)});
-        rows.add(new String[] {"vocab_size", Integer.toString(vocabSize)});
-        rows.add(new String[] {"output", tiedOutput ? "tied to token_embd" : "output.weight"});
+        row.accept("rope.dimension_count", ropeDimensionCount);
+        row.accept("rope.freq_base", ropeFreqBase);
+        row.accept("rope.pairing", architecture.ropePairing().name().toLowerCase(java.util.Locale.ROOT));
+        row.accept("rope.scaling.type", ropeScaling.type().name().toLowerCase(java.util.Locale.ROOT));
+        if (ropeScaling.type() != RopeScalingType.NONE) {
+            row.accept("rope.scaling.factor", ropeScaling.factor());
+            row.accept("rope.scaling.original_context_length", ropeScaling.originalContextLength());
+            row.accept("rope.scaling.attn_factor", ropeScaling.attnFactor());
+        }
+        if (ropeScaling.type() == RopeScalingType.YARN) {
+            row.accept("rope.scaling.yarn_ext_factor", ropeScaling.extFactor());
+            row.accept("rope.scaling.yarn_beta_fast", ropeScaling.betaFast());
+            row.accept("rope.scaling.yarn_beta_slow", ropeScaling.betaSlow());
+            row.accept("rope.scaling.yarn_log_multiplier", ropeScaling.logMultiplier());
+        }
+        row.accept("vocab_size", vocabSize);
+        row.accept("output", tiedOutput ? "tied to token_embd" : "output.weight");
         return rows;
     }
 

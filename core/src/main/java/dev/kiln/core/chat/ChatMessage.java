@@ -18,9 +18,14 @@ import java.util.Map;
  * @param toolCallId       for {@code tool} messages: the id of the call this answers, or null
  * @param name             for {@code tool} messages: the function name, or null
  * @param reasoningContent the assistant's thinking (Qwen3 renders it in {@code <think>}), or null
+ * @param extra            any other keys the client sent (e.g. {@code thinking}, or {@code tools} on a Phi-4
+ *                         system message), passed to the template unchanged; plain Java / parsed JSON values
  */
 public record ChatMessage(String role, String content, List<ContentPart> parts, List<ToolCall> toolCalls,
-                          String toolCallId, String name, String reasoningContent) {
+                          String toolCallId, String name, String reasoningContent, Map<String, Object> extra) {
+
+    private static final java.util.Set<String> KNOWN = java.util.Set.of("role", "content", "tool_calls",
+            "tool_call_id", "name", "reasoning_content");
 
     public ChatMessage {
         if (role == null) {
@@ -31,6 +36,18 @@ public record ChatMessage(String role, String content, List<ContentPart> parts, 
         }
         parts = parts == null ? null : List.copyOf(parts);
         toolCalls = toolCalls == null ? null : List.copyOf(toolCalls);
+        extra = extra == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(extra));
+        for (String key : extra.keySet()) {
+            if (KNOWN.contains(key)) {
+                throw new IllegalArgumentException("extra message field '" + key + "' has its own component");
+            }
+        }
+    }
+
+    /** A message without extra fields. */
+    public ChatMessage(String role, String content, List<ContentPart> parts, List<ToolCall> toolCalls,
+                       String toolCallId, String name, String reasoningContent) {
+        this(role, content, parts, toolCalls, toolCallId, name, reasoningContent, null);
     }
 
     public static ChatMessage of(String role, String content) {
@@ -60,7 +77,7 @@ public record ChatMessage(String role, String content, List<ContentPart> parts, 
     }
 
     public ChatMessage withReasoningContent(String reasoning) {
-        return new ChatMessage(role, content, parts, toolCalls, toolCallId, name, reasoning);
+        return new ChatMessage(role, content, parts, toolCalls, toolCallId, name, reasoning, extra);
     }
 
     /** The text content, or the concatenated text blocks when the content is a list of parts. */
@@ -110,6 +127,7 @@ public record ChatMessage(String role, String content, List<ContentPart> parts, 
         if (reasoningContent != null) {
             m.put("reasoning_content", reasoningContent);
         }
+        m.putAll(extra);
         return m;
     }
 
@@ -169,8 +187,14 @@ public record ChatMessage(String role, String content, List<ContentPart> parts, 
                 calls.add(toolCall(tc.get(i), where + ".tool_calls[" + i + "]"));
             }
         }
+        Map<String, Object> extra = new LinkedHashMap<>();
+        node.properties().forEach(e -> {
+            if (!KNOWN.contains(e.getKey())) {
+                extra.put(e.getKey(), JsonValues.fromNode(e.getValue()));
+            }
+        });
         return new ChatMessage(role.textValue(), content, parts, calls, text(node, "tool_call_id", where),
-                text(node, "name", where), text(node, "reasoning_content", where));
+                text(node, "name", where), text(node, "reasoning_content", where), extra);
     }
 
     private static ToolCall toolCall(JsonNode node, String where) {

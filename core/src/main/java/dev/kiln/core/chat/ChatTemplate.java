@@ -42,6 +42,20 @@ public final class ChatTemplate {
      * {@link ChatFormat} chosen from the vocabulary and architecture (logged, as llama.cpp does).
      */
     public static ChatTemplate forModel(Metadata md) {
+        return forModel(md, false);
+    }
+
+    /**
+     * As {@link #forModel(Metadata)}, but when the conversation has tools and the file has a named
+     * {@code tokenizer.chat_template.tool_use} template (as Hugging Face and llama.cpp do), that one is used.
+     */
+    public static ChatTemplate forModel(Metadata md, boolean withTools) {
+        if (withTools) {
+            var toolUse = md.findString(METADATA_KEY + ".tool_use");
+            if (toolUse.isPresent()) {
+                return of(toolUse.get());
+            }
+        }
         var source = md.findString(METADATA_KEY);
         if (source.isPresent()) {
             return of(source.get());
@@ -58,6 +72,15 @@ public final class ChatTemplate {
         return RenderOptions.builder()
                 .bosToken(ChatFormat.tokenText(md, "tokenizer.ggml.bos_token_id"))
                 .eosToken(ChatFormat.tokenText(md, "tokenizer.ggml.eos_token_id"));
+    }
+
+    /**
+     * Whether the template reads a variable of this name (e.g. {@code enable_thinking}: a server turns
+     * {@code --reasoning-budget 0} into {@code enable_thinking=false} only where the template knows it).
+     */
+    public boolean usesVariable(String name) {
+        return java.util.regex.Pattern.compile("(?<![\\w.])" + java.util.regex.Pattern.quote(name) + "(?!\\w)")
+                .matcher(source).find();
     }
 
     public String source() {

@@ -50,9 +50,12 @@ final class Activations implements AutoCloseable {
         return perRow * rows + (long) logitRows * hp.vocabSize();
     }
 
-    /** Logit rows computed at a time: bounded so the buffer stays near 64 MiB even for 150k-token vocabularies. */
+    /**
+     * Logit rows computed at a time: bounded so the buffer stays near 16 MiB (a prompt chunk needs one row; {@code kiln
+     * logits} and multi-slot steps need more and take several passes of the output matrix).
+     */
     static int logitChunk(HyperParams hp, int rows) {
-        return Math.max(1, Math.min(rows, (16 << 20) / hp.vocabSize()));
+        return Math.max(1, Math.min(rows, (4 << 20) / hp.vocabSize()));
     }
 
     @Override

@@ -14,7 +14,8 @@ import java.util.SplittableRandom;
  * vocabulary's type, size, special tokens and layout, or copied from a vocabulary GGUF file.
  *
  * <p>Generated vocabularies are loadable by llama.cpp but mean nothing: SentencePiece ones have {@code <unk>},
- * {@code <s>}, {@code </s>}, the 256 byte tokens and random word pieces with decreasing scores; byte-level BPE
+ * {@code <s>}, {@code </s>}, the 256 byte tokens, {@code ▁} and the printable ASCII characters, then random word
+ * pieces with decreasing scores; byte-level BPE
  * ones have the 256 byte symbols (GPT-2's byte-to-unicode mapping) and pieces built by merges of existing
  * tokens, so every merge names two tokens of the vocabulary; tekken puts 1000 control tokens first, qwen2 puts
  * its special tokens last ({@code <|endoftext|>} = BOS = padding, {@code <|im_end|>} = EOS).
@@ -53,7 +54,7 @@ public final class SyntheticVocab {
         List<Integer> types = new ArrayList<>(size);
         switch (kind) {
             case LLAMA_SPM -> {
-                require(size, 259 + 1, kind);
+                require(size, 259 + 95 + 1, kind);
                 add(tokens, types, "<unk>", UNKNOWN);
                 add(tokens, types, "<s>", CONTROL);
                 add(tokens, types, "</s>", CONTROL);
@@ -61,6 +62,13 @@ public final class SyntheticVocab {
                     add(tokens, types, String.format("<0x%02X>", i), BYTE);
                 }
                 Set<String> seen = new HashSet<>(tokens);
+                // the space marker and the printable ASCII characters, as single pieces (as in the real vocabulary),
+                // so that text needs the byte fallback only for other characters
+                for (int c = 0; c < 95 && tokens.size() < size; c++) {
+                    String piece = c == 0 ? "\u2581" : String.valueOf((char) ('!' + c - 1));
+                    seen.add(piece);
+                    add(tokens, types, piece, NORMAL);
+                }
                 while (tokens.size() < size) {
                     String piece = (random.nextInt(3) > 0 ? "\u2581" : "") + word(random);
                     if (seen.add(piece)) {

@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
  */
 abstract sealed class AbstractTokenizer implements Tokenizer permits SentencePieceTokenizer, BpeTokenizer {
     private static final byte[] EMPTY = new byte[0];
+    /** Warns about a doubled BOS, as llama.cpp does (the text already started with the BOS token). */
+    protected static final org.slf4j.Logger DOUBLE_BOS = org.slf4j.LoggerFactory.getLogger(Tokenizer.class);
 
     protected final Vocabulary vocabulary;
     protected final SpecialTokenSplitter splitter;

@@ -16,11 +16,20 @@ final class BpeTokenizer extends AbstractTokenizer {
     private final MergeTable merges;
     /** [256] the token spelling each byte, or NONE. */
     private final int[] byteTokens = new int[256];
+    private final TokenTable table;
+    /**
+     * Ids of recently seen words (a word's ids never depend on its context). Bounded: cleared when full. Words longer
+     * than {@link #CACHED_WORD_CHARS} are not cached.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, int[]> wordCache = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int CACHE_LIMIT = 1 << 16;
+    private static final int CACHED_WORD_CHARS = 32;
 
     BpeTokenizer(Vocabulary vocabulary, PreTokenizer preTokenizer, List<String> merges) {
         super(vocabulary, preTokenizer.config().cleanSpaces());
         this.preTokenizer = preTokenizer;
         this.merges = new MergeTable(vocabulary, merges);
+        this.table = vocabulary.table();
         for (int b = 0; b < 256; b++) {
             byteTokens[b] = vocabulary.idOf(String.valueOf(ByteEncoding.charOf(b)));
         }
@@ -50,8 +59,8 @@ final class BpeTokenizer extends AbstractTokenizer {
             });
             return out.toByteArray();
         }
-        if ((attributes & Vocabulary.ATTR_BYTE) != 0 && text.length() == 6 && text.startsWith("<0x")) {
-            return new byte[] {(byte) Integer.parseInt(text.substring(3, 5), 16)};
+        if ((attributes & Vocabulary.ATTR_BYTE) != 0) {
+            return SentencePieceTokenizer.byteOf(text);
         }
         return new byte[0];
     }
@@ -69,6 +78,9 @@ final class BpeTokenizer extends AbstractTokenizer {
             } else {
                 out.add(f.token());
             }
+        }
+        if (addSpecial && vocabulary.addBos() && out.size() >= 2 && out.get(1) == vocabulary.bos()) {
+            DOUBLE_BOS.warn("the model adds BOS and the text also starts with BOS: the ids start with two BOS tokens");
         }
         if (addSpecial && vocabulary.addEos()) {
             out.add(vocabulary.eos());
@@ -104,6 +116,7 @@ final class BpeTokenizer extends AbstractTokenizer {
     private final class Session {
         private final BigramQueue queue = new BigramQueue();
         private byte[] bytes = new byte[64];
+        private char[] spelled = new char[64];
         // [symbols] start, length (bytes, 0 once merged away), prev, next, token (NONE if the spelling is not a token).
         private int[] start = new int[64];
         private int[] length = new int[64];
@@ -116,9 +129,26 @@ final class BpeTokenizer extends AbstractTokenizer {
             IntList lengths = preTokenizer.split(cps);
             int pos = 0;
             for (int w = 0; w < lengths.size(); w++) {
-                int n = encodeWord(cps, pos, pos + lengths.get(w));
-                pos += lengths.get(w);
-                mergeWord(n, out);
+                int len = lengths.get(w);
+                if (len <= CACHED_WORD_CHARS) {
+                    String key = new String(cps, pos, len);
+                    int[] cached = wordCache.get(key);
+                    if (cached == null) {
+                        IntList ids = new IntList();
+                        mergeWord(encodeWord(cps, pos, pos + len), ids);
+                        cached = ids.toArray();
+                        if (wordCache.size() >= CACHE_LIMIT) {
+                            wordCache.clear();
+                        }
+                        wordCache.put(key, cached);
+                    }
+                    for (int id : cached) {
+                        out.add(id);
+                    }
+                } else {
+                    mergeWord(encodeWord(cps, pos, pos + len), out);
+                }
+                pos += len;
             }
         }
 
@@ -154,7 +184,13 @@ final class BpeTokenizer extends AbstractTokenizer {
                 return;
             }
             if (preTokenizer.config().ignoreMerges()) {
-                int whole = vocabulary.idOf(ByteEncoding.encode(bytes, 0, n));
+                if (spelled.length < n) {
+                    spelled = new char[Math.max(n, spelled.length * 2)];
+                }
+                for (int i = 0; i < n; i++) {
+                    spelled[i] = ByteEncoding.charOf(bytes[i]);
+                }
+                int whole = table.find(spelled, 0, n);
                 if (whole != Vocabulary.NONE) {
                     out.add(whole);
                     return;

@@ -3,9 +3,18 @@ package dev.kiln.core.tokenizer;
 /**
  * The Llama-3 pre-tokenizer regex
  * {@code (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+}
- * as llama.cpp's hand-written {@code unicode_regex_split_custom_llama3} evaluates it.
+ * as llama.cpp's hand-written {@code unicode_regex_split_custom_llama3} evaluates it. With runs of one digit
+ * ({@code \p{N}} instead of {@code \p{N}{1,3}}) it is Qwen2's regex; llama.cpp runs that one through {@code std::regex}
+ * ({@link RegexSplit}), and PreTokenizerTest checks that both give the same pieces.
  */
 final class Llama3Split implements SplitStage {
+    private final int maxDigits;
+
+    /** @param maxDigits the longest run of digits in one piece: 3 for Llama 3, 1 for Qwen2 */
+    Llama3Split(int maxDigits) {
+        this.maxDigits = maxDigits;
+    }
+
     @Override
     public IntList apply(int[] cps, IntList lengths) {
         IntList out = new IntList();
@@ -45,11 +54,11 @@ final class Llama3Split implements SplitStage {
                         continue;
                     }
                 }
-                // \p{N}{1,3}
+                // \p{N}{1,maxDigits}
                 if (CodepointFlags.isNumber(cpt)) {
                     int first = pos;
                     while (c.isNumber(pos)) {
-                        if (++pos - first >= 3) {
+                        if (++pos - first >= maxDigits) {
                             c.emit(pos);
                             first = pos;
                         }

@@ -28,18 +28,25 @@ final class MergeTable {
         this.values = new long[capacity];
         this.mask = capacity - 1;
         java.util.Arrays.fill(keys, EMPTY);
+        TokenTable table = vocabulary.table();
+        char[] joined = new char[64];
         for (int rank = 0; rank < merges.size(); rank++) {
             String merge = merges.get(rank);
             int space = merge.indexOf(' ', 1);
             if (space < 0) {
                 continue;
             }
-            String left = merge.substring(0, space);
-            String right = merge.substring(space + 1);
-            int l = vocabulary.idOf(left);
-            int r = vocabulary.idOf(right);
+            int l = table.find(merge, 0, space);
+            int r = table.find(merge, space + 1, merge.length());
             if (l >= 0 && r >= 0) {
-                putIfAbsent(pairKey(l, r), ((long) rank << 32) | (vocabulary.idOf(left + right) & 0xFFFF_FFFFL));
+                int n = merge.length() - 1;
+                if (joined.length < n) {
+                    joined = new char[n * 2];
+                }
+                merge.getChars(0, space, joined, 0);
+                merge.getChars(space + 1, merge.length(), joined, space);
+                int merged = table.find(joined, 0, n);
+                putIfAbsent(pairKey(l, r), ((long) rank << 32) | (merged & 0xFFFF_FFFFL));
             }
         }
     }

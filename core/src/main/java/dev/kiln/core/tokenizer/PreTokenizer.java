@@ -8,7 +8,8 @@ import java.util.Map;
  * The BPE pre-tokenizer named by {@code tokenizer.ggml.pre}: the regexes llama.cpp's {@code llm_tokenizer_bpe} applies one
  * after another (each splitting the pieces of the previous one), and the flags llama.cpp attaches to the name: merges
  * ignored for whole-token words ({@code ignore_merges}), BOS added by default, spaces cleaned when decoding. The GPT-2 and
- * Llama-3 regexes use llama.cpp's hand-written splitters, the rest {@link RegexSplit}.
+ * Llama-3 regexes use llama.cpp's hand-written splitters, Qwen2 and tekken hand-written equivalents of the regex (checked
+ * against it in the tests), the rest {@link RegexSplit}.
  */
 final class PreTokenizer {
     private static final String GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
@@ -146,7 +147,11 @@ final class PreTokenizer {
             if (regex.equals(GPT2)) {
                 s.add(new Gpt2Split());
             } else if (regex.equals(LLAMA3) || regex.equals(LLAMA3_ORIGINAL)) {
-                s.add(new Llama3Split());
+                s.add(new Llama3Split(3));
+            } else if (regex.equals(QWEN2)) {
+                s.add(new Llama3Split(1));
+            } else if (regex.equals(TEKKEN)) {
+                s.add(new TekkenSplit());
             } else {
                 s.add(new RegexSplit(regex));
             }
@@ -163,6 +168,12 @@ final class PreTokenizer {
         }
         return new PreTokenizer(name, config);
     }
+
+    /** The regex strings the hand-written splitters stand for (for the tests that compare them with the regex engine). */
+    static final String QWEN2_REGEX = QWEN2;
+    static final String TEKKEN_REGEX = TEKKEN;
+    static final String LLAMA3_REGEX = LLAMA3;
+    static final String GPT2_REGEX = GPT2;
 
     /** Every supported {@code tokenizer.ggml.pre} name. */
     static java.util.Set<String> names() {

@@ -100,7 +100,7 @@ final class RegexSplit implements SplitStage {
             for (int i = 0; i < cps.length; i++) {
                 chars[i] = collapsedChar(cps[i]);
             }
-            text = java.nio.CharBuffer.wrap(chars);
+            text = new String(chars);
         } else {
             StringBuilder sb = new StringBuilder(cps.length + 8);
             charStart = new int[cps.length + 1];

@@ -16,9 +16,26 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
 
     /** [256] the token of each byte ({@code <0xXX>}, else the one-byte string), or NONE. */
     private final int[] byteTokens = new int[256];
+    /** Adjacent char pairs found inside some token: text may be cut anywhere else without changing the result. */
+    private final IntSet joinablePairs = new IntSet();
+    private final TokenTable table;
+    /** Ids of recently seen segments (a segment's ids do not depend on its neighbours). Bounded: cleared when full. */
+    private final java.util.concurrent.ConcurrentHashMap<String, int[]> segmentCache = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int CACHE_LIMIT = 1 << 16;
+    private static final int CACHED_SEGMENT_CHARS = 32;
 
     SentencePieceTokenizer(Vocabulary vocabulary) {
         super(vocabulary, false);
+        this.table = vocabulary.table();
+        for (int id = 0; id < vocabulary.size(); id++) {
+            String t = vocabulary.token(id);
+            for (int i = 1; i < t.length(); i++) {
+                int p = pair(t.charAt(i - 1), t.charAt(i));
+                if (p != Integer.MIN_VALUE) {
+                    joinablePairs.add(p);
+                }
+            }
+        }
         for (int b = 0; b < 256; b++) {
             int id = vocabulary.idOf(String.format("<0x%02X>", b));
             if (id == Vocabulary.NONE && b < 0x80) {
@@ -39,7 +56,19 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
             return utf8(text.replace(SPACE_MARK, ' '));
         }
         if ((attributes & Vocabulary.ATTR_BYTE) != 0) {
-            return new byte[] {(byte) Integer.parseInt(text.substring(3, 5), 16)};
+            return byteOf(text);
+        }
+        return new byte[0];
+    }
+
+    /** The byte of a {@code <0xXX>} token; nothing for a byte-typed token spelled otherwise. */
+    static byte[] byteOf(String text) {
+        if (text.length() == 6 && text.startsWith("<0x") && text.endsWith(">")) {
+            try {
+                return new byte[] {(byte) Integer.parseInt(text.substring(3, 5), 16)};
+            } catch (NumberFormatException e) {
+                return new byte[0];
+            }
         }
         return new byte[0];
     }
@@ -57,17 +86,72 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
             if (f.isText()) {
                 String raw = text.substring(f.start(), f.end());
                 String prefixed = vocabulary.addSpacePrefix() && previousSpecial ? " " + raw : raw;
-                session.tokenize(prefixed.replace(' ', SPACE_MARK), out);
+                tokenizeInSegments(prefixed.replace(' ', SPACE_MARK), session, out);
                 previousSpecial = false;
             } else {
                 out.add(f.token());
                 previousSpecial = true;
             }
         }
+        if (addSpecial && vocabulary.addBos() && out.size() >= 2 && out.get(1) == vocabulary.bos()) {
+            DOUBLE_BOS.warn("the model adds BOS and the text also starts with BOS: the ids start with two BOS tokens");
+        }
         if (addSpecial && vocabulary.addEos()) {
             out.add(vocabulary.eos());
         }
         return out.toArray();
+    }
+
+    /** The ids of plain text (no special tokens) by one merge run over the whole text: the reference for the shortcuts. */
+    int[] encodeInOneRun(String text) {
+        IntList out = new IntList();
+        String s = (vocabulary.addSpacePrefix() && !text.isEmpty() ? " " + text : text).replace(' ', SPACE_MARK);
+        new Session().tokenize(s, 0, s.length(), out);
+        return out.toArray();
+    }
+
+    private static int pair(char a, char b) {
+        return (a << 16) | b;
+    }
+
+    /**
+     * Runs the merge loop on the pieces of {@code s} between points that no token can span (the chars on either side
+     * never occur next to each other in any token). No merge crosses such a point, and merges on either side never
+     * affect each other, so the ids are the same as for one run over the whole text, which on a long text is much slower
+     * (one large queue instead of many small ones).
+     */
+    private void tokenizeInSegments(String s, Session session, IntList out) {
+        int from = 0;
+        for (int i = 1; i < s.length(); i++) {
+            char c = s.charAt(i);
+            int p = pair(s.charAt(i - 1), c);
+            if (!Character.isLowSurrogate(c) && p != Integer.MIN_VALUE && !joinablePairs.contains(p)) {
+                tokenizeSegment(s, from, i, session, out);
+                from = i;
+            }
+        }
+        tokenizeSegment(s, from, s.length(), session, out);
+    }
+
+    private void tokenizeSegment(String s, int from, int to, Session session, IntList out) {
+        if (to - from > CACHED_SEGMENT_CHARS) {
+            session.tokenize(s, from, to, out);
+            return;
+        }
+        String key = s.substring(from, to);
+        int[] ids = segmentCache.get(key);
+        if (ids == null) {
+            IntList fresh = new IntList();
+            session.tokenize(s, from, to, fresh);
+            ids = fresh.toArray();
+            if (segmentCache.size() >= CACHE_LIMIT) {
+                segmentCache.clear();
+            }
+            segmentCache.put(key, ids);
+        }
+        for (int id : ids) {
+            out.add(id);
+        }
     }
 
     /** One run of the merge loop over one text; symbols are code points, linked in a list. */
@@ -81,9 +165,12 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
         private int[] token = new int[0];
         private String text;
 
-        void tokenize(String s, IntList out) {
+        void tokenize(String s, int from, int to, IntList out) {
+            if (from == to) {
+                return;
+            }
             text = s;
-            int count = s.codePointCount(0, s.length());
+            int count = s.codePointCount(from, to);
             if (start.length < count) {
                 start = new int[count];
                 length = new int[count];
@@ -91,14 +178,14 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
                 next = new int[count];
                 token = new int[count];
             }
-            int offset = 0;
+            int offset = from;
             for (int i = 0; i < count; i++) {
                 int len = Character.charCount(s.codePointAt(offset));
                 start[i] = offset;
                 length[i] = len;
                 prev[i] = i - 1;
                 next[i] = i + 1 == count ? -1 : i + 1;
-                token[i] = vocabulary.idOf(s.substring(offset, offset + len));
+                token[i] = table.find(s, offset, offset + len);
                 offset += len;
             }
             queue.clear();
@@ -136,7 +223,7 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
                 return;
             }
             int size = length[l] + length[r];
-            int id = vocabulary.idOf(text.substring(start[l], start[l] + size));
+            int id = table.find(text, start[l], start[l] + size);
             if (id == Vocabulary.NONE) {
                 return;
             }

@@ -44,6 +44,7 @@ public final class Vocabulary {
     private final BitSet endOfGeneration;
     /** Control, user-defined and unknown tokens, longest text first: the order in which text is searched for them. */
     private final int[] specialTokensByLength;
+    private final TokenTable table;
 
     Vocabulary(String model, String preTokenizer, String[] tokens, float[] scores, TokenType[] types, int[] attributes,
                Map<String, Integer> ids, SpecialIds special, boolean addBos, boolean addEos, boolean addSpacePrefix,
@@ -60,6 +61,7 @@ public final class Vocabulary {
         this.addEos = addEos;
         this.addSpacePrefix = addSpacePrefix;
         this.endOfGeneration = endOfGeneration;
+        this.table = new TokenTable(tokens);
         this.specialTokensByLength = java.util.stream.IntStream.range(0, tokens.length)
                 .filter(i -> (attributes[i] & (ATTR_CONTROL | ATTR_USER_DEFINED | ATTR_UNKNOWN)) != 0)
                 .boxed()
@@ -193,6 +195,11 @@ public final class Vocabulary {
 
     public boolean isUnused(int id) {
         return (attributes[check(id)] & ATTR_UNUSED) != 0;
+    }
+
+    /** Allocation-free lookup of token texts for the merge loops. */
+    TokenTable table() {
+        return table;
     }
 
     int attributes(int id) {

@@ -84,4 +84,22 @@ class ChatFormatTest {
                 .putString(ChatTemplate.METADATA_KEY, "{{ messages[0].content }}!").build();
         assertEquals("x!", ChatTemplate.forModel(md).render(List.of(ChatMessage.user("x")), RenderOptions.defaults()));
     }
+
+    @Test
+    void toolUseTemplateIsChosenOnlyWithTools() {
+        Metadata md = Metadata.builder().putString(ChatTemplate.METADATA_KEY, "default")
+                .putString(ChatTemplate.METADATA_KEY + ".tool_use", "tools").build();
+        assertEquals("default", ChatTemplate.forModel(md).render(List.of(), RenderOptions.defaults()));
+        assertEquals("default", ChatTemplate.forModel(md, false).render(List.of(), RenderOptions.defaults()));
+        assertEquals("tools", ChatTemplate.forModel(md, true).render(List.of(), RenderOptions.defaults()));
+    }
+
+    @Test
+    void knowsWhichTemplatesReadEnableThinking() throws IOException {
+        String qwen3 = Files.readString(TestData.require("chat-templates/Qwen-Qwen3-0.6B.jinja"));
+        String qwen25 = Files.readString(TestData.require("chat-templates/Qwen-Qwen2.5-7B-Instruct.jinja"));
+        assertEquals(true, ChatTemplate.of(qwen3).usesVariable("enable_thinking"));
+        assertEquals(false, ChatTemplate.of(qwen25).usesVariable("enable_thinking"));
+        assertEquals(false, ChatTemplate.of("{{ ns.enable_thinking }}{{ enable_thinking_x }}").usesVariable("enable_thinking"));
+    }
 }

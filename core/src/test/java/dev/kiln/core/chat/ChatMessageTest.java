@@ -94,4 +94,16 @@ class ChatMessageTest {
                 () -> ChatTemplate.of("line1\n{{ nothing.here }}").render(List.of(), RenderOptions.defaults()));
         assertEquals("chat template line 2: 'nothing' is undefined", undefined.getMessage());
     }
+
+    @Test
+    void unknownFieldsArePassedThrough() {
+        List<ChatMessage> msgs = ChatMessage.listFromJson(
+                "[{\"role\": \"system\", \"content\": \"S\", \"tools\": \"[t]\", \"thinking\": {\"on\": true}}]");
+        assertEquals(Map.of("tools", "[t]", "thinking", Map.of("on", true)), msgs.getFirst().extra());
+        String t = "{% if 'tools' in messages[0] and messages[0]['tools'] is not none %}{{ messages[0].tools }}{% endif %}"
+                + "{{ messages[0].thinking.on }}";
+        assertEquals("[t]True", ChatTemplate.of(t).render(msgs, RenderOptions.defaults()));
+        assertThrows(IllegalArgumentException.class, () -> new ChatMessage("user", "x", null, null, null, null, null,
+                Map.of("content", "dup")));
+    }
 }

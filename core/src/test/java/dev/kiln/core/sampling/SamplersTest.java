@@ -260,6 +260,28 @@ class SamplersTest {
         assertEquals(40, distinct, "a hot temperature over the top 40 reaches all 40");
     }
 
+    /** Buffers sized by the vocabulary are reused: 200 draws over 32,000 logits allocate (almost) nothing. */
+    @Test
+    void samplingDoesNotAllocatePerToken() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        float[] logits = new float[32000];
+        SplittableRandom r = new SplittableRandom(4);
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = (float) r.nextGaussian();
+        }
+        Sampler s = Samplers.of(SamplingParams.DEFAULTS.withSeed(1).withRepeatPenalty(1.1f).withPresencePenalty(0.1f));
+        for (int i = 0; i < 200; i++) {
+            s.accept(s.sample(logits)); // first calls allocate the buffers
+        }
+        long id = Thread.currentThread().threadId();
+        long before = threads.getThreadAllocatedBytes(id);
+        for (int i = 0; i < 200; i++) {
+            s.accept(s.sample(logits));
+        }
+        long allocated = threads.getThreadAllocatedBytes(id) - before;
+        assertTrue(allocated < 64 * 1024, "200 draws allocated " + allocated + " bytes (one [n_vocab] array is 128 KB)");
+    }
+
     @Test
     void logprobsAreTheLogSoftmax() {
         float[] logits = {2f, -1f, 0.5f, 3f, 0.5f};

@@ -65,6 +65,23 @@ class SyntheticVocabTest {
         }
     }
 
+    /** Kiln's tokenizers load every generated vocabulary, and text round-trips through it. */
+    @Test
+    void generatedVocabulariesTokenizeAndRoundTrip() {
+        String text = "Hello world, the quick brown fox: 12345 \u00e9t\u00e9 \u4e2d\u6587!";
+        for (VocabKind kind : VocabKind.values()) {
+            int size = kind == VocabKind.QWEN2 ? 2000 : 1500;
+            dev.kiln.core.tokenizer.Tokenizer tokenizer =
+                    dev.kiln.core.tokenizer.Tokenizers.from(SyntheticVocab.generate(kind, size, 5));
+            int[] ids = tokenizer.encode(text);
+            assertTrue(ids.length > 0, kind.toString());
+            for (int id : ids) {
+                assertTrue(id >= 0 && id < size, kind + ": id " + id);
+            }
+            assertEquals(text, tokenizer.decode(ids).strip(), kind + ": round trip");
+        }
+    }
+
     @Test
     void byteSymbolsAreGpt2s() {
         assertEquals("!", SyntheticVocab.byteSymbol('!'));

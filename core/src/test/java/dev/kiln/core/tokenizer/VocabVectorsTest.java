@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,6 +73,17 @@ class VocabVectorsTest {
             }
         }
         assertTrue(failures.isEmpty(), vocabFile + ":\n" + String.join("\n", failures));
+    }
+
+    /** Cutting SentencePiece input at unjoinable points (and caching the pieces) must not change any id. */
+    @ParameterizedTest
+    @ValueSource(strings = {"ggml-vocab-llama-spm.gguf", "ggml-vocab-phi-3.gguf"})
+    void sentencePieceShortcutsGiveTheSameIdsAsOneRun(String vocabFile) throws IOException {
+        Path file = TestData.require("vocab/" + vocabFile);
+        SentencePieceTokenizer spm = (SentencePieceTokenizer) TestVocabs.vocab(vocabFile);
+        String all = String.join(" \n", readInputs(Path.of(file + ".inp")));
+        String text = all + all; // the second copy is served from the cache
+        assertArrayEquals(spm.encodeInOneRun(text), spm.encode(text, false, false));
     }
 
     static List<String> readInputs(Path inp) throws IOException {

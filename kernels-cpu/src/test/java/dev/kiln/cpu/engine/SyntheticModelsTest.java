@@ -66,7 +66,7 @@ class SyntheticModelsTest {
 
     /** mistral3's attention temperature changes at position 8192: the prompt at 8160..8223 (cells 0..63). */
     @Test
-    void mistral3AttentionTemperatureAcrossPosition8192() {
+    void mistral3AttentionTemperatureAcrossPosition8192() throws java.io.IOException {
         Path exactFile = TestData.require("synthetic/mistral3-small.Q4_K_M.pos8160.exact-stride16.logits.f32");
         try (Reference r = new Reference("synthetic/mistral3-small.Q4_K_M.gguf", 2, 64);
              KvCache cache = r.cache(GgmlType.F32, 128)) {
@@ -78,6 +78,26 @@ class SyntheticModelsTest {
             System.out.printf("mistral3 pos8160: max abs vs llama.cpp %.4f, vs float64 %.2e%n", vsLlamaCpp, vsExact);
             assertTrue(vsExact <= EXACT, "pos8160 logits differ from the float64 pass by " + vsExact);
             assertTrue(vsLlamaCpp <= LLAMA_CPP, "pos8160 logits differ from llama.cpp by " + vsLlamaCpp);
+
+            // teacher-forced greedy steps, all above 8192: position 8160 + 64 + k - 1 lives in cell 64 + k - 1
+            JsonNode ref = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                    TestData.require("synthetic/mistral3-small.Q4_K_M.pos8160.ref.json").toFile());
+            int[] generated = Reference.ints(ref.get("generated_ids"));
+            float[] step = java.util.Arrays.copyOfRange(logits, (n - 1) * r.vocab, n * r.vocab);
+            float worst = 0;
+            for (int k = 0; k < generated.length; k++) {
+                if (k > 0) {
+                    Batch b = new Batch(new int[] {generated[k - 1]}, new int[] {0}, new int[] {8160 + n + k - 1},
+                            new int[] {n + k - 1}, new boolean[] {true});
+                    r.forward.forward(cache, b, step);
+                }
+                int[] ids = Reference.ints(ref.get("generated_top8_ids").get(k));
+                for (int i = 0; i < ids.length; i++) {
+                    worst = Math.max(worst, Math.abs(step[ids[i]] - ref.get("generated_top8_logits").get(k).get(i).floatValue()));
+                }
+            }
+            System.out.printf("mistral3 pos8160: teacher-forced top-8 max abs vs llama.cpp %.4f%n", worst);
+            assertTrue(worst <= LLAMA_CPP, "pos8160 teacher-forced logits differ from llama.cpp by " + worst);
         }
     }
 }

@@ -1,16 +1,21 @@
 package dev.kiln.server.slot;
 
 import dev.kiln.server.tools.ToolCall;
+import dev.kiln.server.tools.ToolCallDelta;
 
 import java.util.List;
 
 /** What the scheduler tells the HTTP handler of one request, in order: deltas, then one {@code Finished} or {@code Failed}. */
 public sealed interface GenerationEvent {
 
-    /** New text of the reply (either part may be empty) and the logprobs of the tokens behind it. */
-    record Delta(String content, String reasoning, List<TokenLogprob> logprobs) implements GenerationEvent {
+    /**
+     * New text of the reply (either part may be empty), the logprobs of the tokens behind it, and pieces of tool
+     * calls (streamed replies send them as they come; whole replies use {@link Finished#toolCalls}).
+     */
+    record Delta(String content, String reasoning, List<TokenLogprob> logprobs, List<ToolCallDelta> toolCalls)
+            implements GenerationEvent {
         boolean isEmpty() {
-            return content.isEmpty() && reasoning.isEmpty() && logprobs.isEmpty();
+            return content.isEmpty() && reasoning.isEmpty() && logprobs.isEmpty() && toolCalls.isEmpty();
         }
     }
 

@@ -4,6 +4,7 @@ import dev.kiln.server.chat.ReasoningSplitter;
 import dev.kiln.server.chat.StopMatcher;
 import dev.kiln.server.model.Detokenizer;
 import dev.kiln.server.tools.ToolCall;
+import dev.kiln.server.tools.ToolCallDelta;
 import dev.kiln.server.tools.ToolCallParser;
 import dev.kiln.server.tools.ToolCallStream;
 
@@ -16,8 +17,12 @@ import java.util.List;
  */
 final class ReplyPipeline {
 
-    /** The end of a reply: the last text and the parsed tool calls. */
-    record End(String content, String reasoning, List<ToolCall> calls) {
+    /** New text of the reply and tool-call pieces. */
+    record Piece(String content, String reasoning, List<ToolCallDelta> toolCalls) {
+    }
+
+    /** The end of a reply: the last text, the last tool-call pieces and the calls. */
+    record End(String content, String reasoning, List<ToolCallDelta> toolCallDeltas, List<ToolCall> calls) {
     }
 
     private final Detokenizer detokenizer;
@@ -40,18 +45,22 @@ final class ReplyPipeline {
         return reasoning != null && reasoning.thinking();
     }
 
-    /** Returns {content, reasoning} now safe to emit. */
-    String[] push(int token) {
-        return route(stops.push(detokenizer.next(token)), false);
+    /** What is now safe to emit. */
+    Piece push(int token) {
+        String[] text = route(stops.push(detokenizer.next(token)), false);
+        return new Piece(text[0], text[1], tools == null ? List.of() : tools.takeDeltas());
     }
 
     End finish() {
         String[] last = route(stops.stopped() ? "" : stops.push(detokenizer.flush()) + stops.flush(), true);
         if (tools == null) {
-            return new End(last[0], last[1], List.of());
+            return new End(last[0], last[1], List.of(), List.of());
         }
+        List<ToolCallDelta> before = tools.takeDeltas();
         ToolCallStream.Result result = tools.finish();
-        return new End(last[0] + result.content(), last[1], result.calls());
+        List<ToolCallDelta> deltas = new java.util.ArrayList<>(before);
+        deltas.addAll(result.deltas());
+        return new End(last[0] + result.content(), last[1], deltas, result.calls());
     }
 
     private String[] route(String text, boolean end) {

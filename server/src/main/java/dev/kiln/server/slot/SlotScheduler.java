@@ -147,6 +147,7 @@ public final class SlotScheduler implements AutoCloseable {
             if (slot.busy() && slot.job.cancelled()) {
                 LOG.debug("slot {}: client gone, freed", slot.sequence);
                 slot.release();
+                busySlots = countBusy();
             }
         }
     }
@@ -202,7 +203,7 @@ public final class SlotScheduler implements AutoCloseable {
         slot.thinkingTokens = 0;
         slot.budgetApplied = false;
         slot.lastUsed = ++clock;
-        slot.sampler = new TokenSampler(job.params, model.vocabularySize());
+        slot.sampler = new TokenSampler(job.params, job.prompt);
         ReasoningSplitter splitter = job.thinkTags == null ? null
                 : new ReasoningSplitter(job.thinkTags, job.promptOpensThinking);
         slot.reply = new ReplyPipeline(codec.detokenizer(), job.params.stop(), splitter, job.toolParser);
@@ -289,9 +290,9 @@ public final class SlotScheduler implements AutoCloseable {
         slot.completionTokens++;
         generated.incrementAndGet();
         slot.sampler.accept(token);
-        String[] text = slot.reply.push(token);
-        GenerationEvent.Delta delta = new GenerationEvent.Delta(text[0], text[1],
-                logprob == null ? List.of() : List.of(logprob));
+        ReplyPipeline.Piece piece = slot.reply.push(token);
+        GenerationEvent.Delta delta = new GenerationEvent.Delta(piece.content(), piece.reasoning(),
+                logprob == null ? List.of() : List.of(logprob), piece.toolCalls());
         if (!delta.isEmpty()) {
             job.emit(delta);
         }
@@ -323,12 +324,16 @@ public final class SlotScheduler implements AutoCloseable {
     private void finish(Slot slot, String reason) {
         ReplyPipeline.End end = slot.reply.finish();
         GenerationJob job = slot.job;
-        if (!end.content().isEmpty() || !end.reasoning().isEmpty()) {
-            job.emit(new GenerationEvent.Delta(end.content(), end.reasoning(), List.of()));
+        GenerationEvent.Delta last = new GenerationEvent.Delta(end.content(), end.reasoning(), List.of(),
+                end.toolCallDeltas());
+        if (!last.isEmpty()) {
+            job.emit(last);
         }
         String finishReason = end.calls().isEmpty() ? reason : "tool_calls";
-        job.emit(new GenerationEvent.Finished(finishReason, end.calls(), job.prompt.length, slot.cachedPromptTokens,
-                slot.completionTokens));
+        GenerationEvent.Finished finished = new GenerationEvent.Finished(finishReason, end.calls(), job.prompt.length,
+                slot.cachedPromptTokens, slot.completionTokens);
         slot.release();
+        busySlots = countBusy();           // before the client hears of it, so /metrics is never behind
+        job.emit(finished);
     }
 }

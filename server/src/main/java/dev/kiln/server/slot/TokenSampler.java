@@ -1,100 +1,35 @@
 package dev.kiln.server.slot;
 
-import java.util.Arrays;
-import java.util.SplittableRandom;
+import dev.kiln.core.sampling.Sampler;
+import dev.kiln.core.sampling.Samplers;
+import dev.kiln.core.sampling.SamplingParams;
 
 /**
- * Picks the next token from logits with the request's settings, in llama.cpp's default order: presence/frequency
- * penalties (OpenAI semantics, over the tokens generated so far), top-k, temperature, softmax, top-p, min-p, then a
- * seeded draw. Temperature 0 is greedy (argmax, lowest id on ties), independent of the other settings.
+ * The request's sampler: core's llama.cpp chain ({@link Samplers#of}: penalties, top-k, top-p, min-p, temperature,
+ * seeded draw), so that {@code kiln serve} and {@code kiln run} pick the same tokens for the same settings and seed.
+ * The prompt and every token of the reply are fed to {@link Sampler#accept}, as llama-server does, so the
+ * presence/frequency penalties see them (window: the last 64 tokens, llama.cpp's default).
  */
 final class TokenSampler {
 
-    private final GenerationParams params;
-    private final SplittableRandom random;
-    private final int[] counts;           // [vocab] times each token was generated, for penalties
+    private final Sampler sampler;
 
-    TokenSampler(GenerationParams params, int vocabularySize) {
-        this.params = params;
-        this.random = params.seed() >= 0 ? new SplittableRandom(params.seed()) : new SplittableRandom();
-        this.counts = new int[vocabularySize];
+    TokenSampler(GenerationParams params, int[] prompt) {
+        SamplingParams p = new SamplingParams((float) params.temperature(), params.topK(), (float) params.topP(),
+                (float) params.minP(), 1.0f, 64, (float) params.presencePenalty(), (float) params.frequencyPenalty(),
+                params.seed() < 0 ? SamplingParams.RANDOM_SEED : params.seed());
+        this.sampler = params.temperature() <= 0 && !p.hasPenalties() ? Samplers.greedy() : Samplers.of(p);
+        for (int token : prompt) {
+            sampler.accept(token);
+        }
     }
 
-    /** Records a token the reply contains (sampled or forced), for the penalties. */
+    /** Records a token of the reply (sampled or forced). */
     void accept(int token) {
-        counts[token]++;
+        sampler.accept(token);
     }
 
     int sample(float[] logits) {
-        float[] l = logits;
-        if (params.presencePenalty() != 0 || params.frequencyPenalty() != 0) {
-            l = logits.clone();
-            for (int i = 0; i < l.length; i++) {
-                if (counts[i] > 0) {
-                    l[i] -= (float) (params.presencePenalty() + params.frequencyPenalty() * counts[i]);
-                }
-            }
-        }
-        if (params.temperature() <= 0) {
-            return argmax(l);
-        }
-        Integer[] order = new Integer[l.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        float[] lf = l;
-        Arrays.sort(order, (a, b) -> lf[a] != lf[b] ? Float.compare(lf[b], lf[a]) : Integer.compare(a, b));
-        int n = params.topK() > 0 ? Math.min(params.topK(), order.length) : order.length;
-        double[] p = new double[n];      // [n] probabilities of the candidates, in descending order
-        double max = l[order[0]] / params.temperature();
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            p[i] = Math.exp(l[order[i]] / params.temperature() - max);
-            sum += p[i];
-        }
-        double cumulative = 0;
-        int keep = n;
-        for (int i = 0; i < n; i++) {
-            p[i] /= sum;
-        }
-        if (params.topP() < 1) {
-            for (int i = 0; i < n; i++) {
-                cumulative += p[i];
-                if (cumulative >= params.topP()) {
-                    keep = i + 1;
-                    break;
-                }
-            }
-        }
-        if (params.minP() > 0) {
-            double threshold = p[0] * params.minP();
-            int k = 1;
-            while (k < keep && p[k] >= threshold) {
-                k++;
-            }
-            keep = k;
-        }
-        double total = 0;
-        for (int i = 0; i < keep; i++) {
-            total += p[i];
-        }
-        double r = random.nextDouble() * total;
-        for (int i = 0; i < keep; i++) {
-            r -= p[i];
-            if (r <= 0) {
-                return order[i];
-            }
-        }
-        return order[keep - 1];
-    }
-
-    static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
+        return sampler.sample(logits);
     }
 }

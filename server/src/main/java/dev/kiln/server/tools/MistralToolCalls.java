@@ -60,4 +60,29 @@ public final class MistralToolCalls implements ToolCallParser {
         }
         return calls.isEmpty() ? Optional.empty() : Optional.of(calls);
     }
+
+    /** {@code name[CALL_ID]id[ARGS]...} calls (not the JSON-array spelling): the arguments text streams as it comes. */
+    @Override
+    public List<PartialCall> partial(String section) {
+        List<PartialCall> calls = new ArrayList<>();
+        String[] parts = section.split("\\[TOOL_CALLS\\]", -1);
+        for (int i = 0; i < parts.length; i++) {
+            String part = parts[i].stripLeading();
+            if (part.isEmpty()) {
+                continue;
+            }
+            int args = part.indexOf(ARGS);
+            if (part.startsWith("[") || args < 0) {
+                break;                                   // a JSON array, or the name is not complete yet
+            }
+            String head = part.substring(0, args);
+            int idAt = head.indexOf(CALL_ID);
+            String name = (idAt >= 0 ? head.substring(0, idAt) : head).strip();
+            String id = idAt >= 0 ? head.substring(idAt + CALL_ID.length()).strip() : null;
+            boolean complete = i < parts.length - 1;
+            String arguments = part.substring(args + ARGS.length());
+            calls.add(new PartialCall(id, name, complete ? arguments.strip() : arguments.stripLeading(), complete));
+        }
+        return calls;
+    }
 }

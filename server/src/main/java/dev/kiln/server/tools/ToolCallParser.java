@@ -31,6 +31,21 @@ public sealed interface ToolCallParser permits MistralToolCalls, HermesToolCalls
      */
     Optional<List<ToolCall>> parse(String section);
 
+    /**
+     * A call as far as a partial section shows it: the name is known, {@code arguments} is the raw argument text
+     * written so far; {@code complete} once a later call has started.
+     */
+    record PartialCall(String id, String name, String arguments, boolean complete) {
+    }
+
+    /**
+     * The calls readable from a section that is still being generated, for streaming argument deltas. Families
+     * whose arguments sit inside a larger JSON object return none, and their calls are sent whole at the end.
+     */
+    default List<PartialCall> partial(String section) {
+        return List.of();
+    }
+
     /** The parser for the tool-call format the template writes, if it has one. */
     static Optional<ToolCallParser> forTemplate(String templateSource) {
         if (templateSource.contains("[TOOL_CALLS]")) {

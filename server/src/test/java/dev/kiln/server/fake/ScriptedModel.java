@@ -28,6 +28,7 @@ public final class ScriptedModel implements StepModel {
     public final AtomicLong rows = new AtomicLong();
     public final AtomicInteger maxSequencesInOneCall = new AtomicInteger();
     public final List<Set<Integer>> decodeSets = java.util.Collections.synchronizedList(new ArrayList<>());
+    public final List<Integer> rowsPerCall = java.util.Collections.synchronizedList(new ArrayList<>());
 
     public ScriptedModel(Script script, int sequences, int sequenceLength, long stepMillis) {
         this.script = script;
@@ -82,6 +83,7 @@ public final class ScriptedModel implements StepModel {
         }
         maxSequencesInOneCall.accumulateAndGet(seen.size(), Math::max);
         decodeSets.add(seen);
+        rowsPerCall.add(batch.size());
         if (stepMillis > 0) {
             try {
                 Thread.sleep(stepMillis);

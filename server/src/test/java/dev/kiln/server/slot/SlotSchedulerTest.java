@@ -263,4 +263,33 @@ class SlotSchedulerTest {
         Optional<ToolCallParser> none = ToolCallParser.forTemplate("plain");
         assertTrue(none.isEmpty());
     }
+
+    @Test
+    void aNewPromptIsChunkedByTheBatchSizeAndInterleavedWithDecoding() throws Exception {
+        ScriptedModel model = new ScriptedModel(Script.babble(), 2, 1024, 1);
+        try (SlotScheduler s = new SlotScheduler(model, codec, 16, 2)) {
+            GenerationJob decoding = job("first", GenerationParams.greedy(200));
+            s.submit(decoding);
+            while (decoding.next(1000) == null) {
+                Thread.onSpinWait();
+            }
+            int before = model.calls.get();
+            GenerationJob longPrompt = job("p".repeat(100), GenerationParams.greedy(2));
+            s.submit(longPrompt);
+            Replies.drain(longPrompt);
+            int after = model.calls.get();
+            List<Integer> rows;
+            List<java.util.Set<Integer>> sequences;
+            synchronized (model.rowsPerCall) {
+                rows = List.copyOf(model.rowsPerCall.subList(before, after));
+            }
+            synchronized (model.decodeSets) {
+                sequences = List.copyOf(model.decodeSets.subList(before, after));
+            }
+            assertTrue(rows.stream().allMatch(n -> n <= 16), "a step exceeded -b 16: " + rows);
+            long mixed = sequences.stream().filter(set -> set.size() == 2).count();
+            assertTrue(mixed >= 101 / 15, "the 101-token prompt went in chunks beside decoding: " + rows);
+            decoding.cancel();
+        }
+    }
 }

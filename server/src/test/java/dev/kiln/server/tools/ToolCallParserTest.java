@@ -88,14 +88,40 @@ class ToolCallParserTest {
         }
     }
 
-    /** The same text fed one character at a time, as a streamed reply: no content leaks, the calls come out at the end. */
+    /**
+     * The same text fed one character at a time, as a streamed reply: no content leaks, and the call deltas add up
+     * to the same calls (ids and names in each call's first delta, the arguments in pieces).
+     */
     private static void checkStreamed(ToolCallParser parser, String turn, JsonNode expected, String where) throws IOException {
         ToolCallStream stream = new ToolCallStream(parser);
         StringBuilder content = new StringBuilder();
-        turn.codePoints().forEach(cp -> content.append(stream.push(Character.toString(cp))));
+        List<ToolCallDelta> deltas = new ArrayList<>();
+        turn.codePoints().forEach(cp -> {
+            content.append(stream.push(Character.toString(cp)));
+            deltas.addAll(stream.takeDeltas());
+        });
+        int beforeEnd = deltas.size();
         ToolCallStream.Result result = stream.finish();
+        deltas.addAll(result.deltas());
         assertEquals("", content.toString() + result.content(), where);
         checkCalls(expected, Optional.of(result.calls()), where);
+        List<StringBuilder> arguments = new ArrayList<>();
+        for (ToolCallDelta d : deltas) {
+            if (d.id() != null) {
+                assertEquals(arguments.size(), d.index(), where);
+                assertEquals(result.calls().get(d.index()).id(), d.id(), where);
+                assertEquals(result.calls().get(d.index()).name(), d.name(), where);
+                arguments.add(new StringBuilder());
+            }
+            arguments.get(d.index()).append(d.arguments());
+        }
+        assertEquals(expected.size(), arguments.size(), where);
+        for (int k = 0; k < arguments.size(); k++) {
+            assertEquals(expected.get(k).at("/function/arguments"), JSON.readTree(arguments.get(k).toString()), where);
+        }
+        if (!parser.partial(turn).isEmpty()) {
+            assertTrue(beforeEnd > expected.size(), where + ": arguments were not streamed before the end");
+        }
     }
 
     @Test

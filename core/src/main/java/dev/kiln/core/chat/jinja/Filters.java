@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,15 +15,17 @@ import java.util.Map;
  * numeric filters, ...
  */
 final class Filters {
+    /** Filters that work on an undefined value (Jinja2's Undefined iterates as empty, prints as ""); others fail. */
+    private static final java.util.Set<String> ACCEPT_UNDEFINED = java.util.Set.of("default", "d", "length", "count",
+            "string", "list", "items", "safe", "join", "first", "last", "trim", "tojson", "select", "reject",
+            "selectattr", "rejectattr", "map", "upper", "lower", "e", "escape", "capitalize", "title", "replace",
+            "wordcount", "center", "truncate", "sort", "unique", "sum", "reverse", "min", "max",
+            "batch", "format");
+
     private Filters() {}
 
     static Object apply(Interpreter in, String name, Object v, List<Object> a, Map<String, Object> k, int line) {
-        if (v instanceof Undefined u && !name.equals("default") && !name.equals("d") && !name.equals("length")
-                && !name.equals("count") && !name.equals("string") && !name.equals("list") && !name.equals("items")
-                && !name.equals("safe") && !name.equals("join") && !name.equals("first") && !name.equals("last")
-                && !name.equals("trim") && !name.equals("tojson") && !name.equals("select") && !name.equals("reject")
-                && !name.equals("selectattr") && !name.equals("rejectattr") && !name.equals("map")
-                && !name.equals("upper") && !name.equals("lower") && !name.equals("e") && !name.equals("escape")) {
+        if (v instanceof Undefined u && !ACCEPT_UNDEFINED.contains(name)) {
             throw u.error(line);
         }
         return switch (name) {
@@ -227,6 +228,10 @@ final class Filters {
             case "attr" -> Values.getAttr(v, Values.str(a.getFirst()), line);
             case "format" -> PyFormat.percent(Values.str(v), new PyTuple(a), line);
             case "pprint" -> Values.repr(v);
+            case "center" -> Methods.attribute(Values.str(v), "center").call(List.of(arg(a, k, 0, "width", 80L)), Map.of());
+            case "truncate" -> truncate(Values.str(v), Values.toLong(arg(a, k, 0, "length", 255L)),
+                    Values.truthy(arg(a, k, 1, "killwords", false)), Values.str(arg(a, k, 2, "end", "...")),
+                    arg(a, k, 3, "leeway", null));
             case "batch" -> {
                 int size = (int) Values.toLong(a.getFirst());
                 Object fill = arg(a, k, 1, "fill_with", null);
@@ -275,6 +280,22 @@ final class Filters {
 
     private static Object sortKey(Object v, boolean caseSensitive) {
         return !caseSensitive && v instanceof String s ? s.toLowerCase(java.util.Locale.ROOT) : v;
+    }
+
+    /** Jinja2's {@code do_truncate}: cut at a word boundary unless {@code killwords}; {@code leeway} defaults to 5. */
+    private static String truncate(String s, long length, boolean killwords, String end, Object leeway) {
+        long lee = leeway == null ? 5 : Values.toLong(leeway);
+        int[] cps = s.codePoints().toArray();
+        if (cps.length <= length + lee) {
+            return s;
+        }
+        int cut = (int) Math.max(0, length - end.codePointCount(0, end.length()));
+        String head = new String(cps, 0, Math.min(cut, cps.length));
+        if (killwords) {
+            return head + end;
+        }
+        int space = head.lastIndexOf(' ');
+        return (space < 0 ? head : head.substring(0, space)) + end;
     }
 
     private static String escape(String s) {
@@ -335,9 +356,5 @@ final class Filters {
         } catch (NumberFormatException e) {
             return dflt;
         }
-    }
-
-    static Map<String, Object> kwargs(Map<String, Object> k) {
-        return k == null ? new LinkedHashMap<>() : k;
     }
 }

@@ -125,7 +125,19 @@ final class Interpreter {
     }
 
     private void execFor(Stmt.For f) {
-        List<Object> items = Values.iterate(eval(f.iter()), f.line());
+        out.append(runLoop(f, eval(f.iter()), 0, false));
+    }
+
+    /**
+     * Runs a for loop over {@code iterable}; returns "" after writing to the current output, or (for
+     * {@code loop(...)} in a recursive loop) the captured output.
+     */
+    private String runLoop(Stmt.For f, Object iterable, int depth0, boolean captureOutput) {
+        List<Object> items = Values.iterate(iterable, f.line());
+        StringBuilder savedOut = out;
+        if (captureOutput) {
+            out = new StringBuilder();
+        }
         Scope frame = new Scope(scope);
         Scope saved = scope;
         scope = frame;
@@ -140,7 +152,10 @@ final class Interpreter {
                 }
                 items = kept;
             }
-            LoopContext loop = new LoopContext(items);
+            JinjaCallable recurse = f.recursive()
+                    ? (args, kwargs) -> runLoop(f, args.isEmpty() ? List.of() : args.getFirst(), depth0 + 1, true)
+                    : null;
+            LoopContext loop = new LoopContext(items, depth0, recurse);
             for (int i = 0; i < items.size(); i++) {
                 loop.index0 = i;
                 // Jinja2 starts every iteration from the enclosing values: a set in one iteration is not seen by the next.
@@ -155,11 +170,14 @@ final class Interpreter {
                     }
                 }
             }
+            scope = saved;
+            if (items.isEmpty()) {
+                exec(f.elseBody());
+            }
+            return captureOutput ? out.toString() : "";
         } finally {
             scope = saved;
-        }
-        if (items.isEmpty()) {
-            exec(f.elseBody());
+            out = savedOut;
         }
     }
 
@@ -369,6 +387,9 @@ final class Interpreter {
     }
 
     private static Object invoke(Object fn, List<Object> args, Map<String, Object> kwargs, int line) {
+        if (fn instanceof LoopContext loop && loop.recurse != null) {
+            fn = loop.recurse;
+        }
         if (fn instanceof JinjaCallable c) {
             try {
                 return c.call(args, kwargs);

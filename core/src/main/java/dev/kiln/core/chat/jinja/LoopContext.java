@@ -4,11 +4,19 @@ import java.util.List;
 
 /** The {@code loop} variable inside {@code {% for %}}: index, index0, revindex, first, last, length, cycle, ... */
 final class LoopContext {
-    private final List<Object> items;
-    int index0;
+    private static final Object NONE = new Object();
 
-    LoopContext(List<Object> items) {
+    private final List<Object> items;
+    private final int depth0;
+    /** For {@code recursive} loops: renders the loop body over other items ({@code loop(children)}); else null. */
+    final JinjaCallable recurse;
+    int index0;
+    private Object lastChanged = NONE;
+
+    LoopContext(List<Object> items, int depth0, JinjaCallable recurse) {
         this.items = items;
+        this.depth0 = depth0;
+        this.recurse = recurse;
     }
 
     Object attribute(String name) {
@@ -21,8 +29,14 @@ final class LoopContext {
             case "first" -> index0 == 0;
             case "last" -> index0 == n - 1;
             case "length" -> (long) n;
-            case "depth" -> 1L;
-            case "depth0" -> 0L;
+            case "depth" -> (long) depth0 + 1;
+            case "depth0" -> (long) depth0;
+            case "changed" -> (JinjaCallable) (args, kwargs) -> {
+                Object value = args.size() == 1 ? args.getFirst() : new PyTuple(args);
+                boolean changed = lastChanged == NONE || !Values.eq(lastChanged, value);
+                lastChanged = value;
+                return changed;
+            };
             case "previtem" -> index0 > 0 ? items.get(index0 - 1) : new Undefined("there is no previous item");
             case "nextitem" -> index0 < n - 1 ? items.get(index0 + 1) : new Undefined("there is no next item");
             case "cycle" -> (JinjaCallable) (args, kwargs) -> {

@@ -362,9 +362,15 @@ final class Methods {
         };
     }
 
+    /** A mutating method: the immutable sandbox makes it undefined, and calling it says why. */
+    record Unsafe(String message) implements JinjaCallable {
+        @Override
+        public Object call(List<Object> args, Map<String, Object> kwargs) {
+            throw new TemplateException(message, 0);
+        }
+    }
+
     private static JinjaCallable unsafe(String name, String type) {
-        return (a, k) -> {
-            throw new TemplateException("access to attribute '" + name + "' of '" + type + "' object is unsafe.", 0);
-        };
+        return new Unsafe("access to attribute '" + name + "' of '" + type + "' object is unsafe.");
     }
 }

@@ -228,9 +228,7 @@ final class Parser {
         if (acceptName("if")) {
             filter = parseExpression(true);
         }
-        if (acceptName("recursive")) {
-            throw new TemplateException("recursive loops are not supported", line);
-        }
+        boolean recursive = acceptName("recursive");
         expectBlockEnd();
         List<Stmt> body = parseBody(Set.of("endfor", "else"));
         List<Stmt> elseBody = List.of();
@@ -241,7 +239,7 @@ final class Parser {
             elseBody = parseBody(Set.of("endfor"));
         }
         closeBlock("endfor");
-        return new Stmt.For(targets, iter, filter, body, elseBody, line);
+        return new Stmt.For(targets, iter, filter, recursive, body, elseBody, line);
     }
 
     private Stmt parseSet(int line) {

@@ -7,10 +7,7 @@ final class PyFormat {
     private PyFormat() {}
 
     static String percent(String fmt, Object args, int line) {
-        List<?> values = args instanceof PyTuple t ? t : List.of(args == null ? "None" : args);
-        if (args == null) {
-            values = java.util.Collections.singletonList(null);
-        }
+        List<?> values = args instanceof PyTuple t ? t : java.util.Collections.singletonList(args);
         StringBuilder out = new StringBuilder();
         int next = 0;
         for (int i = 0; i < fmt.length(); i++) {

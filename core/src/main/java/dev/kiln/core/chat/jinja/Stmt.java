@@ -12,9 +12,9 @@ sealed interface Stmt {
 
     record If(List<Expr> conditions, List<List<Stmt>> bodies, List<Stmt> elseBody, int line) implements Stmt { }
 
-    /** {@code for targets in iter [if filter]} ... {@code else} ... {@code endfor}. */
-    record For(List<String> targets, Expr iter, Expr filter, List<Stmt> body, List<Stmt> elseBody, int line)
-            implements Stmt { }
+    /** {@code for targets in iter [if filter] [recursive]} ... {@code else} ... {@code endfor}. */
+    record For(List<String> targets, Expr iter, Expr filter, boolean recursive, List<Stmt> body, List<Stmt> elseBody,
+               int line) implements Stmt { }
 
     /** {@code set a = v}, {@code set a, b = v} or {@code set ns.attr = v} (then {@code namespace} is non-null). */
     record Set(List<String> targets, String namespaceAttr, Expr value, int line) implements Stmt { }

@@ -61,6 +61,17 @@ public final class Template {
             ns.attributes.putAll(kwargs);
             return ns;
         });
+        root.set("joiner", (JinjaCallable) (args, kwargs) -> {
+            String sep = args.isEmpty() ? Values.str(kwargs.getOrDefault("sep", ", ")) : Values.str(args.getFirst());
+            boolean[] used = {false};
+            return (JinjaCallable) (a, k) -> {
+                if (used[0]) {
+                    return sep;
+                }
+                used[0] = true;
+                return "";
+            };
+        });
         root.set("dict", (JinjaCallable) (args, kwargs) -> {
             Map<Object, Object> m = new LinkedHashMap<>();
             if (!args.isEmpty() && args.getFirst() instanceof Map<?, ?> src) {

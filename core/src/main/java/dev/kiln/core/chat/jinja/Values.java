@@ -2,7 +2,6 @@ package dev.kiln.core.chat.jinja;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -437,10 +436,6 @@ final class Values {
         };
     }
 
-    static Iterator<Object> iterator(Object v, int line) {
-        return iterate(v, line).iterator();
-    }
-
     // ----------------------------------------------------------------------------------------- item and attribute access
 
     /** Jinja's {@code environment.getitem}: {@code obj[key]}, falling back to the attribute for a string key. */
@@ -494,6 +489,9 @@ final class Values {
         }
         if (key instanceof String name) {
             Object attr = Methods.attribute(obj, name);
+            if (attr instanceof Methods.Unsafe u) {
+                return new Undefined(u.message());
+            }
             if (attr != null) {
                 return attr;
             }
@@ -519,6 +517,9 @@ final class Values {
             default -> { }
         }
         Object attr = Methods.attribute(obj, name);
+        if (attr instanceof Methods.Unsafe u) {
+            return new Undefined(u.message());
+        }
         if (attr != null) {
             return attr;
         }

@@ -39,9 +39,8 @@ class TemplateLimitsTest {
 
     @Test
     void unsupportedAndMutatingConstructsFailClearly() {
-        TemplateException recursive = assertThrows(TemplateException.class,
-                () -> render("{% for x in [1] recursive %}{% endfor %}"));
-        assertTrue(recursive.getMessage().contains("recursive"), recursive.getMessage());
+        TemplateException include = assertThrows(TemplateException.class, () -> render("{% include 'other.jinja' %}"));
+        assertTrue(include.getMessage().contains("unknown tag 'include'"), include.getMessage());
         TemplateException append = assertThrows(TemplateException.class,
                 () -> render("{% set l = [] %}{{ l.append(1) }}"));
         assertTrue(append.getMessage().contains("unsafe"), append.getMessage());

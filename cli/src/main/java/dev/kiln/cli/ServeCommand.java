@@ -1,0 +1,106 @@
+package dev.kiln.cli;
+
+import dev.kiln.core.LoadOptions;
+import dev.kiln.server.Server;
+import dev.kiln.server.ServerConfig;
+import dev.kiln.server.engine.EngineModels;
+import dev.kiln.server.model.ServedModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code kiln serve -m FILE [--host 127.0.0.1] [--port 8080] [-c N] [-b N] [-ngl N] [-t N] [-np N] [--api-key KEY]
+ * [--alias NAME] [--reasoning-budget N]}: the OpenAI-compatible server, a drop-in for llama-server's command line
+ * (same flag names and defaults). It listens first ({@code /health} is 503 while the model loads), prints one line
+ * when requests are served, and on SIGINT/SIGTERM ends in-flight requests, stops listening and frees the model.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "OpenAI-compatible HTTP server (llama-server's flags): /v1/chat/completions, /v1/completions, "
+                + "/v1/models, /health, /metrics, /tokenize, /detokenize.")
+final class ServeCommand implements Callable<Integer> {
+
+    @Mixin
+    EngineOptions engine;
+
+    @Option(names = "--host", paramLabel = "ADDR", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host = "127.0.0.1";
+
+    @Option(names = "--port", paramLabel = "N", description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port = 8080;
+
+    @Option(names = {"-np", "--parallel"}, paramLabel = "N",
+            description = "Slots: requests served at once, each with -c/N positions (default: ${DEFAULT-VALUE}).")
+    int parallel = 1;
+
+    @Option(names = "--api-key", paramLabel = "KEY", description = "Require 'Authorization: Bearer KEY' on /v1/*.")
+    String apiKey;
+
+    @Option(names = {"-a", "--alias"}, paramLabel = "NAME", description = "Model name in responses (default: the file name).")
+    String alias;
+
+    @Option(names = "--reasoning-budget", paramLabel = "N",
+            description = "Thinking tokens allowed: -1 unlimited, 0 no thinking, N closes the think block after N (default: ${DEFAULT-VALUE}).")
+    int reasoningBudget = -1;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Connection idle timeout (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds = 600;
+
+    @Option(names = "--max-queue", paramLabel = "N",
+            description = "Requests that may wait for a free slot; more get 503 (default: ${DEFAULT-VALUE}).")
+    int maxQueue = 64;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        LoadOptions options = engine.toLoadOptions();
+        if (parallel < 1 || parallel > 256) {
+            throw new UsageException("-np/--parallel: expected 1 to 256, found " + parallel);
+        }
+        if (port < 0 || port > 65535) {
+            throw new UsageException("--port: expected 0 to 65535, found " + port);
+        }
+        if (reasoningBudget < -1) {
+            throw new UsageException("--reasoning-budget: expected -1, 0 or a positive count, found " + reasoningBudget);
+        }
+        if (timeoutSeconds < 1 || maxQueue < 0) {
+            throw new UsageException(timeoutSeconds < 1 ? "--timeout: expected >= 1 second, found " + timeoutSeconds
+                    : "--max-queue: expected >= 0, found " + maxQueue);
+        }
+        if (apiKey != null && apiKey.isBlank()) {
+            throw new UsageException("--api-key: expected a non-empty key");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        ServerConfig config = new ServerConfig(host, port, apiKey, alias, engine.batchSize, maxQueue, 16L << 20,
+                reasoningBudget, timeoutSeconds * 1000L);
+        Server server = Server.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "kiln-serve-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        ServedModel model;
+        try {
+            model = EngineModels.open(engine.model, options, engine.contextSize, parallel);
+        } catch (Exception | Error e) {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            server.close();
+            throw e;
+        }
+        server.serve(model);
+        out.println("kiln serve: listening on " + server.uri() + " (model " + (alias != null ? alias : model.name())
+                + ", " + parallel + " slot" + (parallel == 1 ? "" : "s") + " of " + model.model().sequenceLength()
+                + " tokens)");
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.kiln.cli;
+
+import dev.kiln.testdata.TestData;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class RunCommandTest {
+
+    @Test
+    void greedyStories260KPrintsTheStory() {
+        Path model = TestData.require("real/stories260K.gguf");
+        CliRun run = CliRun.of("run", "-m", model.toString(), "-p", "Once upon a time", "-n", "50", "--temp", "0", "-t", "1");
+        assertEquals(0, run.status(), run.err());
+        // the llama2.c reference text of testdata/real/README.md, continued from the prompt
+        assertTrue(run.out().startsWith("Once upon a time, there was a little girl named Lily. She loved to play outside"
+                + " in the park. One day, she saw a big, red ball."), run.out());
+        assertTrue(run.err().contains("tokens/s"), run.err());
+        assertTrue(run.err().contains("generation:     50 tokens"), run.err());
+    }
+
+    @Test
+    void noDisplayPromptPrintsOnlyTheContinuation() {
+        Path model = TestData.require("real/stories260K.gguf");
+        CliRun run = CliRun.of("run", "-m", model.toString(), "-p", "Once upon a time", "-n", "5", "--temp", "0",
+                "--no-display-prompt", "-t", "1");
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.out().startsWith(", there was a little"), run.out());
+    }
+
+    @Test
+    void sameSeedSameText() {
+        Path model = TestData.require("real/stories260K.gguf");
+        String[] args = {"run", "-m", model.toString(), "-p", "Lily", "-n", "30", "--seed", "42", "-t", "1"};
+        CliRun a = CliRun.of(args);
+        CliRun b = CliRun.of(args);
+        assertEquals(0, a.status(), a.err());
+        assertEquals(a.out(), b.out());
+    }
+
+    @Test
+    void invalidFlagsGetOneLineAndExit2() {
+        Path model = TestData.require("real/stories260K.gguf");
+        String m = model.toString();
+        for (String[] bad : new String[][] {
+                {"run", "-m", m, "-p", "x", "--top-p", "2"},
+                {"run", "-m", m, "-p", "x", "--temp", "warm"},
+                {"run", "-m", m, "-p", "x", "-n", "-5"},
+                {"run", "-m", m, "-p", "x", "-c", "0"},
+                {"run", "-m", m},
+                {"run", "-m", m, "-p", "x", "-sys", "be nice"},
+        }) {
+            CliRun run = CliRun.of(bad);
+            assertEquals(2, run.status(), String.join(" ", bad) + " -> " + run.err());
+            assertEquals(1, run.err().strip().lines().count(), run.err());
+        }
+        CliRun top = CliRun.of("run", "-m", m, "-p", "x", "--top-p", "2");
+        assertTrue(top.err().contains("--top-p"), top.err());
+    }
+
+    @Test
+    void conversationReadsTurnsFromStdinThroughTheChatTemplate() {
+        Path model = TestData.require("synthetic/qwen3-small.Q4_K_M.gguf");
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("Hello\nAgain\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            CliRun run = CliRun.of("run", "-m", model.toString(), "-cnv", "-sys", "Be brief.", "-n", "4", "--temp", "0",
+                    "-t", "1", "-c", "256");
+            assertEquals(0, run.status(), run.err());
+            assertEquals(4, run.out().split("> ", -1).length, run.out()); // a prompt before each turn and before end of input
+            assertTrue(run.err().contains("generation:      8 tokens"), run.err());
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+
+    @Test
+    void missingModelFileIsOneLineFailure() {
+        CliRun run = CliRun.of("run", "-m", "/nonexistent/model.gguf", "-p", "x");
+        assertEquals(1, run.status());
+        assertTrue(run.err().contains("no such file"), run.err());
+    }
+}

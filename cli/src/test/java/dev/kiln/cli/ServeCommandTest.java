@@ -1,0 +1,78 @@
+package dev.kiln.cli;
+
+import dev.kiln.testdata.TestData;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code kiln serve} as users run it: a separate JVM prints one ready line, answers requests, and exits cleanly on
+ * SIGTERM; bad flags are usage errors.
+ */
+class ServeCommandTest {
+
+    @Test
+    void servesUntilSigtermAndPrintsOneReadyLine() throws Exception {
+        String model = TestData.require("real/stories260K.gguf").toString();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "serve", "-m", model, "--port", "0", "-t", "1", "-np", "2", "-c", "512", "--alias", "tiny"));
+        Path stdout = Files.createTempFile("kiln-serve", ".out");
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD)
+                .redirectOutput(stdout.toFile()).start();
+        try {
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (Files.readString(stdout).indexOf('\n') < 0) {
+                assertTrue(p.isAlive() && System.currentTimeMillis() < deadline, "no ready line: " + Files.readString(stdout));
+                Thread.sleep(50);
+            }
+            String ready = Files.readString(stdout).lines().findFirst().orElseThrow();
+            assertTrue(ready != null && ready.startsWith("kiln serve: listening on http://127.0.0.1:"), String.valueOf(ready));
+            assertTrue(ready.contains("model tiny") && ready.contains("2 slots of 256 tokens"), ready);
+            Matcher m = Pattern.compile("http://[^ ]+").matcher(ready);
+            assertTrue(m.find());
+            URI base = URI.create(m.group());
+            HttpClient client = HttpClient.newHttpClient();
+            assertEquals(200, client.send(HttpRequest.newBuilder(base.resolve("/health")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(base.resolve("/v1/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Once upon a time\", \"max_tokens\": 4}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.body().contains("\"model\":\"tiny\""), r.body());
+            p.destroy();                                          // SIGTERM
+            assertTrue(p.waitFor(15, TimeUnit.SECONDS), "still running 15 s after SIGTERM");
+            assertEquals(List.of(ready), Files.readString(stdout).lines().toList(), "exactly one line on stdout");
+        } finally {
+            p.destroyForcibly();
+            Files.deleteIfExists(stdout);
+        }
+    }
+
+    @Test
+    void badFlagsAreUsageErrors() {
+        String model = TestData.require("real/stories260K.gguf").toString();
+        CliRun np = CliRun.of("serve", "-m", model, "-np", "0");
+        assertEquals(2, np.status());
+        assertTrue(np.err().contains("-np"), np.err());
+        CliRun port = CliRun.of("serve", "-m", model, "--port", "70000");
+        assertEquals(2, port.status());
+        assertTrue(port.err().contains("--port"), port.err());
+        CliRun budget = CliRun.of("serve", "-m", model, "--reasoning-budget", "-5");
+        assertEquals(2, budget.status());
+    }
+}

@@ -1,0 +1,142 @@
+package dev.kiln.core;
+
+import dev.kiln.core.chat.ChatMessage;
+import dev.kiln.core.chat.ChatTemplate;
+import dev.kiln.core.chat.RenderOptions;
+import dev.kiln.core.generate.Generation;
+import dev.kiln.core.generate.Generator;
+import dev.kiln.core.kv.KvCache;
+import dev.kiln.core.sampling.Sampler;
+import dev.kiln.core.sampling.Samplers;
+import dev.kiln.core.sampling.SamplingParams;
+import dev.kiln.core.tokenizer.TokenDecoder;
+import dev.kiln.core.tokenizer.Tokenizer;
+import dev.kiln.core.tokenizer.Vocabulary;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * One conversation with a {@link Model}: its own KV cache (one sequence of {@code contextSize} cells) and the tokens
+ * in it. {@link #generate} continues the sequence with a text prompt; {@link #chat} renders the whole conversation
+ * with the model's chat template and reuses the cached prefix, so only new turns are computed.
+ *
+ * <p>Threading: use a session from one thread at a time. Several sessions of one model may run on different threads;
+ * their forward passes take turns on the model.
+ */
+public final class Session implements AutoCloseable {
+    private final Model model;
+    private final KvCache cache;
+    private final Generator generator;
+    private int[] history = new int[0]; // tokens in the cache, in order
+    private int historyLength;
+
+    Session(Model model, int contextSize) {
+        this.model = model;
+        this.cache = model.newCache(1, contextSize);
+        this.generator = new Generator(model.forward(), cache, 0);
+    }
+
+    /** Cells of the context in use. */
+    public int position() {
+        return cache.position(0);
+    }
+
+    /** Context size in tokens. */
+    public int contextSize() {
+        return cache.capacity();
+    }
+
+    /** Forgets everything: the next call starts a new sequence. */
+    public void reset() {
+        cache.clear(0);
+        historyLength = 0;
+    }
+
+    /**
+     * Continues the sequence with {@code prompt} (special-token text such as {@code <|im_start|>} is parsed; BOS is
+     * added when the sequence is empty and the vocabulary asks for it) and generates up to {@code maxTokens} tokens
+     * ({@code < 0}: until an end-of-generation token or a full context), streaming text pieces to {@code onText}.
+     */
+    public Completion generate(String prompt, SamplingParams params, int maxTokens, Consumer<String> onText) {
+        Tokenizer tokenizer = model.tokenizer();
+        int[] ids = tokenizer.encode(prompt, position() == 0, true);
+        return run(ids, params, maxTokens, onText);
+    }
+
+    /** {@link #generate(String, SamplingParams, int, Consumer)} until end of generation or a full context. */
+    public Completion generate(String prompt, SamplingParams params, Consumer<String> onText) {
+        return generate(prompt, params, -1, onText);
+    }
+
+    /**
+     * Answers the last message of {@code messages} (the whole conversation so far, system prompt included): renders
+     * it with the model's chat template (generation prompt added), computes only the tokens after the part already in
+     * the cache, and streams the reply.
+     *
+     * @throws IllegalStateException when the model file has no chat template
+     */
+    public Completion chat(List<ChatMessage> messages, SamplingParams params, int maxTokens, Consumer<String> onText) {
+        ChatTemplate template = model.chatTemplate().orElseThrow(() -> new IllegalStateException(
+                "the model has no chat template (tokenizer.chat_template)"));
+        Vocabulary vocab = model.tokenizer().vocabulary();
+        RenderOptions options = RenderOptions.builder().addGenerationPrompt(true)
+                .bosToken(vocab.bos() >= 0 ? vocab.token(vocab.bos()) : "")
+                .eosToken(vocab.eos() >= 0 ? vocab.token(vocab.eos()) : "").build();
+        String text = template.render(messages, options);
+        boolean templateHasBos = vocab.bos() >= 0 && text.startsWith(vocab.token(vocab.bos()));
+        int[] ids = model.tokenizer().encode(text, !templateHasBos, true);
+        // reuse the cached prefix; recompute at least the last token to get its logits
+        int common = 0;
+        while (common < historyLength && common < ids.length && history[common] == ids[common]) {
+            common++;
+        }
+        common = Math.min(common, ids.length - 1);
+        cache.truncate(0, common);
+        historyLength = common;
+        return run(Arrays.copyOfRange(ids, common, ids.length), params, maxTokens, onText);
+    }
+
+    private Completion run(int[] ids, SamplingParams params, int maxTokens, Consumer<String> onText) {
+        Objects.requireNonNull(onText, "onText");
+        Vocabulary vocab = model.tokenizer().vocabulary();
+        Sampler sampler = Samplers.of(params);
+        for (int i = 0; i < historyLength; i++) {
+            sampler.accept(history[i]);
+        }
+        TokenDecoder decoder = model.tokenizer().decoder();
+        StringBuilder text = new StringBuilder();
+        Generation g = generator.generate(ids, maxTokens, sampler, vocab::isEndOfGeneration, token -> {
+            String piece = decoder.feed(token);
+            if (!piece.isEmpty()) {
+                text.append(piece);
+                onText.accept(piece);
+            }
+            return true;
+        });
+        String rest = decoder.flush();
+        if (!rest.isEmpty()) {
+            text.append(rest);
+            onText.accept(rest);
+        }
+        remember(ids);
+        remember(g.tokens());
+        historyLength = Math.min(historyLength, cache.position(0));
+        return new Completion(text.toString(), g);
+    }
+
+    private void remember(int[] ids) {
+        if (historyLength + ids.length > history.length) {
+            history = Arrays.copyOf(history, Math.max(2 * history.length, historyLength + ids.length));
+        }
+        System.arraycopy(ids, 0, history, historyLength, ids.length);
+        historyLength += ids.length;
+    }
+
+    @Override
+    public void close() {
+        cache.close();
+    }
+}

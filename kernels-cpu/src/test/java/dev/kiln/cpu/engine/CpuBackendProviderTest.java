@@ -1,0 +1,38 @@
+package dev.kiln.cpu.engine;
+
+import dev.kiln.core.spi.Backend;
+import dev.kiln.core.spi.BackendConfig;
+import dev.kiln.core.spi.BackendProvider;
+import dev.kiln.core.spi.Backends;
+import dev.kiln.cpu.CpuBackendProvider;
+import dev.kiln.gguf.GgmlType;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class CpuBackendProviderTest {
+
+    @Test
+    void serviceLoaderFindsTheCpuBackend() {
+        BackendProvider cpu = Backends.cpu();
+        assertInstanceOf(CpuBackendProvider.class, cpu);
+        assertEquals("cpu", cpu.name());
+        assertEquals(0, cpu.priority());
+        assertTrue(cpu.probe().available(), cpu.probe().reason());
+        try (Backend b = cpu.open(BackendConfig.of(2))) {
+            assertEquals("cpu, 2 threads", b.description());
+            for (GgmlType t : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q2_K,
+                    GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
+                assertTrue(b.supports(t), t.name());
+            }
+            assertTrue(b.supportsCache(GgmlType.F16) && b.supportsCache(GgmlType.Q8_0) && b.supportsCache(GgmlType.F32));
+            assertFalse(b.supportsCache(GgmlType.Q4_0));
+            float[] host = {1, 2, 3};
+            var t = b.allocate(3);
+            b.fromHost(host, t, 3);
+            float[] back = new float[5];
+            b.toHost(t, back, 2, 3);
+            assertArrayEquals(new float[] {0, 0, 1, 2, 3}, back);
+        }
+    }
+}
