@@ -9,7 +9,8 @@ import java.lang.invoke.MethodHandles;
 
 /**
  * The float product behind batched matmul: a tile of decoded weight rows (kept in L2 by the caller) times every
- * token. A 4-row x 2-token register block loads 6 vectors per 8 fused multiply-adds; edges fall back to 1 x 1.
+ * token. A 4-row x 2-token register block loads 6 vectors per 8 fused multiply-adds; an odd last token runs
+ * 4 rows x 1 token, leftover rows 1 x 1.
  * Species-specialised (see {@link Specialiser}): every method here must stay free of own helper calls.
  */
 public final class FloatTile implements TileProduct {
@@ -84,9 +85,36 @@ public final class FloatTile implements TileProduct {
                 }
             }
         }
-        for (; t < tokens; t++) {
-            for (int r = 0; r < rows; r++) {
-                out[outOffset + t * outStride + r] = single(w, r * cols, x, xOffset + t * cols, cols, vecCols);
+        for (; t < tokens; t++) { // an odd last token: 4 rows at a time share each activation load
+            int x0 = xOffset + t * cols;
+            int o0 = outOffset + t * outStride;
+            int r = 0;
+            for (; r + 4 <= rows; r += 4) {
+                int w0 = r * cols;
+                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+                FloatVector a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+                for (int i = 0; i < vecCols; i += L) {
+                    FloatVector xv = FloatVector.fromArray(F, x, x0 + i);
+                    a0 = FloatVector.fromArray(F, w, w0 + i).fma(xv, a0);
+                    a1 = FloatVector.fromArray(F, w, w0 + cols + i).fma(xv, a1);
+                    a2 = FloatVector.fromArray(F, w, w0 + 2 * cols + i).fma(xv, a2);
+                    a3 = FloatVector.fromArray(F, w, w0 + 3 * cols + i).fma(xv, a3);
+                }
+                float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+                float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+                for (int i = vecCols; i < cols; i++) {
+                    s0 += w[w0 + i] * x[x0 + i];
+                    s1 += w[w0 + cols + i] * x[x0 + i];
+                    s2 += w[w0 + 2 * cols + i] * x[x0 + i];
+                    s3 += w[w0 + 3 * cols + i] * x[x0 + i];
+                }
+                out[o0 + r] = s0;
+                out[o0 + r + 1] = s1;
+                out[o0 + r + 2] = s2;
+                out[o0 + r + 3] = s3;
+            }
+            for (; r < rows; r++) {
+                out[o0 + r] = single(w, r * cols, x, x0, cols, vecCols);
             }
         }
     }
