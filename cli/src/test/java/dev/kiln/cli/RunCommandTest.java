@@ -77,6 +77,34 @@ class RunCommandTest {
     }
 
     @Test
+    void reasoningBudgetIsValidatedAndAcceptedInConversation() {
+        Path model = TestData.require("synthetic/qwen3-small.Q4_K_M.gguf");
+        String m = model.toString();
+        for (String[] bad : new String[][] {
+                {"run", "-m", m, "-cnv", "--reasoning-budget", "-2"},
+                {"run", "-m", m, "-p", "x", "--reasoning-budget", "5"},
+                {"run", "-m", m, "-cnv", "--reasoning-budget", "99999999999"},
+        }) {
+            CliRun run = CliRun.of(bad);
+            assertEquals(2, run.status(), String.join(" ", bad) + " -> " + run.err());
+            assertEquals(1, run.err().strip().lines().count(), run.err());
+            assertTrue(run.err().contains("--reasoning-budget"), run.err());
+        }
+        java.io.InputStream stdin = System.in;
+        try {
+            for (String budget : new String[] {"0", "2"}) {
+                System.setIn(new java.io.ByteArrayInputStream("Hello\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                CliRun run = CliRun.of("run", "-m", m, "-cnv", "--reasoning-budget", budget, "-n", "4", "--temp", "0",
+                        "-t", "1", "-c", "256");
+                assertEquals(0, run.status(), run.err());
+                assertTrue(run.err().contains("generation:      4 tokens"), run.err());
+            }
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+
+    @Test
     void missingModelFileIsOneLineFailure() {
         CliRun run = CliRun.of("run", "-m", "/nonexistent/model.gguf", "-p", "x");
         assertEquals(1, run.status());

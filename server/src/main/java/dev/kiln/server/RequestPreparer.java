@@ -4,7 +4,7 @@ import dev.kiln.server.api.ApiException;
 import dev.kiln.server.api.ChatRequest;
 import dev.kiln.server.api.CompletionRequest;
 import dev.kiln.server.api.SamplingFields;
-import dev.kiln.server.chat.ThinkTags;
+import dev.kiln.core.chat.ThinkTags;
 import dev.kiln.server.model.ServedModel;
 import dev.kiln.server.slot.GenerationJob;
 import dev.kiln.server.slot.GenerationParams;
@@ -53,7 +53,7 @@ final class RequestPreparer {
         }
         boolean opensThinking = thinkTags != null && thinkTags.promptOpensThinking(prompt);
         if (budget == 0 && thinkTags != null && !templateHasThinkingSwitch) {
-            prompt += opensThinking ? "\n" + thinkTags.close() + "\n\n" : thinkTags.emptyBlock();
+            prompt = thinkTags.withoutThinking(prompt);
             opensThinking = false;
         }
         int[] tokens = model.codec().encode(prompt, true);
