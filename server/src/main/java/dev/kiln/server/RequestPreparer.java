@@ -33,7 +33,7 @@ final class RequestPreparer {
         this.defaultReasoningBudget = defaultReasoningBudget;
         String source = model.chat().source();
         this.thinkTags = ThinkTags.detect(source).orElse(null);
-        this.templateHasThinkingSwitch = source.contains("enable_thinking");
+        this.templateHasThinkingSwitch = dev.kiln.core.chat.ChatTemplate.usesVariable(source, "enable_thinking");
     }
 
     PreparedRequest chat(ChatRequest request) {

@@ -79,8 +79,13 @@ public final class ChatTemplate {
      * {@code --reasoning-budget 0} into {@code enable_thinking=false} only where the template knows it).
      */
     public boolean usesVariable(String name) {
+        return usesVariable(source, name);
+    }
+
+    /** {@link #usesVariable(String)} on a template's source text (for callers that hold only the source). */
+    public static boolean usesVariable(String templateSource, String name) {
         return java.util.regex.Pattern.compile("(?<![\\w.])" + java.util.regex.Pattern.quote(name) + "(?!\\w)")
-                .matcher(source).find();
+                .matcher(templateSource).find();
     }
 
     public String source() {
