@@ -74,13 +74,10 @@ public final class Session implements AutoCloseable {
     /**
      * Answers the last message of {@code messages} (the whole conversation so far, system prompt included): renders
      * it with the model's chat template (generation prompt added), computes only the tokens after the part already in
-     * the cache, and streams the reply.
-     *
-     * @throws IllegalStateException when the model file has no chat template
+     * the cache, and streams the reply. A file without a template gets a built-in format ({@link Model#chatTemplate()}).
      */
     public Completion chat(List<ChatMessage> messages, SamplingParams params, int maxTokens, Consumer<String> onText) {
-        ChatTemplate template = model.chatTemplate().orElseThrow(() -> new IllegalStateException(
-                "the model has no chat template (tokenizer.chat_template)"));
+        ChatTemplate template = model.chatTemplate();
         Vocabulary vocab = model.tokenizer().vocabulary();
         RenderOptions options = RenderOptions.builder().addGenerationPrompt(true)
                 .bosToken(vocab.bos() >= 0 ? vocab.token(vocab.bos()) : "")

@@ -75,7 +75,7 @@ class KilnApiTest {
         LoadOptions options = LoadOptions.defaults().withThreads(1).withContextSize(512);
         try (Model model = Kiln.load(TestData.require("synthetic/qwen3-small.Q4_K_M.gguf"), options);
              Session session = model.newSession()) {
-            assertTrue(model.chatTemplate().isPresent());
+            assertTrue(model.hasChatTemplate());
             List<ChatMessage> messages = new java.util.ArrayList<>(List.of(ChatMessage.system("Be brief."),
                     ChatMessage.user("Hello")));
             Completion first = session.chat(messages, SamplingParams.GREEDY, 8, s -> {});
@@ -86,6 +86,20 @@ class KilnApiTest {
             Completion second = session.chat(messages, SamplingParams.GREEDY, 4, s -> {});
             // only the new turn is computed, not the whole conversation again
             assertTrue(second.stats().promptTokens() < afterFirst, second.stats() + " vs " + afterFirst);
+        }
+    }
+
+    @Test
+    void aModelWithoutATemplateChatsThroughTheBuiltInFormat() throws IOException {
+        LoadOptions options = LoadOptions.defaults().withThreads(1).withContextSize(256);
+        try (Model model = Kiln.load(TestData.require("real/stories260K.gguf"), options);
+             Session session = model.newSession()) {
+            assertFalse(model.hasChatTemplate());
+            String rendered = model.chatTemplate().render(List.of(ChatMessage.user("Hello")),
+                    dev.kiln.core.chat.RenderOptions.builder().addGenerationPrompt(true).build());
+            assertTrue(rendered.contains("Hello"), rendered);
+            Completion reply = session.chat(List.of(ChatMessage.user("Hello")), SamplingParams.GREEDY, 4, s -> {});
+            assertTrue(session.position() > reply.tokens().length, "the rendered prompt was evaluated");
         }
     }
 }
