@@ -30,8 +30,14 @@ public final class Session implements AutoCloseable {
     private final Model model;
     private final KvCache cache;
     private final Generator generator;
-    private int[] history = new int[0]; // tokens in the cache, in order
+    // The conversation's tokens in order: those in the cache, then at most a few not yet evaluated (the last token
+    // sampled when generation stopped on a limit), which the next call evaluates before its own prompt.
+    private int[] history = new int[0];
     private int historyLength;
+    // One sampler per session, as llama.cpp keeps one per conversation: a fixed seed does not replay the same random
+    // numbers on every turn. Rebuilt when the sampling parameters change.
+    private Sampler sampler;
+    private SamplingParams samplerParams;
 
     Session(Model model, int contextSize) {
         this.model = model;
@@ -53,6 +59,7 @@ public final class Session implements AutoCloseable {
     public void reset() {
         cache.clear(0);
         historyLength = 0;
+        sampler = null;
     }
 
     /**
@@ -62,7 +69,13 @@ public final class Session implements AutoCloseable {
      */
     public Completion generate(String prompt, SamplingParams params, int maxTokens, Consumer<String> onText) {
         Tokenizer tokenizer = model.tokenizer();
-        int[] ids = tokenizer.encode(prompt, position() == 0, true);
+        int[] promptIds = tokenizer.encode(prompt, historyLength == 0, true);
+        // tokens of the conversation not in the cache yet (the last one sampled) go first
+        int cached = position();
+        int[] ids = new int[historyLength - cached + promptIds.length];
+        System.arraycopy(history, cached, ids, 0, historyLength - cached);
+        System.arraycopy(promptIds, 0, ids, historyLength - cached, promptIds.length);
+        historyLength = cached;
         return run(ids, params, maxTokens, onText);
     }
 
@@ -90,7 +103,7 @@ public final class Session implements AutoCloseable {
         while (common < historyLength && common < ids.length && history[common] == ids[common]) {
             common++;
         }
-        common = Math.min(common, ids.length - 1);
+        common = Math.min(Math.min(common, position()), ids.length - 1);
         cache.truncate(0, common);
         historyLength = common;
         return run(Arrays.copyOfRange(ids, common, ids.length), params, maxTokens, onText);
@@ -99,9 +112,12 @@ public final class Session implements AutoCloseable {
     private Completion run(int[] ids, SamplingParams params, int maxTokens, Consumer<String> onText) {
         Objects.requireNonNull(onText, "onText");
         Vocabulary vocab = model.tokenizer().vocabulary();
-        Sampler sampler = Samplers.of(params);
-        for (int i = 0; i < historyLength; i++) {
-            sampler.accept(history[i]);
+        if (sampler == null || !params.equals(samplerParams)) {
+            sampler = Samplers.of(params);
+            samplerParams = params;
+            for (int i = 0; i < historyLength; i++) {
+                sampler.accept(history[i]);
+            }
         }
         TokenDecoder decoder = model.tokenizer().decoder();
         StringBuilder text = new StringBuilder();
@@ -120,7 +136,6 @@ public final class Session implements AutoCloseable {
         }
         remember(ids);
         remember(g.tokens());
-        historyLength = Math.min(historyLength, cache.position(0));
         return new Completion(text.toString(), g);
     }
 

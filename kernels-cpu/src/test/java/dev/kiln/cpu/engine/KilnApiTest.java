@@ -102,4 +102,20 @@ class KilnApiTest {
             assertTrue(session.position() > reply.tokens().length, "the rendered prompt was evaluated");
         }
     }
+
+    @Test
+    void generatingInTwoCallsContinuesExactlyWhereTheFirstStopped() throws IOException {
+        LoadOptions options = LoadOptions.defaults().withThreads(1).withContextSize(256);
+        try (Model model = Kiln.load(TestData.require("real/stories260K.gguf"), options);
+             Session once = model.newSession(); Session twice = model.newSession()) {
+            int[] whole = once.generate("Once upon a time", SamplingParams.GREEDY, 12, s -> {}).tokens();
+            int[] first = twice.generate("Once upon a time", SamplingParams.GREEDY, 5, s -> {}).tokens();
+            // the last sampled token is not in the cache yet; the next call must evaluate it before going on
+            int[] rest = twice.generate("", SamplingParams.GREEDY, 7, s -> {}).tokens();
+            int[] joined = java.util.stream.IntStream.concat(java.util.Arrays.stream(first), java.util.Arrays.stream(rest))
+                    .toArray();
+            assertArrayEquals(whole, joined);
+            assertEquals(once.position(), twice.position());
+        }
+    }
 }
