@@ -26,11 +26,11 @@ final class EngineOptions {
     int gpuLayers = 0;
 
     @Option(names = {"-c", "--ctx-size"}, paramLabel = "N",
-            description = "Context size in tokens, capped at the model's (default: ${DEFAULT-VALUE}).")
+            description = "Context size in tokens, capped at the model's; 0 = the model's (default: ${DEFAULT-VALUE}).")
     int contextSize = LoadOptions.DEFAULT_CONTEXT;
 
     @Option(names = {"-b", "--batch-size"}, paramLabel = "N",
-            description = "Prompt tokens processed per pass over the weights (default: ${DEFAULT-VALUE}).")
+            description = "Prompt tokens processed per pass over the weights, at most -c (default: ${DEFAULT-VALUE}).")
     int batchSize = LoadOptions.DEFAULT_BATCH;
 
     @Option(names = {"-ctk", "--cache-type-k"}, paramLabel = "TYPE", converter = CacheType.class,
@@ -49,18 +49,34 @@ final class EngineOptions {
         if (t < 1 || t > 1024) {
             throw new UsageException("-t/--threads: expected 1 to 1024, found " + t);
         }
-        if (contextSize < 1) {
-            throw new UsageException("-c/--ctx-size: expected >= 1, found " + contextSize);
-        }
-        if (batchSize < 1) {
-            throw new UsageException("-b/--batch-size: expected >= 1, found " + batchSize);
-        }
+        int context = contextSize();
+        int batch = batchSize();
+
         GgmlType v = cacheTypeV == null ? cacheTypeK : cacheTypeV;
         if (v != cacheTypeK) {
             throw new UsageException("-ctv/--cache-type-v: must equal -ctk (" + name(cacheTypeK) + ") for now, found " + name(v));
         }
-        return LoadOptions.defaults().withThreads(t).withGpuLayers(gpuLayers).withContextSize(contextSize)
-                .withBatchSize(batchSize).withCacheType(cacheTypeK).withAccelerator(backend);
+        return LoadOptions.defaults().withThreads(t).withGpuLayers(gpuLayers).withContextSize(context)
+                .withBatchSize(batch).withCacheType(cacheTypeK).withAccelerator(backend);
+    }
+
+    /**
+     * {@code -c} as the engine takes it: 0 (llama.cpp's "the model's context") becomes the largest value, which loading
+     * caps at the model's training context.
+     */
+    int contextSize() {
+        if (contextSize < 0) {
+            throw new UsageException("-c/--ctx-size: expected 0 (the model's) or a positive count, found " + contextSize);
+        }
+        return contextSize == 0 ? Integer.MAX_VALUE : contextSize;
+    }
+
+    /** {@code -b}, at most {@code -c} (as llama.cpp caps it): a huge value must not size buffers. */
+    int batchSize() {
+        if (batchSize < 1) {
+            throw new UsageException("-b/--batch-size: expected >= 1, found " + batchSize);
+        }
+        return Math.min(batchSize, contextSize());
     }
 
     /** llama.cpp's warning when {@code -ngl} asks for offload but no accelerator took any slot. */

@@ -32,7 +32,8 @@ import java.util.concurrent.Callable;
         description = "Generate text from a prompt, or chat with -cnv.",
         footer = {"", "Examples:",
                 "  kiln run -m model.gguf -p \"Once upon a time\" -n 50 --temp 0",
-                "  kiln run -m model.gguf -cnv -sys \"You are a helpful assistant.\""})
+                "  kiln run -m model.gguf -cnv -sys \"You are a helpful assistant.\"",
+                "  kiln run -m deepseek-r1.gguf -cnv --reasoning-budget 512"})
 final class RunCommand implements Callable<Integer> {
 
     @Mixin
@@ -82,6 +83,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-sys", "--system-prompt"}, paramLabel = "TEXT", description = "System prompt for -cnv.")
     String systemPrompt;
 
+    @Option(names = "--reasoning-budget", paramLabel = "N",
+            description = "With -cnv: thinking tokens allowed; -1 unlimited, 0 no thinking, N closes the think block after N (default: ${DEFAULT-VALUE}).")
+    int reasoningBudget = -1;
+
     @Option(names = "--no-display-prompt", description = "Do not print the prompt before the generated text.")
     boolean noDisplayPrompt;
 
@@ -105,6 +110,12 @@ final class RunCommand implements Callable<Integer> {
         }
         if (nPredict < -1) {
             throw new UsageException("-n/--n-predict: expected -1 or >= 0, found " + nPredict);
+        }
+        if (reasoningBudget < -1) {
+            throw new UsageException("--reasoning-budget: expected -1, 0 or a positive count, found " + reasoningBudget);
+        }
+        if (reasoningBudget != -1 && !conversation) {
+            throw new UsageException("--reasoning-budget: only with -cnv/--conversation");
         }
         if (systemPrompt != null && !conversation) {
             throw new UsageException("-sys/--system-prompt: only with -cnv/--conversation");
@@ -159,7 +170,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
             messages.add(ChatMessage.user(user));
-            Completion c = session.chat(messages, params, nPredict, piece -> {
+            Completion c = session.chat(messages, params, nPredict, reasoningBudget, piece -> {
                 out.print(piece);
                 out.flush();
             });

@@ -58,6 +58,11 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** Waiting requests are held in a fixed array; more than this is a typo, not a plan. */
+    static final int MAX_QUEUE = 65_536;
+    /** Positions a slot needs at least (as {@link EngineModels} checks after loading). */
+    static final int MIN_SLOT_CONTEXT = 8;
+
     @Override
     public Integer call() throws Exception {
         LoadOptions options = engine.toLoadOptions();
@@ -70,15 +75,22 @@ final class ServeCommand implements Callable<Integer> {
         if (reasoningBudget < -1) {
             throw new UsageException("--reasoning-budget: expected -1, 0 or a positive count, found " + reasoningBudget);
         }
-        if (timeoutSeconds < 1 || maxQueue < 0) {
-            throw new UsageException(timeoutSeconds < 1 ? "--timeout: expected >= 1 second, found " + timeoutSeconds
-                    : "--max-queue: expected >= 0, found " + maxQueue);
+        if (timeoutSeconds < 1) {
+            throw new UsageException("--timeout: expected >= 1 second, found " + timeoutSeconds);
+        }
+        if (maxQueue < 0 || maxQueue > MAX_QUEUE) {
+            throw new UsageException("--max-queue: expected 0 to " + MAX_QUEUE + ", found " + maxQueue);
+        }
+        long perSlot = (long) engine.contextSize() / parallel;   // loading may lower -c further; checked again there
+        if (perSlot < MIN_SLOT_CONTEXT) {
+            throw new UsageException("-np/--parallel: -c " + engine.contextSize() + " over -np " + parallel + " leaves "
+                    + perSlot + " positions per slot (at least " + MIN_SLOT_CONTEXT + "); raise -c or lower -np");
         }
         if (apiKey != null && apiKey.isBlank()) {
             throw new UsageException("--api-key: expected a non-empty key");
         }
         PrintWriter out = spec.commandLine().getOut();
-        ServerConfig config = new ServerConfig(host, port, apiKey, alias, engine.batchSize, maxQueue, 16L << 20,
+        ServerConfig config = new ServerConfig(host, port, apiKey, alias, engine.batchSize(), maxQueue, 16L << 20,
                 reasoningBudget, timeoutSeconds * 1000L);
         Server server = Server.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -89,7 +101,7 @@ final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         ServedModel model;
         try {
-            model = EngineModels.open(engine.model, options, engine.contextSize, parallel);
+            model = EngineModels.open(engine.model, options, engine.contextSize(), parallel);
         } catch (Exception | Error e) {
             Runtime.getRuntime().removeShutdownHook(hook);
             server.close();

@@ -75,4 +75,28 @@ class ServeCommandTest {
         CliRun budget = CliRun.of("serve", "-m", model, "--reasoning-budget", "-5");
         assertEquals(2, budget.status());
     }
+
+    @Test
+    void negativeZeroAndHugeValuesNameTheFlagInOneLine() {
+        // none of these may start a server or load the model: each is a usage error (exit 2) naming its flag
+        String model = TestData.require("real/stories260K.gguf").toString();
+        for (String[] flag : new String[][] {
+                {"-c", "-1"}, {"-c", "99999999999"}, {"-b", "0"}, {"-b", "-1"},
+                {"-np", "0"}, {"-np", "-2"}, {"-np", "257"}, {"-np", "2147483647"},
+                {"--port", "-1"}, {"--port", "65536"}, {"--port", "99999999999"},
+                {"-t", "0"}, {"-t", "-4"}, {"-t", "100000"},
+                {"--timeout", "0"}, {"--timeout", "-30"},
+                {"--max-queue", "-1"}, {"--max-queue", "2147483647"},
+        }) {
+            CliRun run = CliRun.of("serve", "-m", model, flag[0], flag[1]);
+            String what = flag[0] + " " + flag[1] + " -> " + run.err();
+            assertEquals(2, run.status(), what);
+            assertEquals(1, run.err().strip().lines().count(), what);
+            assertTrue(run.err().contains(flag[0]), what);
+        }
+        // -c over -np must leave each slot some positions; refused before the model loads
+        CliRun crowded = CliRun.of("serve", "-m", model, "-c", "256", "-np", "64");
+        assertEquals(2, crowded.status(), crowded.err());
+        assertTrue(crowded.err().contains("-np") && crowded.err().contains("positions per slot"), crowded.err());
+    }
 }

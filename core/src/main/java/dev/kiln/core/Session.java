@@ -2,7 +2,10 @@ package dev.kiln.core;
 
 import dev.kiln.core.chat.ChatMessage;
 import dev.kiln.core.chat.ChatTemplate;
+import dev.kiln.core.chat.ReasoningBudget;
 import dev.kiln.core.chat.RenderOptions;
+import dev.kiln.core.chat.ThinkTags;
+import dev.kiln.core.chat.ThinkingLimiter;
 import dev.kiln.core.generate.Generation;
 import dev.kiln.core.generate.Generator;
 import dev.kiln.core.kv.KvCache;
@@ -90,12 +93,36 @@ public final class Session implements AutoCloseable {
      * the cache, and streams the reply. A file without a template gets a built-in format ({@link Model#chatTemplate()}).
      */
     public Completion chat(List<ChatMessage> messages, SamplingParams params, int maxTokens, Consumer<String> onText) {
+        return chat(messages, params, maxTokens, ReasoningBudget.UNLIMITED, onText);
+    }
+
+    /**
+     * {@link #chat(List, SamplingParams, int, Consumer)} with a reasoning budget, as {@code --reasoning-budget}: -1
+     * unlimited, 0 no thinking (the template's {@code enable_thinking=false} where it reads it, else an empty think
+     * block after the prompt), N &gt; 0 closes the think block after N thinking tokens (see {@link ThinkingLimiter}).
+     * Templates without think tags ignore the budget.
+     */
+    public Completion chat(List<ChatMessage> messages, SamplingParams params, int maxTokens, int reasoningBudget,
+                           Consumer<String> onText) {
+        ReasoningBudget budget = new ReasoningBudget(reasoningBudget);
         ChatTemplate template = model.chatTemplate();
+        ThinkTags tags = ThinkTags.detect(template.source()).orElse(null);
+        boolean thinkingSwitch = template.usesVariable("enable_thinking");
         Vocabulary vocab = model.tokenizer().vocabulary();
-        RenderOptions options = RenderOptions.builder().addGenerationPrompt(true)
+        RenderOptions.Builder options = RenderOptions.builder().addGenerationPrompt(true)
                 .bosToken(vocab.bos() >= 0 ? vocab.token(vocab.bos()) : "")
-                .eosToken(vocab.eos() >= 0 ? vocab.token(vocab.eos()) : "").build();
-        String text = template.render(messages, options);
+                .eosToken(vocab.eos() >= 0 ? vocab.token(vocab.eos()) : "");
+        if (budget.limit() == 0 && thinkingSwitch) {
+            options.variable("enable_thinking", false);
+        }
+        String text = template.render(messages, options.build());
+        if (budget.limit() == 0 && tags != null && !thinkingSwitch) {
+            text = tags.withoutThinking(text);
+        }
+        ThinkingLimiter limiter = budget.limit() > 0 && tags != null
+                ? new ThinkingLimiter(tags, tags.promptOpensThinking(text), budget,
+                        model.tokenizer().encode(tags.closing(), false, true))
+                : null;
         boolean templateHasBos = vocab.bos() >= 0 && text.startsWith(vocab.token(vocab.bos()));
         int[] ids = model.tokenizer().encode(text, !templateHasBos, true);
         // reuse the cached prefix; recompute at least the last token to get its logits
@@ -106,10 +133,15 @@ public final class Session implements AutoCloseable {
         common = Math.min(Math.min(common, position()), ids.length - 1);
         cache.truncate(0, common);
         historyLength = common;
-        return run(Arrays.copyOfRange(ids, common, ids.length), params, maxTokens, onText);
+        return run(Arrays.copyOfRange(ids, common, ids.length), params, maxTokens, limiter, onText);
     }
 
     private Completion run(int[] ids, SamplingParams params, int maxTokens, Consumer<String> onText) {
+        return run(ids, params, maxTokens, null, onText);
+    }
+
+    private Completion run(int[] ids, SamplingParams params, int maxTokens, ThinkingLimiter limiter,
+                           Consumer<String> onText) {
         Objects.requireNonNull(onText, "onText");
         Vocabulary vocab = model.tokenizer().vocabulary();
         if (sampler == null || !params.equals(samplerParams)) {
@@ -119,10 +151,14 @@ public final class Session implements AutoCloseable {
                 sampler.accept(history[i]);
             }
         }
+        Sampler active = limiter != null ? limiter.wrap(sampler) : sampler;
         TokenDecoder decoder = model.tokenizer().decoder();
         StringBuilder text = new StringBuilder();
-        Generation g = generator.generate(ids, maxTokens, sampler, vocab::isEndOfGeneration, token -> {
+        Generation g = generator.generate(ids, maxTokens, active, vocab::isEndOfGeneration, token -> {
             String piece = decoder.feed(token);
+            if (limiter != null) {
+                limiter.observe(piece);
+            }
             if (!piece.isEmpty()) {
                 text.append(piece);
                 onText.accept(piece);

@@ -3,6 +3,10 @@ package dev.kiln.server;
 import dev.kiln.server.api.ApiException;
 import dev.kiln.server.api.Json;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.ConnectionMetaData;
+import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -22,6 +26,7 @@ final class Exchange {
     final Request request;
     final Response response;
     private boolean streaming;
+    private boolean probeStopped;     // clientClosed() no longer reads the socket
 
     Exchange(Request request, Response response) {
         this.request = request;
@@ -77,6 +82,45 @@ final class Exchange {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
         Content.Sink.write(response, false, ByteBuffer.wrap(new byte[0]));
+    }
+
+    /** Runs {@code action} when Jetty fails the request (the connection closed or broke). */
+    void onFailure(Runnable action) {
+        request.addFailureListener(failure -> action.run());
+    }
+
+    /**
+     * Whether an HTTP/1 client has closed its connection, found without writing: Jetty does not read an HTTP/1
+     * connection while a handler runs (so neither {@link #onFailure} nor {@code isOpen()} sees the close), hence a
+     * non-blocking read of the socket that returns end-of-stream when the client is gone. Bytes found instead (a
+     * client that pipelines its next request during a non-streamed reply, which the OpenAI clients do not do) cannot
+     * be handed back to Jetty: the probe stops and the reply says {@code Connection: close}, so that client must
+     * resend. HTTP/2 multiplexes the connection and is never probed.
+     */
+    boolean clientClosed() {
+        if (probeStopped) {
+            return false;
+        }
+        ConnectionMetaData meta = request.getConnectionMetaData();
+        if (meta.getHttpVersion().getVersion() >= HttpVersion.HTTP_2.getVersion()) {
+            probeStopped = true;
+            return false;
+        }
+        EndPoint endPoint = meta.getConnection().getEndPoint();
+        if (!endPoint.isOpen()) {
+            return true;
+        }
+        try {
+            ByteBuffer probe = BufferUtil.allocate(256);
+            int n = endPoint.fill(probe);
+            if (n > 0) {
+                probeStopped = true;
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            }
+            return n < 0;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     boolean streaming() {

@@ -26,11 +26,14 @@ import java.util.Map;
  * Answers one generation request from its job's events: a whole {@code chat.completion} / {@code text_completion},
  * or server-sent chunks ending with {@code data: [DONE]} (a usage chunk first with
  * {@code stream_options.include_usage}). When a write fails the client is gone: the job is cancelled, which frees
- * its slot at the scheduler's next step.
+ * its slot at the scheduler's next step. A non-streamed reply writes nothing until the end, so while it waits it
+ * probes the connection every {@value #CLOSE_CHECK_MILLIS} ms ({@link Exchange#clientClosed()}) and cancels the job
+ * when the client has closed it.
  */
 final class ReplyWriter {
 
     private static final long PING_MILLIS = 1000;
+    private static final long CLOSE_CHECK_MILLIS = 20;    // a non-streamed reply checks its connection this often
     private static final String FINGERPRINT = "kiln";
 
     private final Exchange exchange;
@@ -51,6 +54,7 @@ final class ReplyWriter {
     /** @return true when the reply completed (false: the client went away or the job failed) */
     boolean write() throws IOException, InterruptedException {
         GenerationJob job = prepared.job();
+        exchange.onFailure(job::cancel);
         try {
             return prepared.stream() ? stream(job) : whole(job);
         } catch (IOException e) {
@@ -66,8 +70,17 @@ final class ReplyWriter {
         StringBuilder content = new StringBuilder();
         StringBuilder reasoning = new StringBuilder();
         List<TokenLogprob> logprobs = new ArrayList<>();
+        long nextCheck = System.nanoTime() + CLOSE_CHECK_MILLIS * 1_000_000;
         while (true) {
-            GenerationEvent event = job.next(PING_MILLIS);
+            GenerationEvent event = job.next(CLOSE_CHECK_MILLIS);
+            if (System.nanoTime() - nextCheck >= 0 && !(event instanceof GenerationEvent.Finished)) {
+                // nothing is written until the end, so look for a client that went away every few steps
+                nextCheck = System.nanoTime() + CLOSE_CHECK_MILLIS * 1_000_000;
+                if (job.cancelled() || exchange.clientClosed()) {
+                    job.cancel();
+                    return false;
+                }
+            }
             switch (event) {
                 case null -> { }
                 case GenerationEvent.Delta d -> {

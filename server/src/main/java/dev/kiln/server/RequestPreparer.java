@@ -4,7 +4,7 @@ import dev.kiln.server.api.ApiException;
 import dev.kiln.server.api.ChatRequest;
 import dev.kiln.server.api.CompletionRequest;
 import dev.kiln.server.api.SamplingFields;
-import dev.kiln.server.chat.ThinkTags;
+import dev.kiln.core.chat.ThinkTags;
 import dev.kiln.server.model.ServedModel;
 import dev.kiln.server.slot.GenerationJob;
 import dev.kiln.server.slot.GenerationParams;
@@ -53,7 +53,7 @@ final class RequestPreparer {
         }
         boolean opensThinking = thinkTags != null && thinkTags.promptOpensThinking(prompt);
         if (budget == 0 && thinkTags != null && !templateHasThinkingSwitch) {
-            prompt += opensThinking ? "\n" + thinkTags.close() + "\n\n" : thinkTags.emptyBlock();
+            prompt = thinkTags.withoutThinking(prompt);
             opensThinking = false;
         }
         int[] tokens = model.codec().encode(prompt, true);
@@ -71,7 +71,15 @@ final class RequestPreparer {
         return new PreparedRequest(job, false, s.stream(), s.includeUsage(), s.logprobs());
     }
 
-    /** The tools the template sees: none for {@code tool_choice: none}, only the named one for a named choice. */
+    /**
+     * The tools the template sees: none for {@code tool_choice: none}, only the named one for a named choice.
+     *
+     * <p>Limitation: "required" and a named function are not enforced. llama-server enforces "required" with a
+     * grammar that lets the model write only a tool call (and reads a named function as "auto"); Kiln has no grammar
+     * engine, so it only narrows what the template offers. A model that answers in plain text anyway gets what
+     * llama-server returns when its tool-call parser finds no call: the text as {@code content} with
+     * {@code finish_reason: "stop"} and no {@code tool_calls}; clients that require a call must check for one.
+     */
     private static List<Map<String, Object>> toolsFor(ChatRequest request) {
         String choice = request.toolChoice();
         if (request.tools().isEmpty() || choice.equals("none")) {

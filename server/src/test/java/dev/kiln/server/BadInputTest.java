@@ -48,6 +48,11 @@ class BadInputTest {
             n above one             | /v1/chat/completions | {"messages": [{"role": "user", "content": "x"}], "n": 2}                    | 400 | invalid_value | n
             stop list of numbers    | /v1/chat/completions | {"messages": [{"role": "user", "content": "x"}], "stop": [1]}               | 400 | invalid_value | stop[0]
             bad tool_choice         | /v1/chat/completions | {"messages": [{"role": "user", "content": "x"}], "tool_choice": 3}          | 400 | invalid_value | tool_choice
+            required without tools  | /v1/chat/completions | {"messages": [{"role": "user", "content": "x"}], "tool_choice": "required"} | 400 | invalid_value | tool_choice
+            named without tools     | /v1/chat/completions | {"messages": [{"role": "user", "content": "x"}], "tool_choice": {"type": "function", "function": {"name": "f"}}} | 400 | invalid_value | tool_choice
+            named of wrong type     | /v1/chat/completions | {"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": {"type": "code", "function": {"name": "f"}}} | 400 | invalid_value | tool_choice
+            named not in tools      | /v1/chat/completions | {"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": {"type": "function", "function": {"name": "g"}}} | 400 | invalid_value | tool_choice
+            required is a string    | /v1/chat/completions | {"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "always"} | 400 | invalid_value | tool_choice
             arguments not JSON      | /v1/chat/completions | {"messages": [{"role": "assistant", "content": null, "tool_calls": [{"id": "a", "type": "function", "function": {"name": "f", "arguments": "{oops"}}]}]} | 400 | invalid_value | messages[0].tool_calls[0].function.arguments
             template refuses        | /v1/chat/completions | {"messages": [{"role": "user", "content": "error"}]}       | 400 | template_error | messages
             prompt missing          | /v1/completions      | {"max_tokens": 3}                                         | 400 | invalid_value  | prompt

@@ -87,6 +87,29 @@ class FaultsTest {
     }
 
     @Test
+    void aClientThatDisconnectsBeforeANonStreamedReplyFreesItsSlotPromptly() throws Exception {
+        ScriptedModel model = new ScriptedModel(Script.babble(), 1, 100_000, 5);
+        Http http = start(model, 4);
+        for (int round = 0; round < 3; round++) {
+            Socket socket = openStream(Http.chat("tell me everything " + round, "\"max_tokens\": 90000"), 0);
+            long wait = System.currentTimeMillis() + 2000;
+            while (http.metric("kiln_slots_busy") < 1) {
+                assertTrue(System.currentTimeMillis() < wait, "the request never took the slot");
+                Thread.sleep(5);
+            }
+            Thread.sleep(50);  // a few steps of generation
+            int before = model.calls.get();
+            socket.close();
+            long t0 = System.nanoTime();
+            awaitIdle(http, 3000);
+            long freedMillis = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(freedMillis < 500, "freed after " + freedMillis + " ms");
+            assertTrue(model.calls.get() - before < 100, "steps after the close: " + (model.calls.get() - before));
+        }
+        assertEquals(200, http.post("/v1/chat/completions", Http.chat("next", "\"max_tokens\": 3")).status());
+    }
+
+    @Test
     void aClientThatDoesNotReadCannotStallTheOtherSlots() throws Exception {
         ScriptedModel model = new ScriptedModel(Script.babble(), 2, 100_000, 1);
         Http http = start(model, 4);

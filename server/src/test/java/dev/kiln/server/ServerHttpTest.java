@@ -252,6 +252,22 @@ class ServerHttpTest {
     }
 
     @Test
+    void requiredOrNamedToolChoiceWithAPlainTextAnswerComesBackAsContent() throws Exception {
+        // no grammar forces the call: like llama-server when its parser finds no call, the text is the content
+        Http http = start(ServerConfig.defaults(), Script.reply("It is sunny."), 1, "{% if tools %}<tool_call>{% endif %}");
+        String tools = "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}, "
+                + "{\"type\": \"function\", \"function\": {\"name\": \"read_file\"}}]";
+        for (String choice : new String[] {"\"required\"", "{\"type\": \"function\", \"function\": {\"name\": \"read_file\"}}"}) {
+            Http.Reply r = http.post("/v1/chat/completions", Http.chat("weather?", tools + ", \"tool_choice\": " + choice));
+            assertEquals(200, r.status(), r.body());
+            assertEquals("It is sunny.", r.json().at("/choices/0/message/content").asText(), choice);
+            assertEquals("stop", r.json().at("/choices/0/finish_reason").asText(), choice);
+            assertTrue(r.json().at("/choices/0/message/tool_calls").isMissingNode()
+                    || r.json().at("/choices/0/message/tool_calls").isNull(), r.body());
+        }
+    }
+
+    @Test
     void toolHistoryWithJsonStringArgumentsIsPassedToTheTemplate() throws Exception {
         Http http = start(ServerConfig.defaults(), Script.echo(), 1, "");
         String body = "{\"messages\": [{\"role\": \"user\", \"content\": \"w?\"}, {\"role\": \"assistant\", "

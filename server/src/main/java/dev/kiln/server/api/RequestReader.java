@@ -203,15 +203,30 @@ public final class RequestReader {
         return out;
     }
 
+    /**
+     * {@code tool_choice}: "auto", "none", "required" or {@code {"type": "function", "function": {"name": ...}}} (the
+     * name is returned). "required" and a named function need {@code tools} (as the OpenAI API says); llama-server
+     * itself takes only the three strings and reads any other value as "auto".
+     */
     private static String toolChoice(JsonNode choice, List<Map<String, Object>> tools) {
         if (choice == null || choice.isNull()) {
             return tools.isEmpty() ? "none" : "auto";
         }
         if (choice.isTextual() && Set.of("auto", "none", "required").contains(choice.asText())) {
+            if (choice.asText().equals("required") && tools.isEmpty()) {
+                throw ApiException.invalid("tool_choice", "'tool_choice' \"required\" needs a non-empty 'tools'");
+            }
             return choice.asText();
         }
-        if (choice.isObject() && choice.path("function").path("name").isTextual()) {
-            return choice.get("function").get("name").asText();
+        if (choice.isObject() && choice.path("function").path("name").isTextual()
+                && !choice.path("function").path("name").asText().isEmpty()
+                && (choice.get("type") == null || "function".equals(choice.get("type").asText(null)))) {
+            String name = choice.get("function").get("name").asText();
+            if (tools.isEmpty()) {
+                throw ApiException.invalid("tool_choice", "'tool_choice' names the function '" + name
+                        + "', but the request has no 'tools'");
+            }
+            return name;
         }
         throw ApiException.invalid("tool_choice",
                 "'tool_choice' must be \"auto\", \"none\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": ...}}");

@@ -1,5 +1,7 @@
 package dev.kiln.server.chat;
 
+import dev.kiln.core.chat.ReasoningSplitter;
+
 import java.util.List;
 
 /**

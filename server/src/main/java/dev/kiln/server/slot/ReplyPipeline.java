@@ -1,6 +1,6 @@
 package dev.kiln.server.slot;
 
-import dev.kiln.server.chat.ReasoningSplitter;
+import dev.kiln.core.chat.ReasoningSplitter;
 import dev.kiln.server.chat.StopMatcher;
 import dev.kiln.server.model.Detokenizer;
 import dev.kiln.server.tools.ToolCall;

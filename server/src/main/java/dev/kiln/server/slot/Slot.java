@@ -23,8 +23,7 @@ final class Slot {
     TokenSampler sampler;
     ReplyPipeline reply;
     int completionTokens;
-    int thinkingTokens;
-    boolean budgetApplied;
+    dev.kiln.core.chat.ReasoningBudget reasoningBudget;   // per request: when to close the think block
     int cachedPromptTokens;
     long admitted;
 

@@ -1,6 +1,7 @@
 package dev.kiln.server.slot;
 
-import dev.kiln.server.chat.ReasoningSplitter;
+import dev.kiln.core.chat.ReasoningBudget;
+import dev.kiln.core.chat.ReasoningSplitter;
 import dev.kiln.server.model.BatchRow;
 import dev.kiln.server.model.StepModel;
 import dev.kiln.server.model.TokenCodec;
@@ -200,8 +201,7 @@ public final class SlotScheduler implements AutoCloseable {
         slot.cachedPromptTokens = reuse;
         slot.pendingToken = -1;
         slot.completionTokens = 0;
-        slot.thinkingTokens = 0;
-        slot.budgetApplied = false;
+        slot.reasoningBudget = new ReasoningBudget(job.params.reasoningBudget());
         slot.lastUsed = ++clock;
         slot.sampler = new TokenSampler(job.params, job.prompt);
         ReasoningSplitter splitter = job.thinkTags == null ? null
@@ -300,14 +300,9 @@ public final class SlotScheduler implements AutoCloseable {
             finish(slot, "stop");
             return;
         }
-        if (job.thinkTags != null && slot.reply.thinking()) {
-            slot.thinkingTokens++;
-            int budget = job.params.reasoningBudget();
-            if (budget >= 0 && slot.thinkingTokens >= budget && !slot.budgetApplied) {
-                slot.budgetApplied = true;
-                for (int t : codec.encode("\n" + job.thinkTags.close() + "\n\n", false)) {
-                    slot.forced.add(t);
-                }
+        if (job.thinkTags != null && slot.reply.thinking() && slot.reasoningBudget.countThinkingToken()) {
+            for (int t : codec.encode(job.thinkTags.closing(), false)) {
+                slot.forced.add(t);
             }
         }
         if (job.params.maxTokens() > 0 && slot.completionTokens >= job.params.maxTokens()) {

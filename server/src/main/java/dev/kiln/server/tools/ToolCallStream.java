@@ -1,6 +1,6 @@
 package dev.kiln.server.tools;
 
-import dev.kiln.server.chat.ReasoningSplitter;
+import dev.kiln.core.chat.ReasoningSplitter;
 
 import java.util.ArrayList;
 import java.util.List;

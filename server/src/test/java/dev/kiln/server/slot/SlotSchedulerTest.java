@@ -1,6 +1,6 @@
 package dev.kiln.server.slot;
 
-import dev.kiln.server.chat.ThinkTags;
+import dev.kiln.core.chat.ThinkTags;
 import dev.kiln.server.fake.ByteCodec;
 import dev.kiln.server.fake.Script;
 import dev.kiln.server.fake.ScriptedModel;

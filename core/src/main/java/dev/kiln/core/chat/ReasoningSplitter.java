@@ -1,4 +1,4 @@
-package dev.kiln.server.chat;
+package dev.kiln.core.chat;
 
 /**
  * Splits streamed model text into reasoning (inside the first think block) and content, as llama-server's default

@@ -1,4 +1,4 @@
-package dev.kiln.server.chat;
+package dev.kiln.core.chat;
 
 import java.util.Optional;
 
@@ -32,5 +32,18 @@ public record ThinkTags(String open, String close) {
     /** An empty think block, appended to the prompt to switch thinking off in templates without enable_thinking. */
     public String emptyBlock() {
         return open + "\n\n" + close + "\n\n";
+    }
+
+    /** The text that ends a think block early (the reasoning budget inserts it so the model goes on to answer). */
+    public String closing() {
+        return "\n" + close + "\n\n";
+    }
+
+    /**
+     * A rendered prompt with thinking switched off, for templates without {@code enable_thinking}: a prompt that
+     * opened the think block gets it closed, any other an empty block.
+     */
+    public String withoutThinking(String prompt) {
+        return prompt + (promptOpensThinking(prompt) ? closing() : emptyBlock());
     }
 }

@@ -1,4 +1,4 @@
-package dev.kiln.server.chat;
+package dev.kiln.core.chat;
 
 import org.junit.jupiter.api.Test;
 
@@ -64,21 +64,5 @@ class ReasoningSplitterTest {
         assertTrue(ThinkTags.detect("{{ messages }}").isEmpty());
         assertTrue(ThinkTags.XML.promptOpensThinking("<|Assistant|><think>\n"));
         assertFalse(ThinkTags.XML.promptOpensThinking("<|Assistant|>"));
-    }
-
-    @Test
-    void stopStringsAcrossPiecesAreCutAndPartialMatchesReleased() {
-        StopMatcher m = new StopMatcher(List.of("\nUser:", "###"));
-        StringBuilder out = new StringBuilder();
-        for (String piece : List.of("Hello", " there", "\n", "Us", "ual", " day.", "\nUs", "er:", " more")) {
-            out.append(m.push(piece));
-        }
-        assertTrue(m.stopped());
-        assertEquals("Hello there\nUsual day.", out.toString());
-        StopMatcher none = new StopMatcher(List.of("#"));
-        assertEquals("", none.push("a#b").substring(1));
-        StopMatcher held = new StopMatcher(List.of("END"));
-        assertEquals("x", held.push("xEN"));
-        assertEquals("EN", held.flush());
     }
 }
