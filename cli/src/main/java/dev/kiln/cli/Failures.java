@@ -14,6 +14,7 @@ final class Failures {
             case NoSuchFileException n -> "no such file: " + n.getFile();
             case AccessDeniedException a -> "permission denied: " + a.getFile();
             case FileNotFoundException f -> f.getMessage();
+            case java.nio.file.FileSystemException fs when fs.getReason() != null -> fs.getFile() + ": " + fs.getReason();
             case IOException io -> "I/O error: " + message(io);
             case OutOfMemoryError oom -> "out of memory (" + oom.getMessage() + "); try a smaller --ctx-size or model";
             default -> message(e);

@@ -51,11 +51,16 @@ final class LogitsCommand implements Callable<Integer> {
                     throw new UsageException("--tokens: id " + id + " is outside the vocabulary [0, " + vocab + ")");
                 }
             }
-            if (tokens.length > model.hyperParams().contextLength()) {
-                throw new UsageException("--tokens: " + tokens.length + " ids exceed the model's context length "
-                        + model.hyperParams().contextLength());
+            if (tokens.length > model.contextSize()) {
+                throw new UsageException("--tokens: " + tokens.length + " ids exceed the context size "
+                        + model.contextSize() + " (-c/--ctx-size, capped at the model's " + model.hyperParams().contextLength() + ")");
             }
-            float[] logits = new float[tokens.length * vocab];
+            long floats = (long) tokens.length * vocab;
+            if (floats > Integer.MAX_VALUE - 8) {
+                throw new UsageException("--tokens: " + tokens.length + " ids x " + vocab + " logits exceed 2^31 floats;"
+                        + " evaluate fewer tokens per call");
+            }
+            float[] logits = new float[(int) floats];
             try (KvCache cache = model.newCache(1, tokens.length)) {
                 model.forward().forward(cache, Batch.ofSequence(0, 0, tokens, 0, tokens.length, true), logits);
             }

@@ -35,7 +35,16 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        PrintWriter err = new PrintWriter(System.err, true);
+        int status;
+        try {
+            status = execute(args, new PrintWriter(System.out, true), err);
+        } catch (OutOfMemoryError e) {
+            // picocli's handler sees exceptions only; an Error would otherwise end in a stack trace
+            err.println("kiln: " + Failures.describe(e));
+            status = FAILURE;
+        }
+        System.exit(status);
     }
 
     /** Runs the command line and returns the exit status (used by tests, which must not exit the JVM). */

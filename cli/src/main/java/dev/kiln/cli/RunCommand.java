@@ -154,9 +154,6 @@ final class RunCommand implements Callable<Integer> {
 
     private void converse(Model model, Session session, SamplingParams params, String firstUser, PrintWriter out,
                           PrintWriter err, List<Stats> stats) throws IOException {
-        if (model.chatTemplate().isEmpty()) {
-            throw new UsageException("-cnv/--conversation: the model has no chat template (tokenizer.chat_template)");
-        }
         List<ChatMessage> messages = new ArrayList<>();
         if (systemPrompt != null) {
             messages.add(ChatMessage.system(systemPrompt));

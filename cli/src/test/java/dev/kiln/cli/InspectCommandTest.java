@@ -103,4 +103,12 @@ class InspectCommandTest {
         assertEquals(2, flag.status());
         assertTrue(flag.err().startsWith("kiln: Unknown option: '--jsn'"), flag.err());
     }
+
+    @Test
+    void aDirectoryGetsAOneLineError(@org.junit.jupiter.api.io.TempDir Path dir) {
+        CliRun run = CliRun.of("inspect", dir.toString());
+        assertEquals(1, run.status());
+        assertTrue(run.err().strip().endsWith("is a directory, not a GGUF file"), run.err());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+    }
 }

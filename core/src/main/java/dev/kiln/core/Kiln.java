@@ -65,7 +65,9 @@ public final class Kiln {
                 accelerator = null;
             }
             checkTypes(model, placement, cpu, accelerator);
-            forward = new Forward(model, placement, cpu, accelerator, Math.min(options.batchSize(), Math.max(1, hp.contextLength())));
+            // a prompt chunk never exceeds the context in use (llama.cpp: n_batch = min(n_ctx, n_batch))
+            int contextInUse = Math.max(1, Math.min(options.contextSize(), hp.contextLength()));
+            forward = new Forward(model, placement, cpu, accelerator, Math.min(options.batchSize(), contextInUse));
             warmUp(forward, options, hp);
             Tokenizer tokenizer = Tokenizers.from(model.metadata());
             String template = model.metadata().findString("tokenizer.chat_template").orElse(null);

@@ -12,7 +12,6 @@ import dev.kiln.gguf.Metadata;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * A loaded model ready to compute: the mapped file, its weights on their backends and the shared {@link Forward}.
@@ -82,12 +81,21 @@ public final class Model implements AutoCloseable {
         return tokenizer;
     }
 
-    /** The chat template of the file ({@code tokenizer.chat_template}), if it has one; parsed on first use. */
-    public synchronized Optional<ChatTemplate> chatTemplate() {
-        if (chatTemplate == null && chatTemplateSource != null) {
-            chatTemplate = ChatTemplate.of(chatTemplateSource);
+    /**
+     * The chat template: the file's {@code tokenizer.chat_template} when it has one, else the built-in format chosen
+     * from its vocabulary and architecture (logged once, as llama.cpp does). Parsed on first use.
+     */
+    public synchronized ChatTemplate chatTemplate() {
+        if (chatTemplate == null) {
+            chatTemplate = chatTemplateSource != null ? ChatTemplate.of(chatTemplateSource)
+                    : ChatTemplate.forModel(metadata());
         }
-        return Optional.ofNullable(chatTemplate);
+        return chatTemplate;
+    }
+
+    /** Whether the file has its own chat template ({@code tokenizer.chat_template}). */
+    public boolean hasChatTemplate() {
+        return chatTemplateSource != null;
     }
 
     /** A new conversation with a context of {@link #contextSize()} tokens. */

@@ -33,8 +33,14 @@ public final class Session implements AutoCloseable {
     private final Model model;
     private final KvCache cache;
     private final Generator generator;
-    private int[] history = new int[0]; // tokens in the cache, in order
+    // The conversation's tokens in order: those in the cache, then at most a few not yet evaluated (the last token
+    // sampled when generation stopped on a limit), which the next call evaluates before its own prompt.
+    private int[] history = new int[0];
     private int historyLength;
+    // One sampler per session, as llama.cpp keeps one per conversation: a fixed seed does not replay the same random
+    // numbers on every turn. Rebuilt when the sampling parameters change.
+    private Sampler sampler;
+    private SamplingParams samplerParams;
 
     Session(Model model, int contextSize) {
         this.model = model;
@@ -56,6 +62,7 @@ public final class Session implements AutoCloseable {
     public void reset() {
         cache.clear(0);
         historyLength = 0;
+        sampler = null;
     }
 
     /**
@@ -65,7 +72,13 @@ public final class Session implements AutoCloseable {
      */
     public Completion generate(String prompt, SamplingParams params, int maxTokens, Consumer<String> onText) {
         Tokenizer tokenizer = model.tokenizer();
-        int[] ids = tokenizer.encode(prompt, position() == 0, true);
+        int[] promptIds = tokenizer.encode(prompt, historyLength == 0, true);
+        // tokens of the conversation not in the cache yet (the last one sampled) go first
+        int cached = position();
+        int[] ids = new int[historyLength - cached + promptIds.length];
+        System.arraycopy(history, cached, ids, 0, historyLength - cached);
+        System.arraycopy(promptIds, 0, ids, historyLength - cached, promptIds.length);
+        historyLength = cached;
         return run(ids, params, maxTokens, onText);
     }
 
@@ -77,9 +90,7 @@ public final class Session implements AutoCloseable {
     /**
      * Answers the last message of {@code messages} (the whole conversation so far, system prompt included): renders
      * it with the model's chat template (generation prompt added), computes only the tokens after the part already in
-     * the cache, and streams the reply.
-     *
-     * @throws IllegalStateException when the model file has no chat template
+     * the cache, and streams the reply. A file without a template gets a built-in format ({@link Model#chatTemplate()}).
      */
     public Completion chat(List<ChatMessage> messages, SamplingParams params, int maxTokens, Consumer<String> onText) {
         return chat(messages, params, maxTokens, ReasoningBudget.UNLIMITED, onText);
@@ -94,8 +105,7 @@ public final class Session implements AutoCloseable {
     public Completion chat(List<ChatMessage> messages, SamplingParams params, int maxTokens, int reasoningBudget,
                            Consumer<String> onText) {
         ReasoningBudget budget = new ReasoningBudget(reasoningBudget);
-        ChatTemplate template = model.chatTemplate().orElseThrow(() -> new IllegalStateException(
-                "the model has no chat template (tokenizer.chat_template)"));
+        ChatTemplate template = model.chatTemplate();
         ThinkTags tags = ThinkTags.detect(template.source()).orElse(null);
         boolean thinkingSwitch = template.usesVariable("enable_thinking");
         Vocabulary vocab = model.tokenizer().vocabulary();
@@ -120,7 +130,7 @@ public final class Session implements AutoCloseable {
         while (common < historyLength && common < ids.length && history[common] == ids[common]) {
             common++;
         }
-        common = Math.min(common, ids.length - 1);
+        common = Math.min(Math.min(common, position()), ids.length - 1);
         cache.truncate(0, common);
         historyLength = common;
         return run(Arrays.copyOfRange(ids, common, ids.length), params, maxTokens, limiter, onText);
@@ -134,16 +144,17 @@ public final class Session implements AutoCloseable {
                            Consumer<String> onText) {
         Objects.requireNonNull(onText, "onText");
         Vocabulary vocab = model.tokenizer().vocabulary();
-        Sampler sampler = Samplers.of(params);
-        if (limiter != null) {
-            sampler = limiter.wrap(sampler);
+        if (sampler == null || !params.equals(samplerParams)) {
+            sampler = Samplers.of(params);
+            samplerParams = params;
+            for (int i = 0; i < historyLength; i++) {
+                sampler.accept(history[i]);
+            }
         }
-        for (int i = 0; i < historyLength; i++) {
-            sampler.accept(history[i]);
-        }
+        Sampler active = limiter != null ? limiter.wrap(sampler) : sampler;
         TokenDecoder decoder = model.tokenizer().decoder();
         StringBuilder text = new StringBuilder();
-        Generation g = generator.generate(ids, maxTokens, sampler, vocab::isEndOfGeneration, token -> {
+        Generation g = generator.generate(ids, maxTokens, active, vocab::isEndOfGeneration, token -> {
             String piece = decoder.feed(token);
             if (limiter != null) {
                 limiter.observe(piece);
@@ -161,7 +172,6 @@ public final class Session implements AutoCloseable {
         }
         remember(ids);
         remember(g.tokens());
-        historyLength = Math.min(historyLength, cache.position(0));
         return new Completion(text.toString(), g);
     }
 

@@ -51,6 +51,10 @@ public final class GgufFile implements AutoCloseable {
      */
     public static GgufFile open(Path path) throws IOException {
         String name = String.valueOf(path.getFileName());
+        if (java.nio.file.Files.isDirectory(path)) {
+            // mapping a directory fails with an obscure "No such device"
+            throw new java.nio.file.FileSystemException(path.toString(), null, "is a directory, not a GGUF file");
+        }
         Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment segment = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);

@@ -69,7 +69,7 @@ public record HyperParams(Architecture architecture, int blockCount, int embeddi
         if (!problems.isEmpty()) {
             throw new UnsupportedModelException("hyperparameters of a '" + a + "' model", problems);
         }
-        int defaultHeadLength = heads[0] > 0 ? embd / heads[0] : 0;
+        int defaultHeadLength = heads.length > 0 && heads[0] > 0 ? embd / heads[0] : 0;
         int keyLength = md.findInt(HParam.KEY_LENGTH.key(a)).orElse(defaultHeadLength);
         int valueLength = md.findInt(HParam.VALUE_LENGTH.key(a)).orElse(defaultHeadLength);
         int ropeDims = md.findInt(HParam.ROPE_DIMENSION_COUNT.key(a)).orElse(keyLength);

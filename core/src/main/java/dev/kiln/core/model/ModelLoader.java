@@ -1,6 +1,7 @@
 package dev.kiln.core.model;
 
 import dev.kiln.core.arch.Architecture;
+import dev.kiln.core.arch.HParam;
 import dev.kiln.core.arch.HyperParams;
 import dev.kiln.core.arch.TensorRole;
 import dev.kiln.core.arch.UnsupportedModelException;
@@ -9,11 +10,18 @@ import dev.kiln.gguf.GgufFile;
 import dev.kiln.gguf.TensorData;
 import dev.kiln.gguf.TensorInfo;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static dev.kiln.core.arch.TensorRole.*;
 
@@ -25,9 +33,13 @@ import static dev.kiln.core.arch.TensorRole.*;
  * check their own support when layers are placed.
  */
 public final class ModelLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
+    private static final Pattern BLOCK_TENSOR = Pattern.compile("blk\\.(\\d+)\\..*");
+
     private final GgufFile file;
     private final HyperParams hp;
     private final List<String> problems = new ArrayList<>();
+    private final Set<String> used = new HashSet<>(); // names of the tensors resolved
 
     private ModelLoader(GgufFile file, HyperParams hp) {
         this.file = file;
@@ -73,10 +85,37 @@ public final class ModelLoader {
                     vector(FFN_NORM, l, dim),
                     matrix(FFN_GATE, l, dim, ff), matrix(FFN_UP, l, dim, ff), matrix(FFN_DOWN, l, ff, dim)));
         }
+        checkUnusedTensors();
         if (!problems.isEmpty()) {
             throw new UnsupportedModelException("model " + file.name() + " (" + arch.ggufName() + ")", problems);
         }
         return new ModelWeights(tokenEmbd, layers, outputNorm, output);
+    }
+
+    /**
+     * Tensors the model does not use. One of a block past {@code block_count} means the metadata and the tensors
+     * disagree (llama.cpp refuses such a file too), so it is a problem; others (e.g. {@code rope_freqs.weight}) are
+     * logged once and ignored.
+     */
+    private void checkUnusedTensors() {
+        List<String> ignored = new ArrayList<>();
+        for (TensorInfo info : file.tensors()) {
+            String name = info.name();
+            if (used.contains(name)) {
+                continue;
+            }
+            Matcher m = BLOCK_TENSOR.matcher(name);
+            if (m.matches() && (m.group(1).length() > 9 || Integer.parseInt(m.group(1)) >= hp.blockCount())) {
+                problems.add("tensor " + name + ": belongs to block " + m.group(1) + " but "
+                        + HParam.BLOCK_COUNT.key(hp.architecture().ggufName()) + " is " + hp.blockCount());
+            } else {
+                ignored.add(name);
+            }
+        }
+        if (!ignored.isEmpty()) {
+            LOG.warn("{}: {} tensor(s) not used by the {} architecture, ignored: {}", file.name(), ignored.size(),
+                    hp.architecture().ggufName(), ignored.size() > 8 ? ignored.subList(0, 8) + " ..." : ignored);
+        }
     }
 
     /** A 2-D tensor [cols, rows]: null (with a problem when required) if absent or misshapen. */
@@ -102,6 +141,7 @@ public final class ModelLoader {
             }
             return null;
         }
+        used.add(name);
         long[] found = info.shape();
         long[] trimmed = trimTrailingOnes(found);
         boolean ok = Arrays.equals(trimmed, shape);

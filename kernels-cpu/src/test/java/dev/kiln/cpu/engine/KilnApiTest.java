@@ -75,7 +75,7 @@ class KilnApiTest {
         LoadOptions options = LoadOptions.defaults().withThreads(1).withContextSize(512);
         try (Model model = Kiln.load(TestData.require("synthetic/qwen3-small.Q4_K_M.gguf"), options);
              Session session = model.newSession()) {
-            assertTrue(model.chatTemplate().isPresent());
+            assertTrue(model.hasChatTemplate());
             List<ChatMessage> messages = new java.util.ArrayList<>(List.of(ChatMessage.system("Be brief."),
                     ChatMessage.user("Hello")));
             Completion first = session.chat(messages, SamplingParams.GREEDY, 8, s -> {});
@@ -86,6 +86,36 @@ class KilnApiTest {
             Completion second = session.chat(messages, SamplingParams.GREEDY, 4, s -> {});
             // only the new turn is computed, not the whole conversation again
             assertTrue(second.stats().promptTokens() < afterFirst, second.stats() + " vs " + afterFirst);
+        }
+    }
+
+    @Test
+    void aModelWithoutATemplateChatsThroughTheBuiltInFormat() throws IOException {
+        LoadOptions options = LoadOptions.defaults().withThreads(1).withContextSize(256);
+        try (Model model = Kiln.load(TestData.require("real/stories260K.gguf"), options);
+             Session session = model.newSession()) {
+            assertFalse(model.hasChatTemplate());
+            String rendered = model.chatTemplate().render(List.of(ChatMessage.user("Hello")),
+                    dev.kiln.core.chat.RenderOptions.builder().addGenerationPrompt(true).build());
+            assertTrue(rendered.contains("Hello"), rendered);
+            Completion reply = session.chat(List.of(ChatMessage.user("Hello")), SamplingParams.GREEDY, 4, s -> {});
+            assertTrue(session.position() > reply.tokens().length, "the rendered prompt was evaluated");
+        }
+    }
+
+    @Test
+    void generatingInTwoCallsContinuesExactlyWhereTheFirstStopped() throws IOException {
+        LoadOptions options = LoadOptions.defaults().withThreads(1).withContextSize(256);
+        try (Model model = Kiln.load(TestData.require("real/stories260K.gguf"), options);
+             Session once = model.newSession(); Session twice = model.newSession()) {
+            int[] whole = once.generate("Once upon a time", SamplingParams.GREEDY, 12, s -> {}).tokens();
+            int[] first = twice.generate("Once upon a time", SamplingParams.GREEDY, 5, s -> {}).tokens();
+            // the last sampled token is not in the cache yet; the next call must evaluate it before going on
+            int[] rest = twice.generate("", SamplingParams.GREEDY, 7, s -> {}).tokens();
+            int[] joined = java.util.stream.IntStream.concat(java.util.Arrays.stream(first), java.util.Arrays.stream(rest))
+                    .toArray();
+            assertArrayEquals(whole, joined);
+            assertEquals(once.position(), twice.position());
         }
     }
 }
