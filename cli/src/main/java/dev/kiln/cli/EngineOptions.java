@@ -51,7 +51,6 @@ final class EngineOptions {
         }
         int context = contextSize();
         int batch = batchSize();
-
         GgmlType v = cacheTypeV == null ? cacheTypeK : cacheTypeV;
         if (v != cacheTypeK) {
             throw new UsageException("-ctv/--cache-type-v: must equal -ctk (" + name(cacheTypeK) + ") for now, found " + name(v));
