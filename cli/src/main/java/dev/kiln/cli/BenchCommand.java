@@ -112,6 +112,11 @@ final class BenchCommand implements Callable<Integer> {
             throw new UsageException("-w: expected N >= 0, found " + warmups);
         }
         positive("-t", threads);
+        for (int t : threads) {
+            if (t > 1024) {
+                throw new UsageException("-t: expected N <= 1024, found " + t);
+            }
+        }
         positive("-b", batchSizes);
         for (int p : prompts) {
             if (p < 0) {

@@ -136,10 +136,12 @@ final class RunCommand implements Callable<Integer> {
                     out.print(text);
                     out.flush();
                 }
-                Completion c = session.generate(text, params, nPredict, piece -> {
-                    out.print(piece);
-                    out.flush();
-                });
+                Completion c;
+                try {
+                    c = session.generate(text, params, nPredict, piece -> print(out, piece));
+                } catch (OutputClosed e) {
+                    return 0; // the reader went away (e.g. `| head`): stop generating, quietly
+                }
                 out.println();
                 out.flush();
                 stats.add(c.stats());
@@ -170,10 +172,12 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
             messages.add(ChatMessage.user(user));
-            Completion c = session.chat(messages, params, nPredict, reasoningBudget, piece -> {
-                out.print(piece);
-                out.flush();
-            });
+            Completion c;
+            try {
+                c = session.chat(messages, params, nPredict, reasoningBudget, piece -> print(out, piece));
+            } catch (OutputClosed e) {
+                return;
+            }
             out.println();
             out.flush();
             stats.add(c.stats());
@@ -240,5 +244,21 @@ final class RunCommand implements Callable<Integer> {
         Stats total = new Stats(promptTokens, promptNanos, genTokens, genNanos);
         err.printf("%nload:       %9.2f ms%n%s%n", model.loadMillis(), total.summary());
         err.flush();
+    }
+
+    /** Prints a generated piece; a closed stdout (PrintWriter swallows the broken pipe) ends the generation. */
+    private static void print(PrintWriter out, String piece) {
+        out.print(piece);
+        out.flush();
+        if (out.checkError()) {
+            throw new OutputClosed();
+        }
+    }
+
+    /** Thrown out of the token callback when stdout is closed. */
+    private static final class OutputClosed extends RuntimeException {
+        OutputClosed() {
+            super("stdout closed", null, false, false);
+        }
     }
 }
