@@ -35,7 +35,7 @@ class MatMulTest {
             TensorData w = tensor(type, cols, rows, random);
             float[] deq = new float[rows * cols]; // [rows][cols]
             QuantKernels.of(type).dequantize(w.segment(), 0, deq, 0, rows * cols);
-            for (int tokens : new int[] {1, 5, 33}) {
+            for (int tokens : new int[] {1, 7, 33}) {
                 float[] x = new float[tokens * cols]; // [tokens][cols]
                 for (int i = 0; i < x.length; i++) {
                     x[i] = (float) random.nextGaussian();
