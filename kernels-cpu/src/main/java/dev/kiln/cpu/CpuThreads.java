@@ -1,13 +1,17 @@
 package dev.kiln.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A dedicated pool of daemon threads for the CPU kernels (never the common pool, so kernels cannot be starved or
- * starve other work), sized by {@code --threads}. {@link #parallelFor} splits a range into one contiguous part per
- * thread, runs part 0 on the calling thread and waits for the rest. A call allocates nothing: the task and range are
- * published through a generation counter that parked workers watch.
+ * starve other work), sized by {@code --threads}. {@link #parallelFor} cuts a range into small chunks
+ * ({@link #CHUNKS_PER_THREAD} per thread) that the calling thread and the workers claim from one shared counter until
+ * none is left, then waits for the chunks still running. The caller never waits for a worker that has not started:
+ * on a loaded machine a descheduled worker simply claims nothing and the others do its share (a fixed split made
+ * {@code -t 2} slower than {@code -t 1} there). A call allocates nothing: the task and range are published through a
+ * generation counter that spinning (then parked) workers watch.
  *
  * <p>One {@code parallelFor} runs at a time (calls from different threads are serialised). A task that calls
  * {@code parallelFor} itself gets its range run inline on its own thread instead of deadlocking.
@@ -15,18 +19,25 @@ import java.util.concurrent.locks.LockSupport;
 public final class CpuThreads implements AutoCloseable {
     /** Spin iterations before a waiting thread parks: short waits (one matmul) stay off the scheduler. */
     private static final int SPINS = 20_000;
+    /** Chunks per thread: small enough to balance threads that run at different speeds, large enough to be cheap. */
+    static final int CHUNKS_PER_THREAD = 8;
 
     private final int threads;
     private final Thread[] workers; // [threads - 1]
-    private final AtomicInteger pending = new AtomicInteger();
     private final Object callLock = new Object();
+    /** (generation &lt;&lt; 32) | next unclaimed index of the current call. */
+    private final AtomicLong claim = new AtomicLong();
+    /** Indices finished in the current call. */
+    private final AtomicInteger done = new AtomicInteger();
 
     private volatile int generation;
+    /** (generation &lt;&lt; 32) | count of the current call; written before {@link #claim} and {@link #generation}. */
+    private volatile long job;
     private volatile boolean closed;
     private volatile Thread caller;
     private final ThreadLocal<Boolean> inside = ThreadLocal.withInitial(() -> Boolean.FALSE);
-    private RangeTask task; // published by the volatile write of generation
-    private int count;
+    private RangeTask task; // published by the volatile writes of job and claim
+    private int chunk;
     private RuntimeException failure;
     private Error error;
 
@@ -37,8 +48,7 @@ public final class CpuThreads implements AutoCloseable {
         this.threads = threads;
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
-            int part = i + 1;
-            Thread t = new Thread(() -> workLoop(part), "kiln-cpu-" + part);
+            Thread t = new Thread(this::workLoop, "kiln-cpu-" + (i + 1));
             t.setDaemon(true);
             workers[i] = t;
             t.start();
@@ -49,7 +59,7 @@ public final class CpuThreads implements AutoCloseable {
         return threads;
     }
 
-    /** Runs {@code task} over {@code [0, count)}, split into one contiguous range per thread; returns when all are done. */
+    /** Runs {@code task} over {@code [0, count)} in chunks spread over the threads; returns when all are done. */
     public void parallelFor(int count, RangeTask task) {
         if (count < 0) {
             throw new IllegalArgumentException("count: expected >= 0, found " + count);
@@ -62,26 +72,26 @@ public final class CpuThreads implements AutoCloseable {
             return;
         }
         synchronized (callLock) {
+            int g = generation + 1;
             this.task = task;
-            this.count = count;
+            this.chunk = Math.max(1, count / (threads * CHUNKS_PER_THREAD));
             this.failure = null;
             this.error = null;
             this.caller = Thread.currentThread();
-            pending.set(workers.length);
-            generation = generation + 1;
+            done.set(0);
+            job = ((long) g << 32) | count;
+            claim.set((long) g << 32);
+            generation = g;
             for (Thread w : workers) {
                 LockSupport.unpark(w);
             }
-            RuntimeException own = null;
             inside.set(Boolean.TRUE);
             try {
-                task.run(0, count / threads);
-            } catch (RuntimeException e) {
-                own = e;
+                work(g, count);
             } finally {
                 inside.set(Boolean.FALSE);
             }
-            for (int spins = 0; pending.get() != 0; spins++) {
+            for (int spins = 0; done.get() != count; spins++) {
                 if (spins < SPINS) {
                     Thread.onSpinWait();
                 } else {
@@ -89,9 +99,6 @@ public final class CpuThreads implements AutoCloseable {
                 }
             }
             this.task = null;
-            if (own != null) {
-                throw own;
-            }
             if (error != null) {
                 throw error;
             }
@@ -101,25 +108,26 @@ public final class CpuThreads implements AutoCloseable {
         }
     }
 
-    private void workLoop(int part) {
-        inside.set(Boolean.TRUE);
-        int seen = 0;
-        int spins = 0;
-        while (!closed) {
-            int g = generation;
-            if (g == seen) {
-                if (spins++ < SPINS) {
-                    Thread.onSpinWait();
-                } else {
-                    LockSupport.park(this);
-                }
+    /**
+     * Claims and runs chunks of call {@code g} (of {@code count} indices) until none is left. A successful claim
+     * proves call {@code g} is still running (its caller waits for the claimed indices), so the task read after it
+     * is that call's.
+     */
+    private void work(int g, int count) {
+        while (true) {
+            long v = claim.get();
+            int start = (int) v;
+            if ((int) (v >>> 32) != g || start >= count) {
+                return;
+            }
+            int c = chunk;
+            if (!claim.compareAndSet(v, v + c)) {
                 continue;
             }
-            seen = g;
-            spins = 0;
-            int n = count;
+            RangeTask t = task;
+            int end = Math.min(count, start + c);
             try {
-                task.run((int) ((long) n * part / threads), (int) ((long) n * (part + 1) / threads));
+                t.run(start, end);
             } catch (RuntimeException e) {
                 synchronized (this) {
                     failure = e;
@@ -128,10 +136,34 @@ public final class CpuThreads implements AutoCloseable {
                 synchronized (this) {
                     error = e;
                 }
+            } finally {
+                if (done.addAndGet(end - start) == count) {
+                    Thread c0 = caller;
+                    if (c0 != Thread.currentThread()) {
+                        LockSupport.unpark(c0);
+                    }
+                }
             }
-            if (pending.decrementAndGet() == 0) {
-                LockSupport.unpark(caller);
+        }
+    }
+
+    private void workLoop() {
+        inside.set(Boolean.TRUE);
+        int seen = 0;
+        int spins = 0;
+        while (!closed) {
+            if (generation == seen) {
+                if (spins++ < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+                continue;
             }
+            long j = job;
+            seen = (int) (j >>> 32);
+            spins = 0;
+            work(seen, (int) j);
         }
     }
 

@@ -51,6 +51,17 @@ class CpuThreadsTest {
     }
 
     @Test
+    void rangesAreCutIntoChunksThatAnyThreadMayClaim() {
+        try (CpuThreads pool = new CpuThreads(2)) {
+            java.util.Set<String> ranges = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            pool.parallelFor(1000, (s, e) -> ranges.add(s + ".." + e));
+            // 2 threads x CHUNKS_PER_THREAD chunks, not one fixed part per thread
+            assertEquals(2 * CpuThreads.CHUNKS_PER_THREAD + (1000 % (2 * CpuThreads.CHUNKS_PER_THREAD) == 0 ? 0 : 1),
+                    ranges.size(), ranges.toString());
+        }
+    }
+
+    @Test
     void failuresReachTheCaller() {
         try (CpuThreads pool = new CpuThreads(3)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.parallelFor(9, (s, end) -> {

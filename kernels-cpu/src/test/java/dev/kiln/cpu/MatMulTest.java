@@ -35,7 +35,7 @@ class MatMulTest {
             TensorData w = tensor(type, cols, rows, random);
             float[] deq = new float[rows * cols]; // [rows][cols]
             QuantKernels.of(type).dequantize(w.segment(), 0, deq, 0, rows * cols);
-            for (int tokens : new int[] {1, 5, 33}) {
+            for (int tokens : new int[] {1, 7, 33}) {
                 float[] x = new float[tokens * cols]; // [tokens][cols]
                 for (int i = 0; i < x.length; i++) {
                     x[i] = (float) random.nextGaussian();
@@ -77,7 +77,10 @@ class MatMulTest {
         }
     }
 
-    /** Rows long enough that a thread's share spans several L2 tiles, including a short last tile. */
+    /**
+     * Rows long enough that a thread's share spans several L2 tiles, including a short last tile; a small batch
+     * (each tile decoded once) and one over {@link MatMul#BATCH_BYTES} (tiles decoded per token block).
+     */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q8_0", "F16"})
     void batchesSpanningSeveralTiles(GgmlType type) {
@@ -87,25 +90,27 @@ class MatMulTest {
         TensorData w = tensor(type, cols, rows, random);
         float[] deq = new float[rows * cols]; // [rows][cols]
         QuantKernels.of(type).dequantize(w.segment(), 0, deq, 0, rows * cols);
-        int tokens = MatMul.BATCH_MIN_TOKENS + 1;
-        float[] x = new float[tokens * cols]; // [tokens][cols]
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextGaussian();
-        }
-        float[] out = new float[tokens * rows]; // [tokens][rows]
-        try (CpuThreads pool = new CpuThreads(2)) {
-            new MatMul(pool).apply(w, x, out, tokens);
-        }
-        for (int t = 0; t < tokens; t++) {
-            for (int r = 0; r < rows; r++) {
-                double exact = 0, magnitude = 0;
-                for (int i = 0; i < cols; i++) {
-                    double p = (double) deq[r * cols + i] * x[t * cols + i];
-                    exact += p;
-                    magnitude += Math.abs(p);
-                }
-                if (!(Math.abs(out[t * rows + r] - exact) <= RELATIVE * magnitude)) {
-                    fail(type + ": out[" + t + "][" + r + "] = " + out[t * rows + r] + ", reference " + exact);
+        for (int tokens : new int[] {MatMul.BATCH_MIN_TOKENS + 1, (int) (MatMul.BATCH_BYTES / (4 * cols)) + 3}) {
+            float[] x = new float[tokens * cols]; // [tokens][cols]
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            float[] out = new float[tokens * rows]; // [tokens][rows]
+            try (CpuThreads pool = new CpuThreads(2)) {
+                new MatMul(pool).apply(w, x, out, tokens);
+            }
+            for (int t = 0; t < tokens; t++) {
+                for (int r = 0; r < rows; r++) {
+                    double exact = 0, magnitude = 0;
+                    for (int i = 0; i < cols; i++) {
+                        double p = (double) deq[r * cols + i] * x[t * cols + i];
+                        exact += p;
+                        magnitude += Math.abs(p);
+                    }
+                    if (!(Math.abs(out[t * rows + r] - exact) <= RELATIVE * magnitude)) {
+                        fail(type + ": tokens " + tokens + ": out[" + t + "][" + r + "] = " + out[t * rows + r]
+                                + ", reference " + exact);
+                    }
                 }
             }
         }
