@@ -54,6 +54,12 @@ public final class ServeThroughput {
                 System.out.printf(Locale.ROOT, "decode  %d stream%s: %8.2f tok/s aggregate  (%.2fx one stream)%n",
                         streams, streams == 1 ? " " : "s", tps, tps / single);
             }
+            if (served.model().sequenceLength() < promptLength + 1) {
+                System.out.printf(Locale.ROOT, "ttft    skipped: a slot holds %d tokens, the test needs %d (the model's context"
+                        + " is too short for %d slots; e.g. kiln synth ... --set context_length=8192)%n",
+                        served.model().sequenceLength(), promptLength + 1, slots);
+                return;
+            }
             int[] prompt = randomTokens(random, promptLength, vocab);
             double cold = ttft(scheduler, prompt);
             int[] sharedPrefix = prompt.clone();
