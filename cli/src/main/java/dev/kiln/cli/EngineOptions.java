@@ -81,7 +81,8 @@ final class EngineOptions {
     /** llama.cpp's warning when {@code -ngl} asks for offload but no accelerator took any slot. */
     void warnIfNothingOffloaded(dev.kiln.core.Model model, java.io.PrintWriter err, String command) {
         if (gpuLayers != 0 && model.placement().offloadedSlots() == 0) {
-            err.println("kiln " + command + ": no usable GPU backend found; -ngl is ignored and every layer runs on the CPU");
+            err.println("kiln " + command + ": no usable GPU backend found (" + dev.kiln.core.spi.Backends.acceleratorsUnavailable()
+                    + "); -ngl is ignored and every layer runs on the CPU");
         }
     }
 

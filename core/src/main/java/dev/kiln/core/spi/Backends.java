@@ -42,6 +42,21 @@ public final class Backends {
         return Optional.empty();
     }
 
+    /**
+     * Why no accelerator is usable, one "name: reason" per registered non-CPU provider (e.g. "cuda: no CUDA driver:
+     * libcuda.so.1 not found"), or "no GPU backend on the class path"; for the -ngl warning.
+     */
+    public static String acceleratorsUnavailable() {
+        List<String> reasons = new ArrayList<>();
+        for (BackendProvider p : providers()) {
+            if (!p.name().equals("cpu")) {
+                Availability a = p.probe();
+                reasons.add(p.name() + ": " + (a.available() ? "available" : a.reason()));
+            }
+        }
+        return reasons.isEmpty() ? "no GPU backend on the class path" : String.join("; ", reasons);
+    }
+
     private static String names() {
         return String.join(", ", providers().stream().map(BackendProvider::name).toList());
     }
