@@ -3,6 +3,7 @@ package dev.kiln.server;
 import dev.kiln.server.api.ApiException;
 import dev.kiln.server.api.ChatRequest;
 import dev.kiln.server.api.CompletionRequest;
+import dev.kiln.server.api.FunctionTool;
 import dev.kiln.server.api.SamplingFields;
 import dev.kiln.core.chat.ThinkTags;
 import dev.kiln.server.model.ServedModel;
@@ -39,7 +40,7 @@ final class RequestPreparer {
     PreparedRequest chat(ChatRequest request) {
         SamplingFields s = request.sampling();
         int budget = s.reasoningBudget() != null ? s.reasoningBudget() : defaultReasoningBudget;
-        List<Map<String, Object>> tools = toolsFor(request);
+        List<FunctionTool> tools = toolsFor(request);
         Map<String, Object> variables = new HashMap<>(request.templateVariables());
         if (budget == 0 && templateHasThinkingSwitch) {
             variables.putIfAbsent("enable_thinking", false);
@@ -80,7 +81,7 @@ final class RequestPreparer {
      * llama-server returns when its tool-call parser finds no call: the text as {@code content} with
      * {@code finish_reason: "stop"} and no {@code tool_calls}; clients that require a call must check for one.
      */
-    private static List<Map<String, Object>> toolsFor(ChatRequest request) {
+    private static List<FunctionTool> toolsFor(ChatRequest request) {
         String choice = request.toolChoice();
         if (request.tools().isEmpty() || choice.equals("none")) {
             return List.of();
@@ -88,8 +89,8 @@ final class RequestPreparer {
         if (choice.equals("auto") || choice.equals("required")) {
             return request.tools();
         }
-        List<Map<String, Object>> named = request.tools().stream()
-                .filter(t -> t.get("function") instanceof Map<?, ?> f && choice.equals(f.get("name")))
+        List<FunctionTool> named = request.tools().stream()
+                .filter(t -> choice.equals(t.name()))
                 .toList();
         if (named.isEmpty()) {
             throw ApiException.invalid("tool_choice", "'tool_choice' names the function '" + choice

@@ -97,9 +97,9 @@ public record ChatMessage(String role, String content, List<ContentPart> parts, 
     /**
      * The dict a template sees: {@code role} and {@code content} (None when absent) always, the other keys only
      * when set, so that {@code message.tool_calls is defined} and {@code 'tool_calls' in message} work as in
-     * Hugging Face.
+     * Hugging Face. Internal to the Jinja bridge ({@link ChatTemplate}).
      */
-    public Map<String, Object> toTemplateValue() {
+    Map<String, Object> toTemplateValue() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("role", role);
         if (parts != null) {

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.core.chat.ChatMessage;
+import dev.kiln.core.chat.JsonValues;
+import dev.kiln.core.chat.ToolCall;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -49,11 +52,11 @@ public final class RequestReader {
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
             throw ApiException.invalid("messages", "'messages' must be a non-empty array of messages");
         }
-        List<Map<String, Object>> rendered = new ArrayList<>();
+        List<ChatMessage> rendered = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             rendered.add(message(messages.get(i), "messages[" + i + "]"));
         }
-        List<Map<String, Object>> tools = tools(body.get("tools"));
+        List<FunctionTool> tools = tools(body.get("tools"));
         String toolChoice = toolChoice(body.get("tool_choice"), tools);
         Map<String, Object> variables = new LinkedHashMap<>();
         JsonNode kwargs = body.get("chat_template_kwargs");
@@ -82,7 +85,8 @@ public final class RequestReader {
         return new CompletionRequest(text, sampling(body, false));
     }
 
-    private static Map<String, Object> message(JsonNode m, String where) {
+    /** One message; {@code developer} is read as {@code system}, keys other than the OpenAI ones are dropped. */
+    private static ChatMessage message(JsonNode m, String where) {
         if (!m.isObject()) {
             throw ApiException.invalid(where, "'" + where + "' must be an object with 'role' and 'content'");
         }
@@ -94,24 +98,25 @@ public final class RequestReader {
             throw ApiException.invalid(where + ".role", "'" + where + ".role' is '" + role.asText()
                     + "'; expected one of system, developer, user, assistant, tool");
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("role", role.asText().equals("developer") ? "system" : role.asText());
         JsonNode toolCalls = m.get("tool_calls");
-        out.put("content", content(m.get("content"), where + ".content",
-                role.asText().equals("assistant") && toolCalls != null));
-        if (toolCalls != null && !toolCalls.isNull()) {
-            out.put("tool_calls", toolCalls(toolCalls, where + ".tool_calls"));
-        }
-        for (String key : new String[] {"tool_call_id", "name", "reasoning_content"}) {
+        String content = content(m.get("content"), where + ".content",
+                role.asText().equals("assistant") && toolCalls != null);
+        List<ToolCall> calls = toolCalls != null && !toolCalls.isNull()
+                ? toolCalls(toolCalls, where + ".tool_calls") : null;
+        String[] strings = new String[3];
+        String[] keys = {"tool_call_id", "name", "reasoning_content"};
+        for (int k = 0; k < keys.length; k++) {
+            String key = keys[k];
             JsonNode v = m.get(key);
             if (v != null && !v.isNull()) {
                 if (!v.isTextual()) {
                     throw ApiException.invalid(where + "." + key, "'" + where + "." + key + "' must be a string");
                 }
-                out.put(key, v.asText());
+                strings[k] = v.asText();
             }
         }
-        return out;
+        return new ChatMessage(role.asText().equals("developer") ? "system" : role.asText(), content, null, calls,
+                strings[0], strings[1], strings[2]);
     }
 
     /** String content, or the text parts of a content array joined. */
@@ -140,11 +145,11 @@ public final class RequestReader {
         throw ApiException.invalid(where, "'" + where + "' must be a string or an array of text parts");
     }
 
-    private static List<Map<String, Object>> toolCalls(JsonNode calls, String where) {
+    private static List<ToolCall> toolCalls(JsonNode calls, String where) {
         if (!calls.isArray()) {
             throw ApiException.invalid(where, "'" + where + "' must be an array");
         }
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<ToolCall> out = new ArrayList<>();
         for (int i = 0; i < calls.size(); i++) {
             String at = where + "[" + i + "]";
             JsonNode call = calls.get(i);
@@ -153,52 +158,47 @@ public final class RequestReader {
                 throw ApiException.invalid(at + ".function.name", "'" + at + ".function.name' must be a string");
             }
             JsonNode arguments = function.get("arguments");
+            String name = function.get("name").asText();
+            String id = call.path("id").isTextual() ? call.get("id").asText() : null;
             Object args;
             if (arguments == null || arguments.isNull()) {
-                args = Map.of();
+                args = new LinkedHashMap<String, Object>();
             } else if (arguments.isTextual()) {
                 try {
                     JsonNode parsed = Json.MAPPER.readTree(arguments.asText().isBlank() ? "{}" : arguments.asText());
-                    args = Json.MAPPER.convertValue(parsed, Object.class);
+                    // a JSON string inside the string is parsed once more (text that is not JSON is kept)
+                    args = parsed.isTextual() ? ToolCall.ofJsonArguments(id, name, parsed.textValue()).arguments()
+                            : JsonValues.fromNode(parsed);
                 } catch (JsonProcessingException e) {
                     throw ApiException.invalid(at + ".function.arguments",
                             "'" + at + ".function.arguments' is not a JSON string: " + e.getOriginalMessage());
                 }
             } else if (arguments.isObject()) {
-                args = Json.MAPPER.convertValue(arguments, MAP);
+                args = JsonValues.fromNode(arguments);
             } else {
                 throw ApiException.invalid(at + ".function.arguments",
                         "'" + at + ".function.arguments' must be a JSON string");
             }
-            Map<String, Object> fn = new LinkedHashMap<>();
-            fn.put("name", function.get("name").asText());
-            fn.put("arguments", args);
-            Map<String, Object> c = new LinkedHashMap<>();
-            if (call.path("id").isTextual()) {
-                c.put("id", call.get("id").asText());
-            }
-            c.put("type", "function");
-            c.put("function", fn);
-            out.add(c);
+            out.add(new ToolCall(id, "function", name, args));
         }
         return out;
     }
 
-    private static List<Map<String, Object>> tools(JsonNode tools) {
+    private static List<FunctionTool> tools(JsonNode tools) {
         if (tools == null || tools.isNull()) {
             return List.of();
         }
         if (!tools.isArray()) {
             throw ApiException.invalid("tools", "'tools' must be an array of function tools");
         }
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<FunctionTool> out = new ArrayList<>();
         for (int i = 0; i < tools.size(); i++) {
             JsonNode t = tools.get(i);
             if (!"function".equals(t.path("type").asText()) || !t.path("function").path("name").isTextual()) {
                 throw ApiException.invalid("tools[" + i + "]",
                         "'tools[" + i + "]' must be {\"type\": \"function\", \"function\": {\"name\": ...}}");
             }
-            out.add(Json.MAPPER.convertValue(t, MAP));
+            out.add(new FunctionTool(t.get("function").get("name").asText(), (ObjectNode) t));
         }
         return out;
     }
@@ -208,7 +208,7 @@ public final class RequestReader {
      * name is returned). "required" and a named function need {@code tools} (as the OpenAI API says); llama-server
      * itself takes only the three strings and reads any other value as "auto".
      */
-    private static String toolChoice(JsonNode choice, List<Map<String, Object>> tools) {
+    private static String toolChoice(JsonNode choice, List<FunctionTool> tools) {
         if (choice == null || choice.isNull()) {
             return tools.isEmpty() ? "none" : "auto";
         }

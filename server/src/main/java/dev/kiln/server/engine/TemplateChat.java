@@ -1,11 +1,11 @@
 package dev.kiln.server.engine;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.core.chat.ChatMessage;
 import dev.kiln.core.chat.ChatTemplate;
+import dev.kiln.core.chat.JsonValues;
 import dev.kiln.core.chat.RenderOptions;
 import dev.kiln.core.chat.jinja.TemplateException;
-import dev.kiln.server.api.Json;
+import dev.kiln.server.api.FunctionTool;
 import dev.kiln.server.model.ChatRenderer;
 
 import java.time.LocalDateTime;
@@ -42,22 +42,24 @@ public final class TemplateChat implements ChatRenderer {
     }
 
     @Override
-    public String render(List<Map<String, Object>> messages, List<Map<String, Object>> tools,
+    public String render(List<ChatMessage> messages, List<FunctionTool> tools,
                          boolean addGenerationPrompt, Map<String, Object> extra) {
-        List<ChatMessage> chat = new ArrayList<>();
-        for (int i = 0; i < messages.size(); i++) {
-            JsonNode node = Json.MAPPER.valueToTree(messages.get(i));
-            chat.add(ChatMessage.fromJson(node, "messages[" + i + "]"));
+        List<Object> toolValues = null;                 // null: no tools, `tools` undefined in the template
+        if (!tools.isEmpty()) {
+            toolValues = new ArrayList<>();
+            for (FunctionTool t : tools) {
+                toolValues.add(JsonValues.fromNode(t.definition()));
+            }
         }
         RenderOptions.Builder options = RenderOptions.builder().addGenerationPrompt(addGenerationPrompt)
-                .bosToken(bosToken).eosToken(eosToken).tools(tools.isEmpty() ? null : new ArrayList<>(tools));
+                .bosToken(bosToken).eosToken(eosToken).tools(toolValues);
         extra.forEach(options::variable);
         if (fixedNow != null) {
             options.now(fixedNow);
         }
         String text;
         try {
-            text = template.render(chat, options.build());
+            text = template.render(messages, options.build());
         } catch (TemplateException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }

@@ -1,12 +1,15 @@
 package dev.kiln.server.model;
 
+import dev.kiln.core.chat.ChatMessage;
+import dev.kiln.server.api.FunctionTool;
+
 import java.util.List;
 import java.util.Map;
 
 /**
  * Renders a conversation to prompt text with the model's chat template ({@code tokenizer.chat_template}, Jinja) or
- * the fallback format when the file has none. Messages and tools are in the shape Hugging Face templates expect
- * (tool-call arguments as JSON objects, not strings).
+ * the fallback format when the file has none. Messages are typed {@link ChatMessage}s (tool-call arguments as
+ * parsed JSON values, not strings); tools are the request's validated function tools.
  */
 public interface ChatRenderer {
 
@@ -18,6 +21,6 @@ public interface ChatRenderer {
      * @throws IllegalArgumentException when the template refuses the conversation ({@code raise_exception}); the
      *         message is the template's
      */
-    String render(List<Map<String, Object>> messages, List<Map<String, Object>> tools,
+    String render(List<ChatMessage> messages, List<FunctionTool> tools,
                   boolean addGenerationPrompt, Map<String, Object> extra);
 }

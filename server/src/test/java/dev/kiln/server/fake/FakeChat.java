@@ -1,5 +1,7 @@
 package dev.kiln.server.fake;
 
+import dev.kiln.core.chat.ChatMessage;
+import dev.kiln.server.api.FunctionTool;
 import dev.kiln.server.model.ChatRenderer;
 
 import java.util.List;
@@ -12,19 +14,19 @@ import java.util.Map;
 public record FakeChat(String source) implements ChatRenderer {
 
     @Override
-    public String render(List<Map<String, Object>> messages, List<Map<String, Object>> tools,
+    public String render(List<ChatMessage> messages, List<FunctionTool> tools,
                          boolean addGenerationPrompt, Map<String, Object> extra) {
         StringBuilder out = new StringBuilder();
         if (tools != null && !tools.isEmpty()) {
             out.append("tools:").append(tools.size()).append('\n');
         }
-        for (Map<String, Object> m : messages) {
-            if ("error".equals(m.get("content"))) {
+        for (ChatMessage m : messages) {
+            if ("error".equals(m.content())) {
                 throw new IllegalArgumentException("This template refuses the word error");
             }
-            out.append(m.get("role")).append(": ").append(m.get("content") == null ? "" : m.get("content"));
-            if (m.get("tool_calls") != null) {
-                out.append(" calls=").append(m.get("tool_calls"));
+            out.append(m.role()).append(": ").append(m.content() == null ? "" : m.content());
+            if (m.toolCalls() != null) {
+                out.append(" calls=").append(m.toolCalls());
             }
             out.append('\n');
         }
