@@ -1,5 +1,7 @@
 package dev.kiln.server.slot;
 
+import dev.kiln.core.sampling.Logprobs;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,27 +15,13 @@ public record TokenLogprob(int token, double logprob, List<Alternative> top) {
     }
 
     static TokenLogprob of(float[] logits, int token, int topN) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : logits) {
-            max = Math.max(max, v);
+        int[] ids = new int[Math.max(0, topN)];
+        float[] logprobs = new float[ids.length];
+        int n = Logprobs.top(logits, topN, ids, logprobs);
+        List<Alternative> top = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            top.add(new Alternative(ids[i], logprobs[i]));
         }
-        double sum = 0;
-        for (float v : logits) {
-            sum += Math.exp(v - max);
-        }
-        double logZ = max + Math.log(sum);
-        List<Alternative> top = new ArrayList<>(topN);
-        boolean[] taken = new boolean[logits.length];
-        for (int k = 0; k < Math.min(topN, logits.length); k++) {
-            int best = -1;
-            for (int i = 0; i < logits.length; i++) {
-                if (!taken[i] && (best < 0 || logits[i] > logits[best])) {
-                    best = i;
-                }
-            }
-            taken[best] = true;
-            top.add(new Alternative(best, logits[best] - logZ));
-        }
-        return new TokenLogprob(token, logits[token] - logZ, top);
+        return new TokenLogprob(token, Logprobs.of(logits, token), top);
     }
 }
