@@ -8,13 +8,25 @@ import dev.kiln.cpu.quant.QuantKernels;
 import dev.kiln.gguf.GgmlType;
 import dev.kiln.gguf.TensorData;
 
+import dev.kiln.core.spi.MatMulPrecision;
+import dev.kiln.cpu.packed.PackedKernel;
+import dev.kiln.cpu.packed.PackedKernels;
+import dev.kiln.cpu.packed.PackedMatrix;
+import dev.kiln.cpu.packed.Packing;
+import dev.kiln.cpu.simd.Species;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
- * The CPU backend: weight matrices are the mapped {@link TensorData} themselves (zero copy); 1-D F32 weights (norms,
- * biases) are copied to the heap; activations and the KV cache are Java arrays. Work is split across a dedicated
+ * The CPU backend. With {@link MatMulPrecision#Q8} (the default) weight matrices of a type with an integer kernel are
+ * repacked at load into off-heap memory the backend owns (row-interleaved, {@link Packing}) and multiplied with 8-bit
+ * activations; with {@link MatMulPrecision#F32}, and for the other types, weight matrices are the mapped
+ * {@link TensorData} themselves (zero copy) multiplied with float activations. 1-D F32 weights (norms, biases) are
+ * copied to the heap; activations and the KV cache are Java arrays. Work is split across a dedicated
  * {@link CpuThreads} pool of {@code BackendConfig.threads()} threads, never the common pool.
  */
 public final class CpuBackend implements Backend {
@@ -22,10 +34,28 @@ public final class CpuBackend implements Backend {
 
     private final CpuThreads threads;
     private final CpuOps ops;
+    private final MatMulPrecision precision;
+    private final Arena packed = Arena.ofShared();
+    private long packedBytes;
+    private long sourceBytes;
 
-    public CpuBackend(int threads) {
+    public CpuBackend(int threads, MatMulPrecision precision) {
         this.threads = new CpuThreads(threads);
         this.ops = new CpuOps(this.threads);
+        this.precision = Objects.requireNonNull(precision, "precision");
+    }
+
+    public MatMulPrecision precision() {
+        return precision;
+    }
+
+    /** Bytes of repacked weights this backend holds, and of the file's tensors they replace. */
+    public long packedBytes() {
+        return packedBytes;
+    }
+
+    public long packedSourceBytes() {
+        return sourceBytes;
     }
 
     @Override
@@ -35,7 +65,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String description() {
-        return "cpu, " + threads.threads() + (threads.threads() == 1 ? " thread" : " threads");
+        return "cpu, " + threads.threads() + (threads.threads() == 1 ? " thread" : " threads") + ", "
+                + (precision == MatMulPrecision.Q8 ? "q8 activations" : "f32 activations");
     }
 
     @Override
@@ -58,7 +89,39 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("tensor " + weights.name() + ": ggml type " + weights.type()
                     + " has no CPU kernel");
         }
+        if (precision == MatMulPrecision.Q8 && weights.info().rank() == 2 && PackedKernels.supports(weights.type())) {
+            PackedKernel kernel = PackedKernels.of(weights.type());
+            if (weights.rowLength() % kernel.blockLength() == 0 && weights.rowCount() < Integer.MAX_VALUE) {
+                return pack(weights, kernel);
+            }
+        }
         return new CpuTensor.Weights(weights);
+    }
+
+    @Override
+    public DeviceTensor uploadTable(TensorData table) {
+        Objects.requireNonNull(table, "table");
+        if (!supports(table.type())) {
+            throw new IllegalArgumentException("tensor " + table.name() + ": ggml type " + table.type()
+                    + " has no CPU kernel");
+        }
+        return new CpuTensor.Weights(table);
+    }
+
+    /** Repacks on the backend's threads, a row group per task. */
+    private CpuTensor.Packed pack(TensorData weights, PackedKernel kernel) {
+        int groupRows = PackedKernels.groupRows(Species.preferred());
+        PackedMatrix m = Packing.allocate(weights.name(), weights.type(), (int) weights.rowCount(),
+                (int) weights.rowLength(), kernel, groupRows, packed);
+        MemorySegment src = weights.segment();
+        threads.parallelFor(m.groups(), (start, end) -> {
+            for (int g = start; g < end; g++) {
+                Packing.packGroup(m, src, kernel, g);
+            }
+        });
+        packedBytes += m.data().byteSize();
+        sourceBytes += src.byteSize();
+        return new CpuTensor.Packed(m, kernel, weights);
     }
 
     @Override
@@ -109,6 +172,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void close() {
         threads.close();
+        packed.close();
     }
 
     @Override

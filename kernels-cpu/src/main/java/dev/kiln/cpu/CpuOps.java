@@ -25,6 +25,7 @@ final class CpuOps implements Ops {
 
     private final CpuThreads threads;
     private final MatMul matMul;
+    private final PackedMatMul packedMatMul;
     private final RangeTask attentionTask = this::attentionRange;
     private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[3][0]);
 
@@ -40,6 +41,7 @@ final class CpuOps implements Ops {
     CpuOps(CpuThreads threads) {
         this.threads = threads;
         this.matMul = new MatMul(threads);
+        this.packedMatMul = new PackedMatMul(threads);
     }
 
     @Override
@@ -75,7 +77,11 @@ final class CpuOps implements Ops {
 
     @Override
     public void matMul(DeviceTensor out, DeviceTensor w, DeviceTensor x, int tokens) {
-        matMul.apply(weights(w).data(), floats(x), floats(out), tokens);
+        if (w instanceof CpuTensor.Packed p) {
+            packedMatMul.apply(p, floats(x), floats(out), tokens);
+        } else {
+            matMul.apply(weights(w).data(), floats(x), floats(out), tokens);
+        }
     }
 
     @Override

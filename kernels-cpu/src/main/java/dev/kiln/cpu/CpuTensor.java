@@ -1,6 +1,8 @@
 package dev.kiln.cpu;
 
 import dev.kiln.core.spi.DeviceTensor;
+import dev.kiln.cpu.packed.PackedKernel;
+import dev.kiln.cpu.packed.PackedMatrix;
 import dev.kiln.gguf.GgmlType;
 import dev.kiln.gguf.TensorData;
 
@@ -33,6 +35,22 @@ sealed interface CpuTensor extends DeviceTensor {
         @Override
         public long elements() {
             return data.info().elementCount();
+        }
+    }
+
+    /**
+     * A weight matrix repacked for the integer kernels ({@link dev.kiln.core.spi.MatMulPrecision#Q8}); {@code source}
+     * is the mapped original (row lookups, messages).
+     */
+    record Packed(PackedMatrix matrix, PackedKernel kernel, TensorData source) implements CpuTensor {
+        @Override
+        public GgmlType type() {
+            return source.type();
+        }
+
+        @Override
+        public long elements() {
+            return source.info().elementCount();
         }
     }
 

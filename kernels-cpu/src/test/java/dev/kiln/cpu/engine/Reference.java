@@ -1,5 +1,6 @@
 package dev.kiln.cpu.engine;
 
+import dev.kiln.core.spi.MatMulPrecision;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.core.graph.Forward;
@@ -35,7 +36,7 @@ final class Reference implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.cpu = new CpuBackend(threads);
+        this.cpu = new CpuBackend(threads, MatMulPrecision.F32);
         this.forward = new Forward(model, Placement.cpuOnly(model.hyperParams().blockCount()), cpu, null, batchRows);
         this.vocab = model.hyperParams().vocabSize();
     }
