@@ -19,7 +19,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The CPU backend. With {@link MatMulPrecision#Q8} (the default) weight matrices of a type with an integer kernel are
@@ -36,7 +38,9 @@ public final class CpuBackend implements Backend {
     private final CpuOps ops;
     private final MatMulPrecision precision;
     private final Arena packed = Arena.ofShared();
+    private final Set<GgmlType> warmedUp = EnumSet.noneOf(GgmlType.class);
     private long packedBytes;
+    private volatile boolean closed;
     private long sourceBytes;
 
     public CpuBackend(int threads, MatMulPrecision precision) {
@@ -111,14 +115,22 @@ public final class CpuBackend implements Backend {
     /** Repacks on the backend's threads, a row group per task. */
     private CpuTensor.Packed pack(TensorData weights, PackedKernel kernel) {
         int groupRows = PackedKernels.groupRows(Species.preferred());
-        PackedMatrix m = Packing.allocate(weights.name(), weights.type(), (int) weights.rowCount(),
+        PackedMatrix owned = Packing.allocate(weights.name(), weights.type(), (int) weights.rowCount(),
                 (int) weights.rowLength(), kernel, groupRows, packed);
+        // The kernels read through a view without the shared arena's liveness check on every access (~20% of a
+        // mat-vec); ops refuse to run once the backend is closed, so the view never outlives the memory.
+        MemorySegment view = MemorySegment.ofAddress(owned.data().address()).reinterpret(owned.data().byteSize());
+        PackedMatrix m = new PackedMatrix(owned.name(), owned.type(), owned.rows(), owned.cols(), owned.groupRows(),
+                owned.blocksPerRow(), owned.blockBytes(), view);
         MemorySegment src = weights.segment();
         threads.parallelFor(m.groups(), (start, end) -> {
             for (int g = start; g < end; g++) {
                 Packing.packGroup(m, src, kernel, g);
             }
         });
+        if (warmedUp.add(weights.type())) {
+            PackedMatMul.warmUp(kernel, groupRows);
+        }
         packedBytes += m.data().byteSize();
         sourceBytes += src.byteSize();
         return new CpuTensor.Packed(m, kernel, weights);
@@ -171,6 +183,11 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        ops.close();
         threads.close();
         packed.close();
     }

@@ -26,6 +26,7 @@ final class CpuOps implements Ops {
     private final CpuThreads threads;
     private final MatMul matMul;
     private final PackedMatMul packedMatMul;
+    private volatile boolean closed;
     private final RangeTask attentionTask = this::attentionRange;
     private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[3][0]);
 
@@ -78,6 +79,9 @@ final class CpuOps implements Ops {
     @Override
     public void matMul(DeviceTensor out, DeviceTensor w, DeviceTensor x, int tokens) {
         if (w instanceof CpuTensor.Packed p) {
+            if (closed) {
+                throw new IllegalStateException("tensor " + p.matrix().name() + ": the CPU backend is closed");
+            }
             packedMatMul.apply(p, floats(x), floats(out), tokens);
         } else {
             matMul.apply(weights(w).data(), floats(x), floats(out), tokens);
@@ -275,6 +279,11 @@ final class CpuOps implements Ops {
         for (int i = 0; i < count; i++) {
             System.arraycopy(s, rows[i] * dim, d, i * dim, dim);
         }
+    }
+
+    /** Called by the backend's close: repacked weights are freed, so products with them must fail from now on. */
+    void close() {
+        closed = true;
     }
 
     static float[] floats(DeviceTensor t) {

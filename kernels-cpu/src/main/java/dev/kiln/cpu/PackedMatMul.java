@@ -2,8 +2,10 @@ package dev.kiln.cpu;
 
 import dev.kiln.cpu.packed.PackedKernel;
 import dev.kiln.cpu.packed.PackedMatrix;
+import dev.kiln.cpu.packed.Packing;
 import dev.kiln.cpu.packed.Q8Activations;
 
+import java.lang.foreign.Arena;
 import java.util.Objects;
 
 /**
@@ -19,7 +21,7 @@ final class PackedMatMul {
     private final Q8Activations blocks256 = new Q8Activations(256);
     private final Q8Activations blocks32 = new Q8Activations(32);
     private final RangeTask groupTask = this::groups;
-    /** Per thread: one group's outputs when the group runs past the last row. */
+    /** Per thread: a kernel call's outputs when its rows run past the last row. */
     private final ThreadLocal<float[]> tail = new ThreadLocal<>();
 
     // Per-call state, read by the group task.
@@ -30,6 +32,28 @@ final class PackedMatMul {
 
     PackedMatMul(CpuThreads threads) {
         this.threads = Objects.requireNonNull(threads, "threads");
+    }
+
+    /** Calls per kernel in {@link #warmUp}: enough for C2 to compile the kernel loops (see MatMul.warmUp). */
+    private static final int WARM_UP_CALLS = 2000;
+
+    /**
+     * Runs both kernels of {@code kernel} on a small all-zero matrix until the JIT has compiled them: interpreted or
+     * C1-compiled, Vector API code is hundreds of times slower, and a model's first tokens would wait for the compiler.
+     */
+    static void warmUp(PackedKernel kernel, int groupRows) {
+        try (Arena arena = Arena.ofConfined()) {
+            int cols = kernel.blockLength();
+            PackedMatrix m = Packing.allocate("warm-up." + kernel.type(), kernel.type(), 2 * groupRows, cols, kernel,
+                    groupRows, arena);
+            Q8Activations x = new Q8Activations(kernel.activationBlock());
+            x.quantize(new float[Q8Activations.TOKEN_BLOCK * cols], Q8Activations.TOKEN_BLOCK, cols);
+            float[] out = new float[Q8Activations.TOKEN_BLOCK * 2 * groupRows];
+            for (int i = 0; i < WARM_UP_CALLS; i++) {
+                kernel.multiplyPair(m, 0, x, i % Q8Activations.TOKEN_BLOCK, out, 0);
+                kernel.multiplyQuad(m, i & 1, x, 0, out, 0, 2 * groupRows);
+            }
+        }
     }
 
     /** {@code out [tokens][rows] = x [tokens][cols] · wᵀ}. */
@@ -53,7 +77,7 @@ final class PackedMatMul {
         this.x = q;
         this.out = out;
         try {
-            threads.parallelFor(m.groups(), groupTask);
+            threads.parallelFor(m.groups() / 2, groupTask);
         } finally {
             this.matrix = null;
             this.x = null;
@@ -61,6 +85,10 @@ final class PackedMatMul {
         }
     }
 
+    /**
+     * Group pairs [start, end): blocks of four tokens through the batched kernel, group by group; the remaining tokens
+     * (all of them when decoding) through the decode kernel, two groups at a time.
+     */
     private void groups(int start, int end) {
         PackedKernel k = kernel;
         PackedMatrix m = matrix;
@@ -68,19 +96,37 @@ final class PackedMatMul {
         float[] o = out;
         int rows = m.rows();
         int groupRows = m.groupRows();
-        for (int g = start; g < end; g++) {
-            int first = g * groupRows;
-            int valid = Math.min(groupRows, rows - first);
-            for (int t = 0, tokens = q.tokens(); t < tokens; t++) {
-                if (valid == groupRows) {
-                    k.multiply(m, g, q, t, o, t * rows + first);
-                } else {
-                    float[] buffer = tail.get();
-                    if (buffer == null || buffer.length < groupRows) {
-                        buffer = new float[groupRows];
-                        tail.set(buffer);
+        int tokens = q.tokens();
+        int quads = tokens >= Q8Activations.TOKEN_BLOCK ? tokens / Q8Activations.TOKEN_BLOCK : 0;
+        float[] buffer = tail.get(); // [TOKEN_BLOCK][groupRows], or [2 groupRows]
+        if (buffer == null) {
+            buffer = new float[Q8Activations.TOKEN_BLOCK * groupRows];
+            tail.set(buffer);
+        }
+        for (int pair = start; pair < end; pair++) {
+            int g = 2 * pair;
+            for (int gi = g; gi < g + 2 && quads > 0; gi++) {
+                int first = gi * groupRows;
+                int valid = Math.min(groupRows, rows - first);
+                for (int j = 0; j < quads && valid > 0; j++) {
+                    int t = j * Q8Activations.TOKEN_BLOCK;
+                    if (valid == groupRows) {
+                        k.multiplyQuad(m, gi, q, t, o, t * rows + first, rows);
+                    } else {
+                        k.multiplyQuad(m, gi, q, t, buffer, 0, groupRows);
+                        for (int i = 0; i < Q8Activations.TOKEN_BLOCK; i++) {
+                            System.arraycopy(buffer, i * groupRows, o, (t + i) * rows + first, valid);
+                        }
                     }
-                    k.multiply(m, g, q, t, buffer, 0);
+                }
+            }
+            int first = g * groupRows;
+            int valid = Math.min(2 * groupRows, rows - first);
+            for (int t = quads * Q8Activations.TOKEN_BLOCK; t < tokens; t++) {
+                if (valid == 2 * groupRows) {
+                    k.multiplyPair(m, g, q, t, o, t * rows + first);
+                } else {
+                    k.multiplyPair(m, g, q, t, buffer, 0);
                     System.arraycopy(buffer, 0, o, t * rows + first, valid);
                 }
             }

@@ -34,10 +34,16 @@ public interface PackedKernel {
               MemorySegment dst, long dstOffset);
 
     /**
-     * {@code out[outOffset + r] = row r of group g · token t of x} for the {@code groupRows} rows of the group (padding
-     * rows give 0). x must be quantized with {@link #activationBlock()}.
+     * Decode: {@code out[outOffset + i] = row i of groups g, g+1 · token t of x} for i &lt; 2·groupRows (padding rows
+     * give 0). Two groups share each activation broadcast. x must be quantized with {@link #activationBlock()}.
      */
-    void multiply(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset);
+    void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset);
+
+    /**
+     * Batches: {@code out[outOffset + j·outStride + r] = row r of group g · token t+j of x} for r &lt; groupRows and
+     * j &lt; {@link Q8Activations#TOKEN_BLOCK}: each weight quant is unpacked once for four tokens.
+     */
+    void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride);
 
     /** The scalar reference: row {@code row} of the GGUF matrix {@code src} · token t of x, as {@link #multiply}. */
     float reference(MemorySegment src, long rowOffset, int cols, Q8Activations x, int t);

@@ -7,8 +7,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * A weight matrix repacked at load time for the integer kernels: rows in groups of {@code groupRows} (the short
  * lanes of one vector), each group a run of {@code blocksPerRow} group-blocks of {@code blockBytes} bytes, the
- * layout of which is the {@link PackedKernel}'s. The last group is padded with zero rows.
- * <pre>data [ceil(rows / groupRows)][blocksPerRow][blockBytes]</pre>
+ * layout of which is the {@link PackedKernel}'s. The groups are padded with zero rows to an even count (the decode
+ * kernel takes two groups at a time).
+ * <pre>data [groups()][blocksPerRow][blockBytes]</pre>
  *
  * @param name      the GGUF tensor name (for messages)
  * @param type      the GGUF type it was packed from
@@ -19,8 +20,10 @@ import java.lang.foreign.MemorySegment;
 public record PackedMatrix(String name, GgmlType type, int rows, int cols, int groupRows, int blocksPerRow,
                            int blockBytes, MemorySegment data) {
 
+    /** Groups allocated: ceil(rows / groupRows) rounded up to even. */
     public int groups() {
-        return (rows + groupRows - 1) / groupRows;
+        int g = (rows + groupRows - 1) / groupRows;
+        return g + (g & 1);
     }
 
     /** Byte offset of group {@code g}. */

@@ -35,6 +35,7 @@ public final class Packing {
         int blocksPerRow = cols / kernel.blockLength();
         int blockBytes = kernel.blockBytes(groupRows);
         long groups = (rows + groupRows - 1) / groupRows;
+        groups += groups & 1;
         MemorySegment data = arena.allocate(groups * blocksPerRow * blockBytes, 64);
         return new PackedMatrix(name, type, rows, cols, groupRows, blocksPerRow, blockBytes, data);
     }
@@ -43,6 +44,9 @@ public final class Packing {
     public static void packGroup(PackedMatrix m, MemorySegment src, PackedKernel kernel, int g) {
         int first = g * m.groupRows();
         int rows = Math.min(m.groupRows(), m.rows() - first);
+        if (rows <= 0) {
+            return; // a padding group stays zero
+        }
         kernel.pack(src, m.type().byteSize(m.cols()), first, rows, m.cols(), m.groupRows(), m.data(), m.groupOffset(g));
     }
 }

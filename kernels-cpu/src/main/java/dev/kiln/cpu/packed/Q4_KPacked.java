@@ -94,77 +94,155 @@ public final class Q4_KPacked implements PackedKernel {
         }
     }
 
+    // The kernels are split into methods that take and return no vectors: C2 stops inlining in a method past
+    // NodeCountInliningCutoff, and a vector crossing a call that was not inlined is boxed (tens of times slower).
+
     @Override
-    public void multiply(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
-        MemorySegment m = w.data();
+    public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
         int cols = w.cols();
-        short[] xq = x.q;
-        int[] sums = x.sums;
-        float[] dx = x.d;
-        FloatVector tot0 = FloatVector.zero(F);
-        FloatVector tot1 = FloatVector.zero(F);
+        int[] is = new int[2 * R]; // [group g, group g+1][R] scale-weighted integer sums of one block
+        long o = w.groupOffset(g);
+        long p = w.groupOffset(g + 1);
+        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += BLOCK_BYTES, p += BLOCK_BYTES) {
+            int xb = t * cols + 256 * b;
+            sumPair(w.data(), o, p, x.q, xb, is);
+            finish(w.data(), o, is, 0, x, xb, out, outOffset, b == 0);
+            finish(w.data(), p, is, R, x, xb, out, outOffset + R, b == 0);
+        }
+    }
+
+    @Override
+    public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
+        int cols = w.cols();
+        int[] is = new int[4 * R]; // [token t..t+3][R]
         long o = w.groupOffset(g);
         for (int b = 0, blocks = cols / 256; b < blocks; b++, o += BLOCK_BYTES) {
             int xb = t * cols + 256 * b;
-            IntVector sc0a = IntVector.fromMemorySegment(I, m, o + SC, LE);
-            IntVector sc1a = IntVector.fromMemorySegment(I, m, o + SC + 2 * R, LE);
-            IntVector sc0b = IntVector.fromMemorySegment(I, m, o + SC + 4 * R, LE);
-            IntVector sc1b = IntVector.fromMemorySegment(I, m, o + SC + 6 * R, LE);
-            IntVector is0 = IntVector.zero(I);
-            IntVector is1 = IntVector.zero(I);
-            for (int c = 0; c < 4; c++) {
-                IntVector lo0 = IntVector.zero(I), lo1 = IntVector.zero(I), hi0 = IntVector.zero(I), hi1 = IntVector.zero(I);
-                for (int h = 0; h < 2; h++) {
-                    ShortVector accLo = ShortVector.zero(S);
-                    ShortVector accHi = ShortVector.zero(S);
-                    long q = o + (16L * c + 8 * h) * 2 * R;
-                    int xi = xb + 64 * c + 16 * h;
-                    for (int k = 0; k < 8; k++, q += 2 * R, xi += 2) {
-                        ShortVector v = ShortVector.fromMemorySegment(S, m, q, LE);
-                        accLo = accLo.add(v.and((short) 0xF).mul(xq[xi]))
-                                .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).mul(xq[xi + 1]));
-                        accHi = accHi.add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(xq[xi + 32]))
-                                .add(v.lanewise(VectorOperators.LSHR, 12).mul(xq[xi + 33]));
-                    }
-                    lo0 = lo0.add(accLo.convertShape(VectorOperators.S2I, I, 0));
-                    lo1 = lo1.add(accLo.convertShape(VectorOperators.S2I, I, 1));
-                    hi0 = hi0.add(accHi.convertShape(VectorOperators.S2I, I, 0));
-                    hi1 = hi1.add(accHi.convertShape(VectorOperators.S2I, I, 1));
-                }
-                // groups 2c and 2c+1: byte (2c) % 4 and (2c+1) % 4 of quad c / 2
-                IntVector q0 = c < 2 ? sc0a : sc0b;
-                IntVector q1 = c < 2 ? sc1a : sc1b;
-                int shift = 16 * (c & 1);
-                is0 = is0.add(lo0.mul(q0.lanewise(VectorOperators.LSHR, shift).and(0xFF)))
-                        .add(hi0.mul(q0.lanewise(VectorOperators.LSHR, shift + 8).and(0xFF)));
-                is1 = is1.add(lo1.mul(q1.lanewise(VectorOperators.LSHR, shift).and(0xFF)))
-                        .add(hi1.mul(q1.lanewise(VectorOperators.LSHR, shift + 8).and(0xFF)));
+            sumQuad(w.data(), o, x.q, xb, cols, is);
+            for (int j = 0; j < 4; j++) {
+                finish(w.data(), o, is, j * R, x, xb + j * cols, out, outOffset + j * outStride, b == 0);
             }
-            IntVector im0 = IntVector.zero(I);
-            IntVector im1 = IntVector.zero(I);
-            int sb = xb / Q8Activations.SUM_LENGTH;
-            for (int j = 0; j < 2; j++) {
-                IntVector mn0 = IntVector.fromMemorySegment(I, m, o + MIN + 4L * R * j, LE);
-                IntVector mn1 = IntVector.fromMemorySegment(I, m, o + MIN + 4L * R * j + 2 * R, LE);
-                for (int k = 0; k < 4; k++) {
-                    int gs = 2 * (4 * j + k);
-                    int bsum = sums[sb + gs] + sums[sb + gs + 1];
-                    im0 = im0.add(mn0.lanewise(VectorOperators.LSHR, 8 * k).and(0xFF).mul(bsum));
-                    im1 = im1.add(mn1.lanewise(VectorOperators.LSHR, 8 * k).and(0xFF).mul(bsum));
-                }
-            }
-            float scale = dx[xb / 256];
-            FloatVector d0 = FloatVector.fromMemorySegment(F, m, o + D, LE).mul(scale);
-            FloatVector d1 = FloatVector.fromMemorySegment(F, m, o + D + 2 * R, LE).mul(scale);
-            FloatVector m0 = FloatVector.fromMemorySegment(F, m, o + DMIN, LE).mul(-scale);
-            FloatVector m1 = FloatVector.fromMemorySegment(F, m, o + DMIN + 2 * R, LE).mul(-scale);
-            tot0 = ((FloatVector) is0.convert(VectorOperators.I2F, 0)).fma(d0, tot0);
-            tot1 = ((FloatVector) is1.convert(VectorOperators.I2F, 0)).fma(d1, tot1);
-            tot0 = ((FloatVector) im0.convert(VectorOperators.I2F, 0)).fma(m0, tot0);
-            tot1 = ((FloatVector) im1.convert(VectorOperators.I2F, 0)).fma(m1, tot1);
         }
-        tot0.intoArray(out, outOffset);
-        tot1.intoArray(out, outOffset + HALF);
+    }
+
+    /** is[0..R) = Σ_g sc_g Σ_{i∈g} q_i x_i of one block for the group at o, is[R..2R) for the group at p. */
+    private static void sumPair(MemorySegment m, long o, long p, short[] xq, int xb, int[] is) {
+        IntVector ia0 = IntVector.zero(I), ia1 = IntVector.zero(I), ib0 = IntVector.zero(I), ib1 = IntVector.zero(I);
+        for (int c = 0; c < 4; c++) {
+            long quad = SC + (c >> 1) * 4L * R;
+            int shift = 16 * (c & 1);
+            IntVector sa0 = IntVector.fromMemorySegment(I, m, o + quad, LE).lanewise(VectorOperators.LSHR, shift);
+            IntVector sa1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * R, LE).lanewise(VectorOperators.LSHR, shift);
+            IntVector sb0 = IntVector.fromMemorySegment(I, m, p + quad, LE).lanewise(VectorOperators.LSHR, shift);
+            IntVector sb1 = IntVector.fromMemorySegment(I, m, p + quad + 2 * R, LE).lanewise(VectorOperators.LSHR, shift);
+            for (int h = 0; h < 2; h++) {
+                ShortVector aLo = ShortVector.zero(S), aHi = ShortVector.zero(S);
+                ShortVector bLo = ShortVector.zero(S), bHi = ShortVector.zero(S);
+                long word = (16L * c + 8 * h) * 2 * R;
+                int xi = xb + 64 * c + 16 * h;
+                for (int k = 0; k < 8; k++, word += 2 * R, xi += 2) {
+                    short x0 = xq[xi], x1 = xq[xi + 1], x2 = xq[xi + 32], x3 = xq[xi + 33];
+                    ShortVector v = ShortVector.fromMemorySegment(S, m, o + word, LE);
+                    aLo = aLo.add(v.and((short) 0xF).mul(x0)).add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).mul(x1));
+                    aHi = aHi.add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(x2)).add(v.lanewise(VectorOperators.LSHR, 12).mul(x3));
+                    ShortVector u = ShortVector.fromMemorySegment(S, m, p + word, LE);
+                    bLo = bLo.add(u.and((short) 0xF).mul(x0)).add(u.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).mul(x1));
+                    bHi = bHi.add(u.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(x2)).add(u.lanewise(VectorOperators.LSHR, 12).mul(x3));
+                }
+                ia0 = ia0.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 0)).mul(sa0.and(0xFF)))
+                        .add(((IntVector) aHi.convertShape(VectorOperators.S2I, I, 0)).mul(sa0.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
+                ia1 = ia1.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 1)).mul(sa1.and(0xFF)))
+                        .add(((IntVector) aHi.convertShape(VectorOperators.S2I, I, 1)).mul(sa1.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
+                ib0 = ib0.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 0)).mul(sb0.and(0xFF)))
+                        .add(((IntVector) bHi.convertShape(VectorOperators.S2I, I, 0)).mul(sb0.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
+                ib1 = ib1.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 1)).mul(sb1.and(0xFF)))
+                        .add(((IntVector) bHi.convertShape(VectorOperators.S2I, I, 1)).mul(sb1.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
+            }
+        }
+        ia0.intoArray(is, 0);
+        ia1.intoArray(is, HALF);
+        ib0.intoArray(is, R);
+        ib1.intoArray(is, R + HALF);
+    }
+
+    /** is[j·R .. (j+1)·R) = the block sums of the group at o for token j (activations at xb + j·cols). */
+    private static void sumQuad(MemorySegment m, long o, short[] xq, int xb, int cols, int[] is) {
+        int x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        IntVector i00 = IntVector.zero(I), i01 = IntVector.zero(I), i10 = IntVector.zero(I), i11 = IntVector.zero(I);
+        IntVector i20 = IntVector.zero(I), i21 = IntVector.zero(I), i30 = IntVector.zero(I), i31 = IntVector.zero(I);
+        for (int c = 0; c < 4; c++) {
+            long quad = SC + (c >> 1) * 4L * R;
+            int shift = 16 * (c & 1);
+            IntVector s0 = IntVector.fromMemorySegment(I, m, o + quad, LE).lanewise(VectorOperators.LSHR, shift);
+            IntVector s1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * R, LE).lanewise(VectorOperators.LSHR, shift);
+            for (int h = 0; h < 2; h++) {
+                ShortVector lo0 = ShortVector.zero(S), hi0 = ShortVector.zero(S), lo1 = ShortVector.zero(S), hi1 = ShortVector.zero(S);
+                ShortVector lo2 = ShortVector.zero(S), hi2 = ShortVector.zero(S), lo3 = ShortVector.zero(S), hi3 = ShortVector.zero(S);
+                long word = o + (16L * c + 8 * h) * 2 * R;
+                int xi = 64 * c + 16 * h;
+                for (int k = 0; k < 8; k++, word += 2 * R, xi += 2) {
+                    ShortVector v = ShortVector.fromMemorySegment(S, m, word, LE);
+                    ShortVector q0 = v.and((short) 0xF);
+                    ShortVector q1 = v.lanewise(VectorOperators.LSHR, 8).and((short) 0xF);
+                    ShortVector q2 = v.lanewise(VectorOperators.LSHR, 4).and((short) 0xF);
+                    ShortVector q3 = v.lanewise(VectorOperators.LSHR, 12);
+                    lo0 = lo0.add(q0.mul(xq[x0 + xi])).add(q1.mul(xq[x0 + xi + 1]));
+                    hi0 = hi0.add(q2.mul(xq[x0 + xi + 32])).add(q3.mul(xq[x0 + xi + 33]));
+                    lo1 = lo1.add(q0.mul(xq[x1 + xi])).add(q1.mul(xq[x1 + xi + 1]));
+                    hi1 = hi1.add(q2.mul(xq[x1 + xi + 32])).add(q3.mul(xq[x1 + xi + 33]));
+                    lo2 = lo2.add(q0.mul(xq[x2 + xi])).add(q1.mul(xq[x2 + xi + 1]));
+                    hi2 = hi2.add(q2.mul(xq[x2 + xi + 32])).add(q3.mul(xq[x2 + xi + 33]));
+                    lo3 = lo3.add(q0.mul(xq[x3 + xi])).add(q1.mul(xq[x3 + xi + 1]));
+                    hi3 = hi3.add(q2.mul(xq[x3 + xi + 32])).add(q3.mul(xq[x3 + xi + 33]));
+                }
+                IntVector sl0 = s0.and(0xFF), sh0 = s0.lanewise(VectorOperators.LSHR, 8).and(0xFF);
+                IntVector sl1 = s1.and(0xFF), sh1 = s1.lanewise(VectorOperators.LSHR, 8).and(0xFF);
+                i00 = i00.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 0)).mul(sl0)).add(((IntVector) hi0.convertShape(VectorOperators.S2I, I, 0)).mul(sh0));
+                i01 = i01.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 1)).mul(sl1)).add(((IntVector) hi0.convertShape(VectorOperators.S2I, I, 1)).mul(sh1));
+                i10 = i10.add(((IntVector) lo1.convertShape(VectorOperators.S2I, I, 0)).mul(sl0)).add(((IntVector) hi1.convertShape(VectorOperators.S2I, I, 0)).mul(sh0));
+                i11 = i11.add(((IntVector) lo1.convertShape(VectorOperators.S2I, I, 1)).mul(sl1)).add(((IntVector) hi1.convertShape(VectorOperators.S2I, I, 1)).mul(sh1));
+                i20 = i20.add(((IntVector) lo2.convertShape(VectorOperators.S2I, I, 0)).mul(sl0)).add(((IntVector) hi2.convertShape(VectorOperators.S2I, I, 0)).mul(sh0));
+                i21 = i21.add(((IntVector) lo2.convertShape(VectorOperators.S2I, I, 1)).mul(sl1)).add(((IntVector) hi2.convertShape(VectorOperators.S2I, I, 1)).mul(sh1));
+                i30 = i30.add(((IntVector) lo3.convertShape(VectorOperators.S2I, I, 0)).mul(sl0)).add(((IntVector) hi3.convertShape(VectorOperators.S2I, I, 0)).mul(sh0));
+                i31 = i31.add(((IntVector) lo3.convertShape(VectorOperators.S2I, I, 1)).mul(sl1)).add(((IntVector) hi3.convertShape(VectorOperators.S2I, I, 1)).mul(sh1));
+            }
+        }
+        i00.intoArray(is, 0);
+        i01.intoArray(is, HALF);
+        i10.intoArray(is, R);
+        i11.intoArray(is, R + HALF);
+        i20.intoArray(is, 2 * R);
+        i21.intoArray(is, 2 * R + HALF);
+        i30.intoArray(is, 3 * R);
+        i31.intoArray(is, 3 * R + HALF);
+    }
+
+    /**
+     * Adds one block to the float totals of the R rows of the group at o for one token (activations from xb):
+     * {@code out[at + r] = (first ? 0 : out[at + r]) + is[r]·(d·dx) + (Σ_g m_g·bsum_g)·(dmin·-dx)}, two fused
+     * multiply-adds in that order, as {@link #reference}.
+     */
+    private static void finish(MemorySegment m, long o, int[] is, int isOffset, Q8Activations x, int xb, float[] out,
+                               int at, boolean first) {
+        float dx = x.d[xb / 256];
+        int sb = xb / Q8Activations.SUM_LENGTH;
+        int[] sums = x.sums;
+        for (int half = 0; half < 2; half++) {
+            long rows = 2L * R * half; // bytes into the 4-byte-per-row fields
+            IntVector mins0 = IntVector.fromMemorySegment(I, m, o + MIN + rows, LE);
+            IntVector mins1 = IntVector.fromMemorySegment(I, m, o + MIN + 4L * R + rows, LE);
+            IntVector im = IntVector.zero(I);
+            for (int k = 0; k < 4; k++) {
+                im = im.add(mins0.lanewise(VectorOperators.LSHR, 8 * k).and(0xFF).mul(sums[sb + 2 * k] + sums[sb + 2 * k + 1]))
+                        .add(mins1.lanewise(VectorOperators.LSHR, 8 * k).and(0xFF).mul(sums[sb + 8 + 2 * k] + sums[sb + 9 + 2 * k]));
+            }
+            int a = at + HALF * half;
+            FloatVector tot = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, a);
+            FloatVector d = FloatVector.fromMemorySegment(F, m, o + D + rows, LE).mul(dx);
+            FloatVector dmin = FloatVector.fromMemorySegment(F, m, o + DMIN + rows, LE).mul(-dx);
+            tot = ((FloatVector) IntVector.fromArray(I, is, isOffset + HALF * half).convert(VectorOperators.I2F, 0)).fma(d, tot);
+            ((FloatVector) im.convert(VectorOperators.I2F, 0)).fma(dmin, tot).intoArray(out, a);
+        }
     }
 
     @Override

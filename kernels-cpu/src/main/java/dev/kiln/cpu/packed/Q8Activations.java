@@ -1,5 +1,6 @@
 package dev.kiln.cpu.packed;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -14,12 +15,16 @@ import java.util.Objects;
  * d    [tokens][cols / block]  float scale of each block
  * sums [tokens][cols / 16]     sum of q over each 16 values
  * </pre>
- * Rounding is to nearest, ties to even (the float magic-number rounding of ggml's {@code nearest_int}). Reused across
- * calls: {@link #quantize} grows the arrays only when needed. Not thread-safe.
+ * Rounding is to nearest, ties to even (the float magic-number rounding of ggml's {@code nearest_int}). The arrays
+ * hold {@link #paddedTokens()} tokens, a multiple of {@link #TOKEN_BLOCK}: the padding tokens are zero, so a kernel may
+ * always multiply whole blocks of tokens. Reused across calls: {@link #quantize} grows the arrays only when needed.
+ * Not thread-safe.
  */
 public final class Q8Activations {
     /** Quants per sum in {@link #sums}. */
     public static final int SUM_LENGTH = 16;
+    /** Tokens a batched kernel multiplies at once; the token count is padded to a multiple of it. */
+    public static final int TOKEN_BLOCK = 4;
     /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer held in the low mantissa bits. */
     private static final float ROUNDER = 12582912f;
     private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
@@ -47,6 +52,11 @@ public final class Q8Activations {
         return tokens;
     }
 
+    /** Tokens held, zero padding included: a multiple of {@link #TOKEN_BLOCK}. */
+    public int paddedTokens() {
+        return (tokens + TOKEN_BLOCK - 1) / TOKEN_BLOCK * TOKEN_BLOCK;
+    }
+
     public int cols() {
         return cols;
     }
@@ -72,14 +82,19 @@ public final class Q8Activations {
                     + block + "-value blocks");
         }
         Objects.checkFromIndexSize(0, (long) tokens * cols, x.length);
-        int n = tokens * cols;
-        if (q.length < n) {
-            q = new short[n];
-            d = new float[n / block];
-            sums = new int[n / SUM_LENGTH];
-        }
         this.tokens = tokens;
         this.cols = cols;
+        int n = tokens * cols;
+        int padded = paddedTokens() * cols;
+        if (q.length < padded) {
+            q = new short[padded];
+            d = new float[padded / block];
+            sums = new int[padded / SUM_LENGTH];
+        } else {
+            Arrays.fill(q, n, padded, (short) 0);
+            Arrays.fill(d, n / block, padded / block, 0f);
+            Arrays.fill(sums, n / SUM_LENGTH, padded / SUM_LENGTH, 0);
+        }
         for (int b = 0, blocks = n / block; b < blocks; b++) {
             quantizeBlock(x, b * block, b);
         }
