@@ -41,6 +41,10 @@ class ChatPageBrowserTest {
     private static final String HTML_REPLY = "Here is <img src=x onerror=alert(1)> as **text**.\n\n"
             + "```java\nint answer = 42; // the answer\n```\n";
 
+    private static final String TOOL_CALL = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>";
+    private static final String TOOLS = "[{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", "
+            + "\"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}}}}]";
+
     private static Browser browser;
     private static Server stories;
     private static Server scripted;
@@ -60,10 +64,12 @@ class ChatPageBrowserTest {
         stories = Server.start(ServerConfig.defaults().withPort(0));
         stories.serve(EngineModels.open(Stories.file(), Stories.options(), 512, 1));
         Script script = Script.whenLastLineStartsWith("user: html", Script.reply(HTML_REPLY),
-                Script.whenLastLineStartsWith("user: think", Script.endlessThinker("Four."), Script.babble()));
+                Script.whenLastLineStartsWith("user: think", Script.endlessThinker("Four."),
+                Script.whenLastLineStartsWith("user: weather", Script.reply(TOOL_CALL),
+                Script.whenLastLineStartsWith("tool: 18", Script.reply("It is 18 °C in Paris."), Script.babble()))));
         scriptedModel = new ScriptedModel(script, 1, 4096, 4);        // 4 ms a step: stop lands mid-stream
         scripted = Server.start(ServerConfig.defaults().withPort(0).withApiKey(KEY));
-        scripted.serve(FakeModels.of(scriptedModel, "{{ '<think>' }}"));
+        scripted.serve(FakeModels.of(scriptedModel, "{{ '<think>' }}{{ '<tool_call>' }}"));   // thinks, Hermes tool calls
     }
 
     @AfterAll
@@ -160,6 +166,8 @@ class ChatPageBrowserTest {
                 reply.getText());
         assertEquals(0, ((Number) browser.script("return document.querySelectorAll('#messages img').length")).intValue());
         assertEquals("text", reply.findElement(By.cssSelector(".content strong")).getText());
+        double htmlRate = tokensPerSecond(reply.findElement(By.cssSelector(".stats")).getText());
+        assertTrue(htmlRate > 20 && htmlRate <= 250, "tokens/s " + htmlRate);
         assertFalse(reply.findElements(By.cssSelector(".code-block code span[class^='hljs-']")).isEmpty(), "highlighted");
         assertEquals("java", reply.findElement(By.cssSelector(".code-head span")).getText());
         assertTrue(reply.findElement(By.cssSelector(".code-copy")).isDisplayed(), "a copy button on the code block");
@@ -221,6 +229,30 @@ class ChatPageBrowserTest {
         assertFalse(browser.find("#key-dialog").isDisplayed());
         assertEquals(6, browser.all("#messages .msg").size());
         assertTrue(browser.find("details.reasoning:not([hidden])").getText().startsWith("Thought for "));
+
+        // tools from the settings: the model's call is shown as a call, its result goes back as a "tool" message
+        browser.find("#new-chat").click();
+        assertEquals(0, browser.all("#messages .msg").size());
+        browser.find("#open-settings").click();
+        browser.find("#set-tools").sendKeys(TOOLS);
+        browser.find("#close-settings").click();
+        send("weather in Paris?");
+        WebElement call = lastReply().findElement(By.cssSelector(".tool-call"));
+        // the call arrives whole once parsed; its rate is still that of a 4 ms-a-step model (at most 250 tokens/s)
+        double rate = tokensPerSecond(lastReply().findElement(By.cssSelector(".stats")).getText());
+        assertTrue(rate > 20 && rate <= 250, "tokens/s " + rate);
+        assertEquals("get_weather", call.findElement(By.cssSelector(".tool-name")).getText());
+        assertEquals("{\n  \"city\": \"Paris\"\n}", call.findElement(By.tagName("pre")).getText());
+        assertTrue(lastReply().findElement(By.cssSelector(".content")).getText().isEmpty(), "a call, not text");
+        lastReply().findElement(By.cssSelector(".tool-results-form textarea")).sendKeys("18 °C, sunny");
+        int replies = browser.all(".msg.assistant").size();
+        lastReply().findElement(By.cssSelector(".tool-results-form button")).click();
+        await("the answer after the tool result", 10_000, () -> browser.all(".msg.assistant").size() > replies
+                && lastReply().findElement(By.cssSelector(".stats")).getText().contains("tokens/s"));
+        assertEquals("It is 18 °C in Paris.", lastReply().findElement(By.cssSelector(".content")).getText());
+        assertEquals("18 °C, sunny", browser.find(".msg.tool-result pre").getText());
+        assertEquals(2, browser.all("#conversations .conv").size());
+        browser.screenshot("chat-tools.png");
         assertNoPageErrors();
     }
 
@@ -229,6 +261,12 @@ class ChatPageBrowserTest {
         browser.find("#prompt").sendKeys(text, Keys.ENTER);
         await("the reply to '" + text + "'", 10_000, () -> browser.all(".msg.assistant").size() > replies
                 && lastReply().findElement(By.cssSelector(".stats")).getText().contains("tokens/s"));
+    }
+
+    private static double tokensPerSecond(String stats) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9.]+) tokens/s").matcher(stats);
+        assertTrue(m.find(), stats);
+        return Double.parseDouble(m.group(1));
     }
 
     private static WebElement lastReply() {

@@ -349,11 +349,15 @@ async function generate(conversation) {
   msg.pending = false;
   if (chunks > 0 || usage) {
     const tokens = usage ? usage.completion_tokens : chunks;
-    const span = first != null && last > first ? (last - first) / 1000 : 0;
+    // streamed token by token: the rate between the first and the last token; held back (a tool call is sent
+    // whole once parsed): the tokens over the whole request
+    const streamed = chunks >= tokens / 2 && last > first;
+    const seconds = streamed ? (last - first) / 1000 : (end - started) / 1000;
+    const counted = streamed ? tokens - 1 : tokens;
     msg.stats = {
       completionTokens: tokens,
       estimated: !usage,
-      tokensPerSecond: tokens > 1 && span > 0 ? (tokens - 1) / span : null,
+      tokensPerSecond: counted > 0 && seconds > 0 ? counted / seconds : null,
       promptTokens: usage?.prompt_tokens ?? null,
       cachedTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
       firstTokenMs: first != null ? first - started : null,
