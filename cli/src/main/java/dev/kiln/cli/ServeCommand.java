@@ -93,9 +93,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new UsageException("--api-key: expected a non-empty key");
         }
         PrintWriter out = spec.commandLine().getOut();
-        ServerConfig config = new ServerConfig(host, port, apiKey, alias, engine.batchSize(), maxQueue, 16L << 20,
-                reasoningBudget, timeoutSeconds * 1000L, !noWebui);
-        Server server = Server.start(config);
+        Server server = Server.start(serverConfig());
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             server.close();
@@ -117,5 +115,11 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    /** How the server listens, from the flags (validated by {@link #call()} first). */
+    ServerConfig serverConfig() {
+        return new ServerConfig(host, port, apiKey, alias, engine.batchSize(), maxQueue, 16L << 20,
+                reasoningBudget, timeoutSeconds * 1000L, !noWebui);
     }
 }
