@@ -36,8 +36,11 @@ final class Browser implements AutoCloseable {
         this.driver = driver;
     }
 
-    /** Starts headless Chromium with a desktop-sized window, or skips the test when it is not installed. */
-    static Browser start() {
+    /**
+     * Starts headless Chromium with a desktop-sized window, saving downloads in {@code downloads}, or skips the test
+     * when it is not installed.
+     */
+    static Browser start(Path downloads) {
         // Selenium warns that it has no DevTools classes for this Chromium version; WebDriver needs none
         java.util.logging.Logger.getLogger("org.openqa.selenium").setLevel(java.util.logging.Level.SEVERE);
         Optional<Path> chromium = program("KILN_CHROMIUM", "chromium", "chromium-browser", "google-chrome");
@@ -52,6 +55,8 @@ final class Browser implements AutoCloseable {
                 "--window-size=1280,860", "--force-device-scale-factor=1", "--lang=en-US", "--no-first-run",
                 "--disable-extensions", "--disable-background-networking", "--disable-sync");
         options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
+        options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
+                "download.prompt_for_download", false));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(chromedriver.get().toFile())
                 .usingAnyFreePort()

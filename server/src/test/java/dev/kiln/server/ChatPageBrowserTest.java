@@ -3,6 +3,7 @@ package dev.kiln.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.server.engine.EngineModels;
 import dev.kiln.server.engine.Stories;
+import dev.kiln.server.fake.ByteCodec;
 import dev.kiln.server.fake.FakeModels;
 import dev.kiln.server.fake.Script;
 import dev.kiln.server.fake.ScriptedModel;
@@ -49,6 +50,7 @@ class ChatPageBrowserTest {
     private static Server stories;
     private static Server scripted;
     private static ScriptedModel scriptedModel;
+    private static java.nio.file.Path downloads;
 
     /** A screenshot of the page when a test fails, to see what the person would have seen. */
     @RegisterExtension
@@ -60,7 +62,8 @@ class ChatPageBrowserTest {
 
     @BeforeAll
     static void start() throws Exception {
-        browser = Browser.start();
+        downloads = java.nio.file.Files.createTempDirectory("kiln-downloads");
+        browser = Browser.start(downloads);
         stories = Server.start(ServerConfig.defaults().withPort(0));
         stories.serve(EngineModels.open(Stories.file(), Stories.options(), 512, 1));
         Script script = Script.whenLastLineStartsWith("user: html", Script.reply(HTML_REPLY),
@@ -83,6 +86,16 @@ class ChatPageBrowserTest {
         if (scripted != null) {
             scripted.close();
         }
+        if (downloads != null) {
+            try (var files = java.nio.file.Files.list(downloads)) {
+                for (java.nio.file.Path f : files.toList()) {
+                    java.nio.file.Files.deleteIfExists(f);
+                }
+                java.nio.file.Files.deleteIfExists(downloads);
+            } catch (java.io.IOException e) {
+                // a temporary folder: left for the system to clean
+            }
+        }
     }
 
     @Test
@@ -97,6 +110,7 @@ class ChatPageBrowserTest {
         assertEquals("0.8", browser.find("#set-temperature").getAttribute("placeholder"), "the server default from /props");
         browser.find("#set-temperature").sendKeys("0");
         browser.find("#set-max-tokens").sendKeys("160");
+        browser.screenshot("chat-settings.png");
         browser.find("#close-settings").click();
 
         browser.find("#prompt").sendKeys("Once upon a time", Keys.ENTER);
@@ -235,6 +249,7 @@ class ChatPageBrowserTest {
         assertEquals(0, browser.all("#messages .msg").size());
         browser.find("#open-settings").click();
         browser.find("#set-tools").sendKeys(TOOLS);
+        browser.find("#set-system").sendKeys("Be brief.");
         browser.find("#close-settings").click();
         send("weather in Paris?");
         WebElement call = lastReply().findElement(By.cssSelector(".tool-call"));
@@ -252,7 +267,33 @@ class ChatPageBrowserTest {
         assertEquals("It is 18 °C in Paris.", lastReply().findElement(By.cssSelector(".content")).getText());
         assertEquals("18 °C, sunny", browser.find(".msg.tool-result pre").getText());
         assertEquals(2, browser.all("#conversations .conv").size());
+        String prompt = new ByteCodec().decode(scriptedModel.sequence(0));
+        assertTrue(prompt.contains("system: Be brief.\nuser: weather in Paris?\n"), prompt);
         browser.screenshot("chat-tools.png");
+
+        // the conversation list: export as JSON, rename, delete
+        browser.find("#export-all").click();
+        java.nio.file.Path exported = downloads.resolve("kiln-conversations.json");
+        await("the exported file", 5_000, () -> java.nio.file.Files.exists(exported));
+        JsonNode export = Http.JSON.readTree(exported.toFile());
+        assertEquals(2, export.get("conversations").size());
+        assertEquals("It is 18 °C in Paris.", export.at("/conversations/0/messages/3/content").asText());
+        WebElement older = browser.all("#conversations .conv").getLast();
+        new Actions(browser.driver).moveToElement(older).perform();
+        older.findElement(By.cssSelector("button[title='Rename']")).click();
+        WebElement name = browser.find("#conversations .rename-input");
+        name.sendKeys(Keys.chord(Keys.CONTROL, "a"), "Markdown checks", Keys.ENTER);
+        await("the new name", 3_000, () -> browser.all("#conversations .conv").stream()
+                .anyMatch(c -> c.getText().equals("Markdown checks")));
+        WebElement renamed = browser.all("#conversations .conv").stream()
+                .filter(c -> c.getText().equals("Markdown checks")).findFirst().orElseThrow();
+        new Actions(browser.driver).moveToElement(renamed).perform();
+        renamed.findElement(By.cssSelector("button[title='Delete']")).click();
+        browser.driver.switchTo().alert().accept();
+        await("the deletion", 3_000, () -> browser.all("#conversations .conv").size() == 1);
+        browser.driver.navigate().refresh();
+        await("the list after reload", 10_000, () -> browser.all("#conversations .conv").size() == 1);
+        assertEquals("weather in Paris?", browser.find("#conversations .conv").getText());
         assertNoPageErrors();
     }
 
