@@ -39,7 +39,7 @@ class ChatPageBrowserTest {
 
     private static final String KEY = "sekret-key-17";
     /** The scripted reply to "html ...": raw HTML that must appear as text, Markdown that must render. */
-    private static final String HTML_REPLY = "Here is <img src=x onerror=alert(1)> as **text**.\n\n"
+    private static final String HTML_REPLY = "Here is <img src=x onerror=alert(1)> as **text**. ![cat](http://cat.invalid/c.png)\n\n"
             + "```java\nint answer = 42; // the answer\n```\n";
 
     private static final String TOOL_CALL = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>";
@@ -180,6 +180,8 @@ class ChatPageBrowserTest {
                 reply.getText());
         assertEquals(0, ((Number) browser.script("return document.querySelectorAll('#messages img').length")).intValue());
         assertEquals("text", reply.findElement(By.cssSelector(".content strong")).getText());
+        assertEquals("http://cat.invalid/c.png", reply.findElement(By.linkText("[image: cat]")).getAttribute("href"),
+                "a Markdown image from elsewhere becomes a link (the page's policy loads nothing from other origins)");
         double htmlRate = tokensPerSecond(reply.findElement(By.cssSelector(".stats")).getText());
         assertTrue(htmlRate > 20 && htmlRate <= 250, "tokens/s " + htmlRate);
         assertFalse(reply.findElements(By.cssSelector(".code-block code span[class^='hljs-']")).isEmpty(), "highlighted");

@@ -43,6 +43,17 @@ export function renderMarkdown(target, text) {
   for (const code of template.content.querySelectorAll('pre > code')) {
     decorateCode(code);
   }
+  // images the model links to would load from other origins, which the page's policy refuses: show them as links
+  for (const img of template.content.querySelectorAll('img')) {
+    const link = document.createElement('a');
+    link.textContent = '[image: ' + (img.getAttribute('alt') || img.getAttribute('src') || '') + ']';
+    if (/^https?:/i.test(img.getAttribute('src') ?? '')) {
+      link.href = img.getAttribute('src');
+      link.target = '_blank';
+      link.rel = 'noopener noreferrer nofollow';
+    }
+    img.replaceWith(link);
+  }
   target.replaceChildren(template.content);
 }
 
