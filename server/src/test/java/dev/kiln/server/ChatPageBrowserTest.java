@@ -64,8 +64,6 @@ class ChatPageBrowserTest {
     static void start() throws Exception {
         downloads = java.nio.file.Files.createTempDirectory("kiln-downloads");
         browser = Browser.start(downloads);
-        stories = Server.start(ServerConfig.defaults().withPort(0));
-        stories.serve(EngineModels.open(Stories.file(), Stories.options(), 512, 1));
         Script script = Script.whenLastLineStartsWith("user: html", Script.reply(HTML_REPLY),
                 Script.whenLastLineStartsWith("user: think", Script.endlessThinker("Four."),
                 Script.whenLastLineStartsWith("user: weather", Script.reply(TOOL_CALL),
@@ -100,6 +98,8 @@ class ChatPageBrowserTest {
 
     @Test
     void storiesStreamsAStoryWithStatsAndTheConversationSurvivesAReload() throws Exception {
+        stories = Server.start(ServerConfig.defaults().withPort(0));        // here: without the test data only this test skips
+        stories.serve(EngineModels.open(Stories.file(), Stories.options(), 512, 1));
         browser.driver.manage().window().setSize(new Dimension(1280, 860));
         browser.driver.get(stories.uri() + "/");
         await("the model name from /v1/models", 10_000, () -> browser.find("#model-name").getText().equals("stories260K.gguf"));

@@ -121,14 +121,15 @@ class WebUiTest {
     @Test
     void onlyThePagesOwnFilesCanBeReached() throws Exception {
         URI base = start(ServerConfig.defaults());
+        // first: the rejected paths below make Jetty close connections, and the client does not retry a POST
+        HttpResponse<byte[]> posted = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/"))
+                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(404, posted.statusCode());
         for (String path : List.of("/nothing.js", "/app.jsx", "/WebUi.class", "/dev/kiln/server/WebUi.class",
                 "/v1/app.js", "/vendor", "/vendor/", "/.hidden.js", "/vendor/..%2f..%2fWebUi.class", "/%2e%2e/pom.xml")) {
             int status = get(base, path).statusCode();
             assertTrue(status == 404 || status == 400, path + " -> " + status);
         }
-        HttpResponse<byte[]> posted = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/"))
-                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofByteArray());
-        assertEquals(404, posted.statusCode());
     }
 
     @Test
