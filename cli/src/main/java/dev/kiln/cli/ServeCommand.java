@@ -16,9 +16,10 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code kiln serve -m FILE [--host 127.0.0.1] [--port 8080] [-c N] [-b N] [-ngl N] [-t N] [-np N] [--api-key KEY]
- * [--alias NAME] [--reasoning-budget N] [--no-webui]}: the OpenAI-compatible server and its chat page at {@code /}, a drop-in for llama-server's command line
- * (same flag names and defaults). It listens first ({@code /health} is 503 while the model loads), prints one line
- * when requests are served, and on SIGINT/SIGTERM ends in-flight requests, stops listening and frees the model.
+ * [--alias NAME] [--reasoning-budget N] [--no-webui]}: the OpenAI-compatible server and its chat page at {@code /}, a
+ * drop-in for llama-server's command line (same flag names and defaults). It listens first ({@code /health} is 503
+ * while the model loads), prints one line when requests are served, and on SIGINT/SIGTERM ends in-flight requests,
+ * stops listening and frees the model.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "OpenAI-compatible HTTP server (llama-server's flags) with a chat page at /: /v1/chat/completions, "

@@ -24,8 +24,9 @@ import java.util.Map;
 
 /**
  * Routes requests to the endpoints (llama-server's paths, with and without {@code /v1}), checks the API key on
- * {@code /v1/*} and {@code /props}, answers other GETs with the chat page's files ({@link WebUi}), and turns every {@link ApiException} into an OpenAI-shaped error body. Runs each request on its own
- * virtual thread and blocks there; generation itself happens in the slot scheduler.
+ * {@code /v1/*} and {@code /props}, answers other GETs with the chat page's files ({@link WebUi}), and turns every
+ * {@link ApiException} into an OpenAI-shaped error body. Runs each request on its own virtual thread and blocks
+ * there; generation itself happens in the slot scheduler.
  */
 final class ApiHandler extends Handler.Abstract {
 

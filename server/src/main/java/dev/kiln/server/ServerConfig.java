@@ -39,27 +39,33 @@ public record ServerConfig(String host, int port, String apiKey, String alias, i
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(host, p, apiKey, alias, batchSize, queueCapacity, maxBodyBytes, reasoningBudget, idleTimeoutMillis, webui);
+        return new ServerConfig(host, p, apiKey, alias, batchSize, queueCapacity,
+                maxBodyBytes, reasoningBudget, idleTimeoutMillis, webui);
     }
 
     public ServerConfig withApiKey(String key) {
-        return new ServerConfig(host, port, key, alias, batchSize, queueCapacity, maxBodyBytes, reasoningBudget, idleTimeoutMillis, webui);
+        return new ServerConfig(host, port, key, alias, batchSize, queueCapacity,
+                maxBodyBytes, reasoningBudget, idleTimeoutMillis, webui);
     }
 
     public ServerConfig withQueueCapacity(int q) {
-        return new ServerConfig(host, port, apiKey, alias, batchSize, q, maxBodyBytes, reasoningBudget, idleTimeoutMillis, webui);
+        return new ServerConfig(host, port, apiKey, alias, batchSize, q,
+                maxBodyBytes, reasoningBudget, idleTimeoutMillis, webui);
     }
 
     public ServerConfig withMaxBodyBytes(long b) {
-        return new ServerConfig(host, port, apiKey, alias, batchSize, queueCapacity, b, reasoningBudget, idleTimeoutMillis, webui);
+        return new ServerConfig(host, port, apiKey, alias, batchSize, queueCapacity,
+                b, reasoningBudget, idleTimeoutMillis, webui);
     }
 
     public ServerConfig withReasoningBudget(int r) {
-        return new ServerConfig(host, port, apiKey, alias, batchSize, queueCapacity, maxBodyBytes, r, idleTimeoutMillis, webui);
+        return new ServerConfig(host, port, apiKey, alias, batchSize, queueCapacity,
+                maxBodyBytes, r, idleTimeoutMillis, webui);
     }
 
     public ServerConfig withBatchSize(int b) {
-        return new ServerConfig(host, port, apiKey, alias, b, queueCapacity, maxBodyBytes, reasoningBudget, idleTimeoutMillis, webui);
+        return new ServerConfig(host, port, apiKey, alias, b, queueCapacity,
+                maxBodyBytes, reasoningBudget, idleTimeoutMillis, webui);
     }
 
     public ServerConfig withWebui(boolean on) {
