@@ -46,8 +46,7 @@ public final class Forward implements AutoCloseable {
         this.rope = Rope.of(hp);
         this.attention = new Attention[hp.blockCount()];
         for (int l = 0; l < hp.blockCount(); l++) {
-            attention[l] = new Attention(hp.headCount(l), hp.headCountKv(l), hp.keyLength(), hp.valueLength(),
-                    (float) (1.0 / Math.sqrt(hp.keyLength())), hp.attentionTemperatureScale(), hp.attentionTemperatureLength());
+            attention[l] = Attention.of(hp, l);
         }
         this.scheduler = new LayerScheduler(hp, model.weights(), placement, cpu, accelerator, batchRows);
     }
