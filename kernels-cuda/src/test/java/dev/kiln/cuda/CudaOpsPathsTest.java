@@ -75,6 +75,8 @@ class CudaOpsPathsTest {
         cuda.driver.launches.clear();
         cuda.ops().rope(x, 2, 128, FakeCuda.rows(4), small);
         assertEquals(List.of(), cuda.driver.useAfterFree);
+        long table = cuda.driver.launches.getLast().addresses().get(2);   // x, positions, frequencies
+        assertTrue(cuda.driver.written.contains(table), "the new table holds the frequencies, not zeros");
     }
 
     @Test

@@ -48,7 +48,7 @@ class FakeDriver implements Driver {
     }
 
     /** One recorded launch. */
-    record Launched(String name, int[] grid, int[] block, List<Object> values) {}
+    record Launched(String name, int[] grid, int[] block, List<Object> values, List<Long> addresses) {}
 
     long capacity = 8L << 30;
     int ccMajor = 8, ccMinor = 9;
@@ -59,6 +59,7 @@ class FakeDriver implements Driver {
     final Map<Long, String> freedAt = new LinkedHashMap<>();
     final List<Launched> launches = new ArrayList<>();
     final List<String> useAfterFree = new ArrayList<>();
+    final java.util.Set<Long> written = new java.util.HashSet<>();   // allocations a host copy wrote since they were made
     int retains, releases, streamsCreated, streamsDestroyed, modulesLoaded, modulesUnloaded, frees;
     private long nextAddress = 0x10000;
     private final ThreadLocal<Long> current = new ThreadLocal<>();
@@ -226,6 +227,7 @@ class FakeDriver implements Driver {
         nextAddress += (bytes + 0xFFFF) & ~0xFFFFL;
         setAddress(pointer, a);
         live.put(a, bytes);
+        written.remove(a);
         return CUresult.CUDA_SUCCESS;
     }
 
@@ -259,7 +261,11 @@ class FakeDriver implements Driver {
 
     @Override
     public int memcpyHtoD(CUdeviceptr dst, Pointer src, long bytes) {
-        return valid(dst, bytes, "cuMemcpyHtoD") ? CUresult.CUDA_SUCCESS : CUresult.CUDA_ERROR_ILLEGAL_ADDRESS;
+        if (!valid(dst, bytes, "cuMemcpyHtoD")) {
+            return CUresult.CUDA_ERROR_ILLEGAL_ADDRESS;
+        }
+        written.add(address(dst));
+        return CUresult.CUDA_SUCCESS;
     }
 
     @Override
@@ -280,7 +286,8 @@ class FakeDriver implements Driver {
 
     @Override
     public int launchKernel(Launch launch, CUstream stream) {
-        launches.add(new Launched(launch.name(), launch.gridDims(), launch.blockDims(), launch.values()));
+        launches.add(new Launched(launch.name(), launch.gridDims(), launch.blockDims(), launch.values(),
+                launch.pointerArgs().stream().map(FakeDriver::address).toList()));
         boolean ok = true;
         for (CUdeviceptr p : launch.pointerArgs()) {
             ok &= valid(p, 1, launch.name());
