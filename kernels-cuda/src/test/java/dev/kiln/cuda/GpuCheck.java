@@ -96,6 +96,7 @@ public final class GpuCheck {
         }
         backend = CudaBackend.open(BackendConfig.of(1));
         System.out.println("backend: " + backend.description());
+        GpuCheckIssue18.driverMemory(backend);
         CUdevice dev = new CUdevice();
         cuDeviceGet(dev, 0);
         int[] major = {0}, minor = {0}, sms = {0}, clock = {0}, busWidth = {0};
@@ -114,9 +115,12 @@ public final class GpuCheck {
             kernels();
             section("bandwidth");
             bandwidth();
+            new GpuCheckIssue18(this, backend).multiSlotSpeed(this::time);
         } finally {
             backend.close();
         }
+        section("CudaOps paths: prefill (cuBLAS slices, tensor cores, tiles), decode rows, out of memory, frees");
+        new GpuCheckIssue18(this, null).paths(new Random(18));
         section("logits: cuda vs cpu vs llama.cpp");
         logits(data.resolve("synthetic"));
         section("logits: cuda vs cpu on small synthesized models (every mix)");
@@ -233,6 +237,7 @@ public final class GpuCheck {
         elementwise(random);
         ropeKernel(random);
         attentionKernels(random);
+        new GpuCheckIssue18(this, backend).kernels(random);
     }
 
     private byte[] floatWeights(GgmlType type, int rows, int cols, Random random) {
@@ -539,7 +544,7 @@ public final class GpuCheck {
     // ---------------------------------------------------------------------------------------------------------
     // bandwidth
 
-    private float time(Runnable work, int reps) {
+    float time(Runnable work, int reps) {
         CUevent start = new CUevent(), stop = new CUevent();
         cuEventCreate(start, 0);
         cuEventCreate(stop, 0);

@@ -117,10 +117,14 @@ public record DeviceBudget(long[] blockWeightBytes, long[] blockKvBytes, long ou
             return weights + kv + activations + scratch + context;
         }
 
-        /** "weights 8261 MiB + KV 320 MiB + activations 184 MiB + scratch 75 MiB + context 300 MiB = 9140 MiB". */
+        /**
+         * "weights 8261 MiB + KV 320 MiB + activations 184 MiB + scratch 77 MiB + context 300 MiB = 9142 MiB (-ngl auto
+         * also keeps a 512 MiB margin free)".
+         */
         public String describe() {
-            return String.format(Locale.ROOT, "weights %d MiB + KV %d MiB + activations %d MiB + scratch %d MiB + context %d MiB = %d MiB",
-                    mib(weights), mib(kv), mib(activations), mib(scratch), mib(context), mib(total()));
+            return String.format(Locale.ROOT, "weights %d MiB + KV %d MiB + activations %d MiB + scratch %d MiB + context %d MiB = %d MiB"
+                            + " (-ngl auto also keeps a %d MiB margin free)",
+                    mib(weights), mib(kv), mib(activations), mib(scratch), mib(context), mib(total()), mib(MARGIN_BYTES));
         }
 
         static long mib(long bytes) {
