@@ -51,11 +51,6 @@ public final class Forward implements AutoCloseable {
         this.scheduler = new LayerScheduler(hp, model.weights(), placement, cpu, accelerator, batchRows);
     }
 
-    /** Bytes of the activation buffers a backend running blocks and the output head needs for {@code batchRows} rows. */
-    public static long activationBytes(HyperParams hp, int batchRows) {
-        return 4 * Activations.floats(hp, batchRows, Activations.logitChunk(hp, batchRows));
-    }
-
     public HyperParams hyperParams() {
         return hp;
     }
