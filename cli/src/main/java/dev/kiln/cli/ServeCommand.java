@@ -103,7 +103,12 @@ final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         ServedModel model;
         try {
-            model = EngineModels.open(engine.model, options, engine.contextSize(), parallel);
+            // like llama-server's buffer sizes: what the GPU holds, part by part (nothing when every layer is on the CPU)
+            model = EngineModels.open(engine.model, options, engine.contextSize(), parallel,
+                    m -> m.describeDeviceMemory().ifPresent(line -> {
+                        out.println("kiln serve: " + line);
+                        out.flush();
+                    }));
         } catch (Exception | Error e) {
             Runtime.getRuntime().removeShutdownHook(hook);
             server.close();
