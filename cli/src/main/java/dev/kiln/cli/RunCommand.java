@@ -127,6 +127,7 @@ final class RunCommand implements Callable<Integer> {
             if (verbose) {
                 err.printf("kiln: %s, %d blocks, context %d, %s%n", model.hyperParams().architecture().ggufName(),
                         model.hyperParams().blockCount(), session.contextSize(), model.describePlacement());
+                model.describeDeviceMemory().ifPresent(line -> err.println("kiln: " + line));
             }
             List<Stats> stats = new ArrayList<>();
             if (conversation) {

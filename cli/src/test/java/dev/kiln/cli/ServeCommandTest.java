@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import dev.kiln.testdata.TestData;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -49,6 +51,10 @@ class ServeCommandTest {
             HttpClient client = HttpClient.newHttpClient();
             assertEquals(200, client.send(HttpRequest.newBuilder(base.resolve("/health")).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode());
+            HttpResponse<String> page = client.send(HttpRequest.newBuilder(base.resolve("/")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, page.statusCode(), "the chat page is on by default");
+            assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"), page.headers().toString());
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(base.resolve("/v1/completions"))
                     .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Once upon a time\", \"max_tokens\": 4}"))
                     .build(), HttpResponse.BodyHandlers.ofString());
@@ -61,6 +67,16 @@ class ServeCommandTest {
             p.destroyForcibly();
             Files.deleteIfExists(stdout);
         }
+    }
+
+    @Test
+    void noWebuiTurnsThePageOff() {
+        ServeCommand on = new ServeCommand();
+        new CommandLine(on).parseArgs("-m", "model.gguf");
+        assertTrue(on.serverConfig().webui());
+        ServeCommand off = new ServeCommand();
+        new CommandLine(off).parseArgs("-m", "model.gguf", "--no-webui");
+        assertFalse(off.serverConfig().webui());
     }
 
     @Test
