@@ -17,6 +17,7 @@ public final class PackedKernels {
 
     static {
         CLASSES.put(GgmlType.Q4_K, Q4_KPacked.class);
+        CLASSES.put(GgmlType.Q6_K, Q6_KPacked.class);
 
     }
 

@@ -22,7 +22,7 @@ class PackedKernelTest {
 
     static List<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K}) {
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K}) {
             for (int bits : new int[] {128, 256, 512}) {
                 out.add(Arguments.of(type, bits));
             }
