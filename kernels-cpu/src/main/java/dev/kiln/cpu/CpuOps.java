@@ -22,13 +22,23 @@ import java.util.Objects;
 final class CpuOps implements Ops {
     /** Multiply-adds below which attention runs on the calling thread (about 10 µs of work). */
     private static final long SMALL_ATTENTION = 1 << 15;
+    /** Element-wise ops on at least this many floats (prompt batches) are split across the pool. */
+    private static final int PARALLEL_ELEMENTS = 1 << 15;
+    /** Floats per element-wise task (a multiple of every vector length). */
+    private static final int ELEMENT_CHUNK = 1 << 12;
 
     private final CpuThreads threads;
     private final MatMul matMul;
     private final PackedMatMul packedMatMul;
     private volatile boolean closed;
     private final RangeTask attentionTask = this::attentionRange;
+    private final RangeTask swiGluTask = this::swiGluRange;
     private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    // Per-call swiGlu state, read by swiGluTask.
+    private float[] swiGate;
+    private float[] swiUp;
+    private int swiCount;
 
     // Per-call attention state, read by attentionTask.
     private float[] attnOut;
@@ -256,10 +266,23 @@ final class CpuOps implements Ops {
         float[] g = floats(gate);
         float[] u = floats(up);
         Objects.checkFromIndexSize(0, floats, Math.min(g.length, u.length));
-        for (int i = 0; i < floats; i++) {
-            float v = g[i];
-            g[i] = v / (1f + (float) Math.exp(-v)) * u[i];
+        if (floats < PARALLEL_ELEMENTS) {
+            VectorMath.swiGlu(g, u, 0, floats);
+            return;
         }
+        swiGate = g;
+        swiUp = u;
+        swiCount = floats;
+        try {
+            threads.parallelFor((floats + ELEMENT_CHUNK - 1) / ELEMENT_CHUNK, swiGluTask);
+        } finally {
+            swiGate = null;
+            swiUp = null;
+        }
+    }
+
+    private void swiGluRange(int start, int end) {
+        VectorMath.swiGlu(swiGate, swiUp, start * ELEMENT_CHUNK, Math.min(swiCount, end * ELEMENT_CHUNK));
     }
 
     @Override

@@ -44,6 +44,26 @@ final class VectorMath {
         }
     }
 
+    /** gate[i] = silu(gate[i]) · up[i] = gate[i] / (1 + e^-gate[i]) · up[i] for i in [from, to). */
+    static void swiGlu(float[] gate, float[] up, int from, int to) {
+        int i = from;
+        int bound = from + SPECIES.loopBound(to - from);
+        for (; i < bound; i += SPECIES.length()) {
+            FloatVector g = FloatVector.fromArray(SPECIES, gate, i);
+            FloatVector e = g.neg().lanewise(VectorOperators.EXP);
+            g.div(e.add(1f)).mul(FloatVector.fromArray(SPECIES, up, i)).intoArray(gate, i);
+        }
+        swiGluScalar(gate, up, i, to);
+    }
+
+    /** The scalar reference of {@link #swiGlu} (Math.exp; the vector EXP may differ by an ulp). */
+    static void swiGluScalar(float[] gate, float[] up, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float v = gate[i];
+            gate[i] = v / (1f + (float) Math.exp(-v)) * up[i];
+        }
+    }
+
     static float dotScalar(float[] a, int aOff, float[] b, int bOff, int n) {
         float sum = 0f;
         for (int i = 0; i < n; i++) {
