@@ -1,0 +1,108 @@
+package dev.kiln.core.grammar;
+
+import java.util.Arrays;
+
+/**
+ * A rule compiled to a table: byte classes, a transition table {@code [states][classes]}, the calls of each state
+ * and the accepting states. {@link #minLength} is filled in by {@link GrammarBuilder} once every callee is known.
+ */
+final class DfaMachine extends Machine {
+
+    private static final int[] NO_CALLS = new int[0];
+
+    private final byte[] classOf;      // [256] byte -> class
+    private final int classes;
+    private final int[] next;          // [states * classes] -> state, or -1
+    private final boolean[] scans;     // [states] some byte leads somewhere
+    private final int[][] calls;       // [states] -> {callee, return, ...}
+    private final boolean[] accepting; // [states]
+    final int[] minLength;             // [states] bytes to acceptance
+
+    DfaMachine(int id, String name, byte[] classOf, int classes, int[] next, int[][] calls, boolean[] accepting) {
+        super(id, name);
+        this.classOf = classOf;
+        this.classes = classes;
+        this.next = next;
+        this.calls = calls;
+        this.accepting = accepting;
+        int states = accepting.length;
+        this.scans = new boolean[states];
+        for (int s = 0; s < states; s++) {
+            for (int c = 0; c < classes; c++) {
+                if (next[s * classes + c] >= 0) {
+                    scans[s] = true;
+                    break;
+                }
+            }
+            if (calls[s].length == 0) {
+                calls[s] = NO_CALLS;
+            }
+        }
+        this.minLength = new int[states];
+        Arrays.fill(minLength, UNREACHABLE);
+    }
+
+    @Override
+    int next(int state, int b) {
+        return next[state * classes + classOf[b]];
+    }
+
+    @Override
+    boolean scans(int state) {
+        return scans[state];
+    }
+
+    @Override
+    int[] calls(int state) {
+        return calls[state];
+    }
+
+    @Override
+    boolean accepting(int state) {
+        return accepting[state];
+    }
+
+    @Override
+    int minLength(int state) {
+        return minLength[state];
+    }
+
+    @Override
+    int stateCount() {
+        return accepting.length;
+    }
+
+    /**
+     * One relaxation sweep of {@link #minLength} given the callees' current values; true when something shrank.
+     */
+    boolean relaxMinLength(Machine[] machines) {
+        boolean changed = false;
+        boolean again = true;
+        while (again) {
+            again = false;
+            for (int s = accepting.length - 1; s >= 0; s--) {
+                int best = accepting[s] ? 0 : minLength[s];
+                for (int c = 0; c < classes; c++) {
+                    int t = next[s * classes + c];
+                    if (t >= 0 && minLength[t] < UNREACHABLE) {
+                        best = Math.min(best, 1 + minLength[t]);
+                    }
+                }
+                int[] cs = calls[s];
+                for (int k = 0; k < cs.length; k += 2) {
+                    int callee = machines[cs[k]].minLength(0);
+                    int rest = minLength[cs[k + 1]];
+                    if (callee < UNREACHABLE && rest < UNREACHABLE) {
+                        best = Math.min(best, callee + rest);
+                    }
+                }
+                if (best < minLength[s]) {
+                    minLength[s] = best;
+                    changed = true;
+                    again = true;
+                }
+            }
+        }
+        return changed;
+    }
+}

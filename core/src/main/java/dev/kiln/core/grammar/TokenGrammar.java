@@ -1,0 +1,154 @@
+package dev.kiln.core.grammar;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A {@link Grammar} bound to a vocabulary ({@link TokenTrie}): computes which tokens a state allows, as a bit mask
+ * over token ids, by walking the trie through the grammar's cached byte transitions, and keeps the masks of recent
+ * states (a JSON string's content, an array's next element... recur many times in one output). Thread-safe; shared
+ * by the matchers of every sequence that uses the grammar with this vocabulary.
+ */
+public final class TokenGrammar {
+
+    /** Memory for cached masks, in bytes. */
+    private static final long MASK_CACHE_BYTES = 48L << 20;
+
+    private final Grammar grammar;
+    private final TokenTrie trie;
+    private final int words;
+    private final Map<MatchState, long[]> masks;
+
+    TokenGrammar(Grammar grammar, TokenTrie trie) {
+        this.grammar = grammar;
+        this.trie = trie;
+        this.words = (trie.vocabularySize() + 63) >>> 6;
+        int capacity = (int) Math.max(16, MASK_CACHE_BYTES / (8L * words));
+        this.masks = new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<MatchState, long[]> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
+
+    public Grammar grammar() {
+        return grammar;
+    }
+
+    public TokenTrie trie() {
+        return trie;
+    }
+
+    /** Longs in a mask: {@code ceil(vocabularySize / 64)}. */
+    public int maskWords() {
+        return words;
+    }
+
+    /** A new matcher at the start of the grammar. */
+    public GrammarMatcher matcher() {
+        return new GrammarMatcher(this);
+    }
+
+    /**
+     * The tokens allowed in {@code state}: bit {@code t} of {@code mask[t >>> 6]}. The end-of-generation tokens are
+     * allowed exactly where the grammar may end. The returned array is shared: read it, never write it.
+     */
+    long[] mask(MatchState state) {
+        synchronized (masks) {
+            long[] known = masks.get(state);
+            if (known != null) {
+                return known;
+            }
+        }
+        long[] mask = compute(state);
+        synchronized (masks) {
+            masks.put(state, mask);
+        }
+        return mask;
+    }
+
+    private long[] compute(MatchState state) {
+        long[] mask = new long[words];
+        if (state.canEnd) {
+            for (int e : trie.endOfGeneration()) {
+                mask[e >>> 6] |= 1L << e;
+            }
+        }
+        if (state.frames.length == 0) {
+            return mask;
+        }
+        byte[] label = trie.label;
+        int[] depth = trie.depth;
+        int[] skip = trie.skip;
+        int[] first = trie.firstToken;
+        int[] tokens = trie.tokens;
+        MatchState dead = grammar.dead;
+        MatchState[] path = new MatchState[trie.maxDepth + 1];
+        path[0] = state;
+        int n = label.length;
+        int i = 0;
+        while (i < n) {
+            MatchState from = path[depth[i]];
+            int b = label[i] & 0xff;
+            MatchState to = from.cached(b);
+            if (to == null) {
+                to = grammar.next(from, b);
+            }
+            if (to == dead) {
+                i = skip[i];
+                continue;
+            }
+            path[depth[i] + 1] = to;
+            for (int k = first[i], end = first[i + 1]; k < end; k++) {
+                int t = tokens[k];
+                mask[t >>> 6] |= 1L << t;
+            }
+            i++;
+        }
+        return mask;
+    }
+
+    /**
+     * The tokens that follow a shortest way to the end from {@code state}: every byte brings the text one byte
+     * closer to a complete sentence. Used when the token budget is about to run out, so that the output still
+     * parses; empty when no token does (then the caller keeps the full mask).
+     */
+    long[] closingMask(MatchState state) {
+        long[] mask = new long[words];
+        if (state.canEnd) {
+            for (int e : trie.endOfGeneration()) {
+                mask[e >>> 6] |= 1L << e;
+            }
+            return mask;
+        }
+        byte[] label = trie.label;
+        int[] depth = trie.depth;
+        int[] skip = trie.skip;
+        int[] first = trie.firstToken;
+        int[] tokens = trie.tokens;
+        MatchState[] path = new MatchState[trie.maxDepth + 1];
+        int[] distance = new int[trie.maxDepth + 1];
+        path[0] = state;
+        distance[0] = grammar.distanceToEnd(state);
+        int n = label.length;
+        int i = 0;
+        while (i < n) {
+            int d = depth[i];
+            MatchState to = grammar.next(path[d], label[i] & 0xff);
+            int left = to.isDead() ? Machine.UNREACHABLE : grammar.distanceToEnd(to);
+            if (left != distance[d] - 1) {
+                i = skip[i];
+                continue;
+            }
+            path[d + 1] = to;
+            distance[d + 1] = left;
+            for (int k = first[i], end = first[i + 1]; k < end; k++) {
+                int t = tokens[k];
+                mask[t >>> 6] |= 1L << t;
+            }
+            i++;
+        }
+        return mask;
+    }
+}
