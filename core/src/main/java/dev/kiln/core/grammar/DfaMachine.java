@@ -17,6 +17,7 @@ final class DfaMachine extends Machine {
     private final int[][] calls;       // [states] -> {callee, return, ...}
     private final boolean[] accepting; // [states]
     final int[] minLength;             // [states] bytes to acceptance
+    int[][] tags;                      // [states] indexes of the NFA accept states in the state (see Nfa)
 
     DfaMachine(int id, String name, byte[] classOf, int classes, int[] next, int[][] calls, boolean[] accepting) {
         super(id, name);
@@ -75,6 +76,7 @@ final class DfaMachine extends Machine {
     /**
      * One relaxation sweep of {@link #minLength} given the callees' current values; true when something shrank.
      */
+    @Override
     boolean relaxMinLength(Machine[] machines) {
         boolean changed = false;
         boolean again = true;

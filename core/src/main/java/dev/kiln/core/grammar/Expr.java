@@ -40,6 +40,13 @@ public sealed interface Expr {
         }
     }
 
+    /**
+     * A code-point automaton whose every edge (a set of code points) is written as {@code edge.apply(set)}: how a
+     * JSON Schema string constraint (pattern, format, lengths) becomes the JSON text of such strings.
+     */
+    record Automaton(CharDfa dfa, java.util.function.Function<CodepointSet, Expr> edge) implements Expr {
+    }
+
     /** A call of rule {@code rule} (an id of the {@link GrammarBuilder}). */
     record Call(int rule) implements Expr {
     }

@@ -52,7 +52,7 @@ public final class Grammar {
 
     /** Any JSON object, as OpenAI's {@code response_format: {"type": "json_object"}}. */
     public static Grammar anyJsonObject() {
-        return JsonSchemaCompiler.compile("{\"type\": \"object\"}");
+        return JsonSchemaCompiler.anyObject();
     }
 
     /** Where the grammar came from (e.g. "GBNF", "JSON Schema"), for messages. */

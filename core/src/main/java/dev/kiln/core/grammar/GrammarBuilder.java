@@ -71,26 +71,33 @@ public final class GrammarBuilder {
     }
 
     public Grammar build(int root, String description) {
-        Machine[] compiled = new Machine[names.size()];
-        for (int id = 0; id < compiled.length; id++) {
+        // compiling a rule may declare more (shared character rules of string automata): loop until none is new
+        List<Machine> made = new ArrayList<>();
+        for (int id = 0; id < names.size(); id++) {
             if (machines.get(id) != null) {
-                compiled[id] = machines.get(id).apply(id);
+                made.add(machines.get(id).apply(id));
             } else if (bodies.get(id) != null) {
                 Nfa nfa = new Nfa(names.get(id));
                 int start = nfa.newState();
                 int accept = nfa.newState();
                 nfa.build(bodies.get(id), start, accept);
-                compiled[id] = nfa.determinize(id, names.get(id), start, accept);
+                made.add(nfa.determinize(id, names.get(id), start, accept));
             } else {
                 throw new GrammarException("rule " + names.get(id) + " is used but never defined");
             }
         }
+        Machine[] compiled = made.toArray(Machine[]::new);
         // fewest bytes to finish, to a fixed point (calls make the machines depend on each other)
         boolean changed = true;
         while (changed) {
             changed = false;
             for (Machine m : compiled) {
                 changed |= m.relaxMinLength(compiled);
+            }
+        }
+        for (Machine m : compiled) {
+            if (m instanceof ObjectMachine object) {
+                object.freeze();
             }
         }
         if (compiled[root].minLength(0) >= Machine.UNREACHABLE) {

@@ -65,6 +65,24 @@ final class Nfa {
             case Expr.Chars c -> addChars(c.set(), from, to);
             case Expr.Bytes b -> addBytes(from, b.lo(), b.hi(), to);
             case Expr.Call c -> addCall(from, c.rule(), to);
+            case Expr.Automaton a -> {
+                CharDfa dfa = a.dfa();
+                int[] state = new int[dfa.size()];
+                for (int s = 0; s < state.length; s++) {
+                    state[s] = newState();
+                }
+                addEpsilon(from, state[0]);
+                java.util.Map<CodepointSet, Expr> edges = new java.util.HashMap<>();
+                for (int s = 0; s < state.length; s++) {
+                    if (dfa.accepting(s)) {
+                        addEpsilon(state[s], to);
+                    }
+                    for (int k = 0; k < dfa.edgeCount(s); k++) {
+                        Expr edge = edges.computeIfAbsent(dfa.edgeSet(s, k), a.edge());
+                        build(edge, state[s], state[dfa.edgeTarget(s, k)]);
+                    }
+                }
+            }
             case Expr.Seq s -> {
                 if (s.items().isEmpty()) {
                     addEpsilon(from, to);
@@ -131,6 +149,14 @@ final class Nfa {
 
     /** Subset construction from {@code start}, accepting where {@code accept} is in the set. */
     DfaMachine determinize(int id, String name, int start, int accept) {
+        return determinize(id, name, start, new int[] {accept});
+    }
+
+    /**
+     * Subset construction with several accepting NFA states ("tags"): each DFA state records which of
+     * {@code accepts} (by index) it contains in {@link DfaMachine#tags}.
+     */
+    DfaMachine determinize(int id, String name, int start, int[] accepts) {
         // byte classes: boundaries of every byte range in the NFA
         boolean[] cut = new boolean[257];
         cut[0] = true;
@@ -160,11 +186,17 @@ final class Nfa {
         subsets.add(first);
         IntList next = new IntList();
         List<int[]> calls = new ArrayList<>();
-        List<Boolean> accepting = new ArrayList<>();
+        List<int[]> tagList = new ArrayList<>();
         boolean[] mark = new boolean[size()];
         for (int d = 0; d < subsets.size(); d++) {
             int[] subset = subsets.get(d);
-            accepting.add(Arrays.binarySearch(subset, accept) >= 0);
+            IntList tags = new IntList();
+            for (int k = 0; k < accepts.length; k++) {
+                if (Arrays.binarySearch(subset, accepts[k]) >= 0) {
+                    tags.add(k);
+                }
+            }
+            tagList.add(tags.toArray());
             for (int c = 0; c < classes; c++) {
                 int b = representative[c];
                 IntList targets = new IntList();
@@ -198,11 +230,13 @@ final class Nfa {
             }
             calls.add(out);
         }
-        boolean[] acc = new boolean[accepting.size()];
+        boolean[] acc = new boolean[tagList.size()];
         for (int i = 0; i < acc.length; i++) {
-            acc[i] = accepting.get(i);
+            acc[i] = tagList.get(i).length > 0;
         }
-        return new DfaMachine(id, name, classOf, classes, next.toArray(), calls.toArray(int[][]::new), acc);
+        DfaMachine dfa = new DfaMachine(id, name, classOf, classes, next.toArray(), calls.toArray(int[][]::new), acc);
+        dfa.tags = tagList.toArray(int[][]::new);
+        return dfa;
     }
 
     private static int stateOf(int[] subset, java.util.Map<IntArrayKey, Integer> index, List<int[]> subsets,
