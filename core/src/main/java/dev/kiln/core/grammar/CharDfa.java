@@ -100,6 +100,57 @@ public final class CharDfa {
         return accepting[s];
     }
 
+    /** Code points in the shortest accepted string, or -1 when none is accepted. */
+    public int shortest() {
+        int[] dist = new int[size()];
+        Arrays.fill(dist, -1);
+        dist[0] = 0;
+        Deque<Integer> work = new ArrayDeque<>();
+        work.add(0);
+        while (!work.isEmpty()) {
+            int s = work.poll();
+            if (accepting[s]) {
+                return dist[s];
+            }
+            for (int t : targets[s]) {
+                if (dist[t] < 0) {
+                    dist[t] = dist[s] + 1;
+                    work.add(t);
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** Code points in the longest accepted string, or -1 when there is no longest (a loop). */
+    public int longest() {
+        int n = size();
+        int[] memo = new int[n];
+        Arrays.fill(memo, -2);   // -2 unknown, -3 on the path
+        return longest(0, memo);
+    }
+
+    private int longest(int s, int[] memo) {
+        if (memo[s] == -3) {
+            return Integer.MIN_VALUE; // a cycle
+        }
+        if (memo[s] != -2) {
+            return memo[s];
+        }
+        memo[s] = -3;
+        int best = accepting[s] ? 0 : Integer.MIN_VALUE + 1;
+        for (int t : targets[s]) {
+            int v = longest(t, memo);
+            if (v == Integer.MIN_VALUE) {
+                memo[s] = -2;
+                return Integer.MIN_VALUE;
+            }
+            best = Math.max(best, v + 1);
+        }
+        memo[s] = best;
+        return best;
+    }
+
     /** Strings accepted by both. */
     public CharDfa intersect(CharDfa other) {
         Map<Long, Integer> index = new HashMap<>();

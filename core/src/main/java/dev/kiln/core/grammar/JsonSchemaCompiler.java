@@ -221,7 +221,7 @@ final class JsonSchemaCompiler {
                 throw new GrammarException(at(ptr + "/" + key) + ": " + key + " must be a non-empty array");
             }
             if (key.equals("oneOf")) {
-                checkDisjoint(branches, ptr + "/oneOf");
+                checkDisjoint(branches, declaredTypes(o, ptr), ptr + "/oneOf");
             }
             ObjectNode rest = without(o, key);
             List<Expr> alts = new ArrayList<>();
@@ -451,7 +451,14 @@ final class JsonSchemaCompiler {
                 if (max >= 0 && max < min) {
                     return Expr.NOTHING;
                 }
-                content = (content == null ? CharDfa.star(CodepointSet.ALL) : content).lengthBetween(min, max);
+                boolean implied = false;
+                if (content != null && !content.isEmpty() && content.size() < 2000) {
+                    int longest = content.longest();
+                    implied = content.shortest() >= min && (max < 0 || (longest >= 0 && longest <= max));
+                }
+                if (!implied) {
+                    content = (content == null ? CharDfa.star(CodepointSet.ALL) : content).lengthBetween(min, max);
+                }
             }
         } catch (GrammarException e) {
             if (e.getMessage().startsWith("#")) {
@@ -465,7 +472,92 @@ final class JsonSchemaCompiler {
         if (content.isEmpty()) {
             return Expr.NOTHING;
         }
-        return JsonText.string(content, this::character);
+        if (content.size() <= 8) {
+            return JsonText.string(content, this::character);
+        }
+        int id = builder.freshRule(ruleName(ptr) + "-string");
+        DfaMachine m = stringMachine(id, builder.name(id), content);
+        builder.defineMachine(id, mid -> m);
+        return Expr.call(id);
+    }
+
+    /**
+     * A JSON string over a content automaton, built directly (no subset construction: the automaton is already
+     * deterministic): printable ASCII moves on its byte, other characters through their shared character rule.
+     * States: 0 before the opening quote, 1 + s in content state s, then one after the closing quote.
+     */
+    private DfaMachine stringMachine(int id, String name, CharDfa content) {
+        int n = content.size();
+        int end = n + 1;
+        int states = n + 2;
+        boolean[] cut = new boolean[257];
+        cut[0] = true;
+        cut[256] = true;
+        cut['"'] = true;
+        cut['"' + 1] = true;
+        List<CodepointSet[]> plain = new ArrayList<>();
+        for (int s = 0; s < n; s++) {
+            CodepointSet[] p = new CodepointSet[content.edgeCount(s)];
+            for (int k = 0; k < p.length; k++) {
+                p[k] = content.edgeSet(s, k).intersect(JsonText.PLAIN);
+                for (int r = 0; r < p[k].rangeCount(); r++) {
+                    cut[p[k].lo(r)] = true;
+                    cut[p[k].hi(r) + 1] = true;
+                }
+            }
+            plain.add(p);
+        }
+        byte[] classOf = new byte[256];
+        int classes = -1;
+        int[] representative = new int[256];
+        for (int b = 0; b < 256; b++) {
+            if (cut[b]) {
+                classes++;
+                representative[classes] = b;
+            }
+            classOf[b] = (byte) classes;
+        }
+        classes++;
+        int[] next = new int[states * classes];
+        java.util.Arrays.fill(next, -1);
+        int[][] calls = new int[states][];
+        calls[0] = new int[0];
+        calls[end] = new int[0];
+        next[classOf['"']] = 1;
+        for (int s = 0; s < n; s++) {
+            Nfa.IntList callList = new Nfa.IntList();
+            for (int k = 0; k < content.edgeCount(s); k++) {
+                int target = 1 + content.edgeTarget(s, k);
+                CodepointSet p = plain.get(s)[k];
+                for (int c = 0; c < classes; c++) {
+                    if (p.contains(representative[c])) {
+                        next[(1 + s) * classes + c] = target;
+                    }
+                }
+                CodepointSet rest = content.edgeSet(s, k).minus(JsonText.PLAIN);
+                if (!rest.isEmpty()) {
+                    callList.add(characterRule(rest));
+                    callList.add(target);
+                }
+            }
+            if (content.accepting(s)) {
+                next[(1 + s) * classes + classOf['"']] = end;
+            }
+            calls[1 + s] = callList.toArray();
+        }
+        boolean[] accepting = new boolean[states];
+        accepting[end] = true;
+        return new DfaMachine(id, name, classOf, classes, next, calls, accepting);
+    }
+
+    private int characterRule(CodepointSet set) {
+        Integer known = characterRules.get(set);
+        if (known == null) {
+            known = builder.freshRule("char");
+            characterRules.put(set, known);
+            builder.define(known, JsonText.character(set));
+        }
+        return known;
     }
 
     /** Containment test of code-point sets. */
@@ -734,10 +826,10 @@ final class JsonSchemaCompiler {
     // --- oneOf
 
     /** Refuses a oneOf whose branches might both match one value (it would then be enforced as anyOf). */
-    private void checkDisjoint(JsonNode branches, String ptr) {
+    private void checkDisjoint(JsonNode branches, Set<String> parentTypes, String ptr) {
         for (int i = 0; i < branches.size(); i++) {
             for (int j = i + 1; j < branches.size(); j++) {
-                if (!disjoint(deref(branches.get(i), ptr), deref(branches.get(j), ptr))) {
+                if (!disjoint(deref(branches.get(i), ptr), deref(branches.get(j), ptr), parentTypes)) {
                     throw new GrammarException(at(ptr) + ": keyword \"oneOf\" cannot be enforced: branches " + i
                             + " and " + j + " may both match one value");
                 }
@@ -752,7 +844,7 @@ final class JsonSchemaCompiler {
         return s;
     }
 
-    private boolean disjoint(JsonNode a, JsonNode b) {
+    private boolean disjoint(JsonNode a, JsonNode b, Set<String> parentTypes) {
         Set<String> ta = possibleTypes(a);
         Set<String> tb = possibleTypes(b);
         Set<String> common = new LinkedHashSet<>(ta);
@@ -760,6 +852,11 @@ final class JsonSchemaCompiler {
         if (ta.contains("number") && tb.contains("integer") || tb.contains("number") && ta.contains("integer")) {
             common.add("integer");
         }
+        Set<String> parent = new LinkedHashSet<>(parentTypes);
+        if (parent.contains("number")) {
+            parent.add("integer");
+        }
+        common.retainAll(parent);
         if (common.isEmpty()) {
             return true;
         }
@@ -1004,10 +1101,10 @@ final class JsonSchemaCompiler {
             String k = e.getKey();
             JsonNode v = e.getValue();
             JsonNode mine = out.get(k);
+            if (k.equals("properties") || k.equals("additionalProperties") || k.equals("patternProperties")) {
+                continue; // object keywords merge together below
+            }
             if (mine == null) {
-                if (k.equals("properties") || k.equals("additionalProperties") || k.equals("patternProperties")) {
-                    continue; // object keywords merge together below
-                }
                 out.set(k, v.deepCopy());
                 continue;
             }

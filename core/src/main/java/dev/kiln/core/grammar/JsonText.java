@@ -104,7 +104,11 @@ public final class JsonText {
 
     private static final CodepointSet MUST_ESCAPE = CodepointSet.of(0, 0x1F).union(CodepointSet.chars("\"\\"));
 
-    /** The JSON text of one code point of {@code set}, written raw or escaped. */
+    /**
+     * The JSON text of one code point of {@code set}: itself, or its two-letter escape, or {@code \\u00XX} for a
+     * control character. Other characters are not accepted in {@code \\uXXXX} form: the language stays canonical
+     * (it is what {@link #write} produces) and its automata small.
+     */
     static Expr character(CodepointSet set) {
         java.util.List<Expr> alts = new java.util.ArrayList<>();
         CodepointSet raw = set.minus(MUST_ESCAPE);
@@ -119,25 +123,15 @@ public final class JsonText {
                 shortEscapes.append(e[1]);
             }
         }
-        CodepointSet bmp = set.intersect(CodepointSet.of(0, 0xFFFF));
+        // \\uXXXX only where it is needed: control characters (others are written as themselves)
+        CodepointSet controls = set.intersect(CodepointSet.of(0, 0x1F));
         Expr hex = null;
-        if (!bmp.isEmpty()) {
-            if (bmp.rangeCount() <= 64) {
-                java.util.List<Expr> ranges = new java.util.ArrayList<>();
-                for (int i = 0; i < bmp.rangeCount(); i++) {
-                    ranges.add(hexRange(bmp.lo(i), bmp.hi(i), 4));
-                }
-                hex = Expr.alt(ranges);
-            } else {
-                CodepointSet controls = bmp.intersect(CodepointSet.of(0, 0x1F));
-                if (!controls.isEmpty()) {
-                    java.util.List<Expr> ranges = new java.util.ArrayList<>();
-                    for (int i = 0; i < controls.rangeCount(); i++) {
-                        ranges.add(hexRange(controls.lo(i), controls.hi(i), 4));
-                    }
-                    hex = Expr.alt(ranges);
-                }
+        if (!controls.isEmpty()) {
+            java.util.List<Expr> ranges = new java.util.ArrayList<>();
+            for (int i = 0; i < controls.rangeCount(); i++) {
+                ranges.add(hexRange(controls.lo(i), controls.hi(i), 4));
             }
+            hex = Expr.alt(ranges);
         }
         if (shortEscapes.length() > 0 || hex != null) {
             java.util.List<Expr> after = new java.util.ArrayList<>();

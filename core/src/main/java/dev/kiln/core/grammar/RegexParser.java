@@ -52,7 +52,9 @@ final class RegexParser {
             tree = g.inner;
         }
         List<Node> branches = tree instanceof Alternation a ? a.items : List.of(tree);
-        List<Expr> out = new ArrayList<>();
+        // branches grouped by their anchors, so that ".*(a|b|c).*" stays one search (one alternation per group)
+        @SuppressWarnings("unchecked")
+        List<Expr>[] groups = new List[4];
         for (Node branch : branches) {
             List<Node> items = new ArrayList<>(branch instanceof Sequence s ? s.items : List.of(branch));
             boolean start = false;
@@ -66,14 +68,27 @@ final class RegexParser {
                 end = true;
             }
             List<Expr> seq = new ArrayList<>();
-            Expr any = Expr.star(Expr.chars(CodepointSet.ALL));
-            if (!start) {
-                seq.add(any);
-            }
             for (Node n : items) {
                 seq.add(p.toExpr(n));
             }
-            if (!end) {
+            int g = (start ? 2 : 0) + (end ? 1 : 0);
+            if (groups[g] == null) {
+                groups[g] = new ArrayList<>();
+            }
+            groups[g].add(Expr.seq(seq));
+        }
+        List<Expr> out = new ArrayList<>();
+        Expr any = Expr.star(Expr.chars(CodepointSet.ALL));
+        for (int g = 0; g < 4; g++) {
+            if (groups[g] == null) {
+                continue;
+            }
+            List<Expr> seq = new ArrayList<>();
+            if ((g & 2) == 0) {
+                seq.add(any);
+            }
+            seq.add(Expr.alt(groups[g]));
+            if ((g & 1) == 0) {
                 seq.add(any);
             }
             out.add(Expr.seq(seq));
