@@ -28,6 +28,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
+    @Mixin
+    TemplateOptions template;
+
     @Option(names = "--host", paramLabel = "ADDR", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host = "127.0.0.1";
 
@@ -89,6 +92,8 @@ final class ServeCommand implements Callable<Integer> {
         if (apiKey != null && apiKey.isBlank()) {
             throw new UsageException("--api-key: expected a non-empty key");
         }
+        String templateSource = template.source();
+        var templateVariables = template.variables();
         PrintWriter out = spec.commandLine().getOut();
         ServerConfig config = new ServerConfig(host, port, apiKey, alias, engine.batchSize(), maxQueue, 16L << 20,
                 reasoningBudget, timeoutSeconds * 1000L);
@@ -101,7 +106,8 @@ final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         ServedModel model;
         try {
-            model = EngineModels.open(engine.model, options, engine.contextSize(), parallel);
+            model = EngineModels.open(engine.model, options, engine.contextSize(), parallel, templateSource,
+                    templateVariables);
         } catch (Exception | Error e) {
             Runtime.getRuntime().removeShutdownHook(hook);
             server.close();

@@ -119,8 +119,9 @@ final class ObjectMachine extends Machine {
     }
 
     private int countAfter(int count) {
-        int cap = Math.max(minProperties, maxProperties + 1);
-        return Math.min(count + 1, Math.max(cap, 0));
+        // at least 1: "no member yet" (no comma before the next) must stay distinct from "some"
+        int cap = Math.max(1, Math.max(minProperties, maxProperties + 1));
+        return Math.min(count + 1, cap);
     }
 
     /** The tag a key ending in key state {@code k} has, or -1 when that key is not allowed (or not complete). */

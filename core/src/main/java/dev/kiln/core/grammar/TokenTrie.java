@@ -18,6 +18,16 @@ import java.util.Set;
  */
 public final class TokenTrie {
 
+    /**
+     * The control tokens of the tool-call and reasoning formats Kiln knows (Mistral, Hermes/Qwen, Llama 3,
+     * DeepSeek-R1): a grammar for a family's tool calls may write them.
+     */
+    public static final java.util.List<String> MARKERS = java.util.List.of("<think>", "</think>", "[THINK]",
+            "[/THINK]", "[TOOL_CALLS]", "[ARGS]", "[CALL_ID]", "<tool_call>", "</tool_call>", "<|python_tag|>",
+            "<\uff5ctool\u2581calls\u2581begin\uff5c>", "<\uff5ctool\u2581calls\u2581end\uff5c>",
+            "<\uff5ctool\u2581call\u2581begin\uff5c>", "<\uff5ctool\u2581call\u2581end\uff5c>",
+            "<\uff5ctool\u2581sep\uff5c>");
+
     private final int vocabularySize;
     final byte[] label;         // [nodes] the byte that leads to the node
     final int[] depth;          // [nodes] bytes above the node (0 for children of the root)

@@ -27,6 +27,16 @@ public final class EngineModels {
      * @param slots       {@code -np}
      */
     public static ServedModel open(Path file, LoadOptions options, int contextSize, int slots) throws IOException {
+        return open(file, options, contextSize, slots, null, java.util.Map.of());
+    }
+
+    /**
+     * @param templateSource a chat template to use instead of the file's ({@code --chat-template-file}), or null
+     * @param templateVariables variables every rendering gets ({@code --chat-template-kwargs}); a request's
+     *                          {@code chat_template_kwargs} override them
+     */
+    public static ServedModel open(Path file, LoadOptions options, int contextSize, int slots, String templateSource,
+                                   java.util.Map<String, Object> templateVariables) throws IOException {
         if (slots < 1) {
             throw new IllegalArgumentException("-np must be at least 1, got " + slots);
         }
@@ -39,7 +49,9 @@ public final class EngineModels {
                         + " positions per slot; raise -c or lower -np");
             }
             TokenizerCodec codec = new TokenizerCodec(Tokenizers.from(model.metadata()));
-            TemplateChat chat = new TemplateChat(ChatTemplate.forModel(model.metadata()), codec.bosText(), codec.eosText());
+            ChatTemplate template = templateSource != null ? ChatTemplate.of(templateSource)
+                    : ChatTemplate.forModel(model.metadata());
+            TemplateChat chat = new TemplateChat(template, codec.bosText(), codec.eosText(), null, templateVariables);
             KvCache cache = model.newCache(slots, perSlot);
             EngineStepModel step = new EngineStepModel(model.forward(), cache);
             String name = file.getFileName().toString();
