@@ -86,6 +86,19 @@ final class JsonSchemaCompiler {
         return c.builder.build(root, "JSON Schema");
     }
 
+    /**
+     * A grammar around JSON Schema values: {@code root} receives a function that compiles a schema (a node of
+     * {@code document}, or a node built for the purpose) to a rule id, and returns the root expression.
+     */
+    static Grammar around(JsonNode document, java.util.function.Function<java.util.function.BiFunction<JsonNode,
+            String, Integer>, Expr> root, String description) {
+        JsonSchemaCompiler c = new JsonSchemaCompiler(document);
+        int id = c.builder.freshRule("root");
+        Expr body = root.apply(c::rule);
+        c.builder.define(id, body);
+        return c.builder.build(id, description);
+    }
+
     /** Any JSON object, for {@code response_format: json_object}. */
     static Grammar anyObject() {
         JsonSchemaCompiler c = new JsonSchemaCompiler(NODES.objectNode());
