@@ -159,8 +159,7 @@ final class RequestPreparer {
     private ToolCallGrammar.Format formatOf(ToolCallParser parser) {
         return switch (parser) {
             case HermesToolCalls h -> ToolCallGrammar.Format.HERMES;
-            case MistralToolCalls m -> model.chat().source().contains("[ARGS]")
-                    ? ToolCallGrammar.Format.MISTRAL_ARGS : ToolCallGrammar.Format.MISTRAL_JSON;
+            case MistralToolCalls m -> ToolCallGrammar.Format.MISTRAL;
             case Llama3ToolCalls l -> ToolCallGrammar.Format.LLAMA3;
             case DeepSeekToolCalls d -> ToolCallGrammar.Format.DEEPSEEK_R1;
         };

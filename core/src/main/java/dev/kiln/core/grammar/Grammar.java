@@ -115,6 +115,10 @@ public final class Grammar {
         if (state.canEnd) {
             return 0;
         }
+        int known = state.distance;
+        if (known >= 0) {
+            return known;
+        }
         int best = Machine.UNREACHABLE;
         for (Frame top : state.frames) {
             long total = 0;
@@ -123,6 +127,7 @@ public final class Grammar {
             }
             best = (int) Math.min(best, total);
         }
+        state.distance = best;
         return best;
     }
 

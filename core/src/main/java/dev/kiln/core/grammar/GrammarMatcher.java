@@ -98,6 +98,11 @@ public final class GrammarMatcher {
         return grammar.closingMask(state);
     }
 
+    /** The allowed tokens after which the text can be completed in {@code limit} more bytes. */
+    public long[] maskWithin(int limit) {
+        return grammar.maskWithin(state, limit);
+    }
+
     /** Fewest bytes still needed to complete the text. */
     public int distanceToEnd() {
         return grammar.grammar().distanceToEnd(state);

@@ -54,7 +54,7 @@ final class JsonSchemaCompiler {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final JsonNode root;
-    private final GrammarBuilder builder = new GrammarBuilder();
+    private final GrammarBuilder builder;
     private final Map<JsonNode, Integer> rules = new IdentityHashMap<>();
     private final Map<String, Integer> shared = new HashMap<>();
     private final Map<CodepointSet, Integer> characterRules = new HashMap<>();
@@ -62,7 +62,12 @@ final class JsonSchemaCompiler {
     private int mergeDepth;
 
     private JsonSchemaCompiler(JsonNode root) {
+        this(root, new GrammarBuilder());
+    }
+
+    private JsonSchemaCompiler(JsonNode root, GrammarBuilder builder) {
         this.root = root;
+        this.builder = builder;
     }
 
     static Grammar compile(String text) {
@@ -87,16 +92,17 @@ final class JsonSchemaCompiler {
     }
 
     /**
-     * A grammar around JSON Schema values: {@code root} receives a function that compiles a schema (a node of
-     * {@code document}, or a node built for the purpose) to a rule id, and returns the root expression.
+     * A grammar around JSON Schema values: {@code root} receives a function that compiles a schema (as a document
+     * of its own, named for messages) to a rule id, and returns the root expression.
      */
-    static Grammar around(JsonNode document, java.util.function.Function<java.util.function.BiFunction<JsonNode,
-            String, Integer>, Expr> root, String description) {
-        JsonSchemaCompiler c = new JsonSchemaCompiler(document);
-        int id = c.builder.freshRule("root");
-        Expr body = root.apply(c::rule);
-        c.builder.define(id, body);
-        return c.builder.build(id, description);
+    static Grammar around(java.util.function.Function<java.util.function.BiFunction<JsonNode, String, Integer>,
+            Expr> root, String description) {
+        GrammarBuilder builder = new GrammarBuilder();
+        int id = builder.freshRule("root");
+        // each schema is its own document: its $refs resolve against itself
+        Expr body = root.apply((schema, name) -> new JsonSchemaCompiler(schema, builder).rule(schema, name));
+        builder.define(id, body);
+        return builder.build(id, description);
     }
 
     /** Any JSON object, for {@code response_format: json_object}. */

@@ -13,6 +13,7 @@ public final class MatchState {
     final Frame[] frames;   // the stacks, tops able to scan, in hash order
     final boolean canEnd;   // the whole grammar may end here
     private final int hash;
+    int distance = -1;      // fewest bytes to the end, computed on first use (racy, idempotent)
     // successor per byte; filled racily (states are immutable, so any published value is a correct one)
     private MatchState[] next;
 

@@ -110,6 +110,49 @@ public final class TokenGrammar {
     }
 
     /**
+     * The allowed tokens after which the text can still be completed within {@code limit} bytes (each later token
+     * adds at least one byte): with a token budget, the ones that keep the end reachable. Not cached (the limit
+     * changes every token); used only near the end of a budget.
+     */
+    long[] maskWithin(MatchState state, int limit) {
+        long[] mask = new long[words];
+        if (state.canEnd) {
+            for (int e : trie.endOfGeneration()) {
+                mask[e >>> 6] |= 1L << e;
+            }
+        }
+        if (state.frames.length == 0) {
+            return mask;
+        }
+        byte[] label = trie.label;
+        int[] depth = trie.depth;
+        int[] skip = trie.skip;
+        int[] first = trie.firstToken;
+        int[] tokens = trie.tokens;
+        MatchState dead = grammar.dead;
+        MatchState[] path = new MatchState[trie.maxDepth + 1];
+        path[0] = state;
+        int n = label.length;
+        int i = 0;
+        while (i < n) {
+            MatchState to = grammar.next(path[depth[i]], label[i] & 0xff);
+            if (to == dead) {
+                i = skip[i];
+                continue;
+            }
+            path[depth[i] + 1] = to;
+            if (first[i] < first[i + 1] && grammar.distanceToEnd(to) <= limit) {
+                for (int k = first[i], end = first[i + 1]; k < end; k++) {
+                    int t = tokens[k];
+                    mask[t >>> 6] |= 1L << t;
+                }
+            }
+            i++;
+        }
+        return mask;
+    }
+
+    /**
      * The tokens that follow a shortest way to the end from {@code state}: every byte brings the text one byte
      * closer to a complete sentence. Used when the token budget is about to run out, so that the output still
      * parses; empty when no token does (then the caller keeps the full mask).

@@ -2,7 +2,6 @@ package dev.kiln.core.grammar;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,9 +14,10 @@ import java.util.List;
  * <ul>
  *   <li>{@link Format#HERMES} (Qwen 2.5/3, Hermes): {@code <tool_call>\n{"name": ..., "arguments": {...}}\n</tool_call>}
  *       per call;</li>
- *   <li>{@link Format#MISTRAL_ARGS} (Mistral Small 3.2, Magistral, Devstral): {@code [TOOL_CALLS]name[ARGS]{...}}
- *       per call;</li>
- *   <li>{@link Format#MISTRAL_JSON} (Mistral Nemo, v3 tekken): {@code [TOOL_CALLS][{"name": ..., "arguments": {...}}]};</li>
+ *   <li>{@link Format#MISTRAL}: {@code [TOOL_CALLS]name[ARGS]{...}} per call (Devstral, Ministral 3), with
+ *       {@code [CALL_ID]id} before {@code [ARGS]} (Mistral Small 3.2, Magistral), or
+ *       {@code [TOOL_CALLS][{"name": ..., "arguments": {...}}]} (Mistral Nemo, v3 tekken): templates differ in
+ *       spelling, so all three are allowed;</li>
  *   <li>{@link Format#LLAMA3}: the whole reply is {@code {"name": ..., "parameters": {...}}} (one call);</li>
  *   <li>{@link Format#DEEPSEEK_R1}: {@code <｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>name\n```json\n{...}\n```<｜tool▁call▁end｜>...<｜tool▁calls▁end｜>}.</li>
  * </ul>
@@ -26,7 +26,7 @@ public final class ToolCallGrammar {
 
     /** A family's tool-call syntax. */
     public enum Format {
-        HERMES("<tool_call>"), MISTRAL_ARGS("[TOOL_CALLS]"), MISTRAL_JSON("[TOOL_CALLS]"), LLAMA3("{"),
+        HERMES("<tool_call>"), MISTRAL("[TOOL_CALLS]"), LLAMA3("{"),
         DEEPSEEK_R1("<\uff5ctool\u2581calls\u2581begin\uff5c>");
 
         private final String opening;
@@ -59,26 +59,25 @@ public final class ToolCallGrammar {
         if (tools.isEmpty()) {
             throw new GrammarException("no tools to call");
         }
-        ObjectNode document = NODES.objectNode();
-        ObjectNode defs = document.putObject("$defs");
-        for (int i = 0; i < tools.size(); i++) {
-            JsonNode p = tools.get(i).parameters();
-            defs.set("tool" + i, p == null || p.isNull() || p.isEmpty() ? NODES.objectNode().put("type", "object") : p);
+        List<JsonNode> schemas = new ArrayList<>();
+        for (Tool t : tools) {
+            JsonNode p = t.parameters();
+            schemas.add(p == null || p.isNull() || p.isEmpty() ? NODES.objectNode().put("type", "object") : p);
         }
-        try {
-            return JsonSchemaCompiler.around(document, compile -> root(format, tools, parallel, document, compile),
-                    "tool calls (" + format + ")");
-        } catch (GrammarException e) {
-            throw new GrammarException(e.getMessage().replaceFirst("^#/\\$defs/tool(\\d+)",
-                    "tools[$1].function.parameters#"), e);
-        }
+        return JsonSchemaCompiler.around(compile -> root(format, tools, parallel, schemas, compile),
+                "tool calls (" + format + ")");
     }
 
-    private static Expr root(Format format, List<Tool> tools, boolean parallel, ObjectNode document,
+    private static Expr root(Format format, List<Tool> tools, boolean parallel, List<JsonNode> schemas,
                              java.util.function.BiFunction<JsonNode, String, Integer> compile) {
         List<Integer> arguments = new ArrayList<>();
         for (int i = 0; i < tools.size(); i++) {
-            arguments.add(compile.apply(document.get("$defs").get("tool" + i), "/$defs/tool" + i));
+            try {
+                arguments.add(compile.apply(schemas.get(i), ""));
+            } catch (GrammarException e) {
+                throw new GrammarException("tools[" + i + "] (" + tools.get(i).name() + ") function.parameters: "
+                        + e.getMessage(), e);
+            }
         }
         Expr nl = Expr.optional(Expr.ch('\n'));
         switch (format) {
@@ -87,21 +86,21 @@ public final class ToolCallGrammar {
                         Expr.literal("</tool_call>"));
                 return parallel ? Expr.seq(call, Expr.star(Expr.seq(nl, call))) : call;
             }
-            case MISTRAL_ARGS -> {
-                List<Expr> alts = new ArrayList<>();
+            case MISTRAL -> {
+                List<Expr> named = new ArrayList<>();
+                Expr callId = Expr.optional(Expr.seq(Expr.literal("[CALL_ID]"), Expr.repeat(Expr.chars(
+                        CodepointSet.of('a', 'z').union(CodepointSet.of('A', 'Z')).union(CodepointSet.of('0', '9'))),
+                        9, 9)));
                 for (int i = 0; i < tools.size(); i++) {
-                    alts.add(Expr.seq(Expr.literal(tools.get(i).name()), Expr.literal("[ARGS]"),
+                    named.add(Expr.seq(Expr.literal(tools.get(i).name()), callId, Expr.literal("[ARGS]"),
                             Expr.call(arguments.get(i))));
                 }
-                Expr call = Expr.seq(Expr.literal("[TOOL_CALLS]"), Expr.alt(alts));
-                return parallel ? Expr.plus(call) : call;
-            }
-            case MISTRAL_JSON -> {
                 Expr object = callObject(tools, arguments, "arguments");
                 Expr sep = Expr.seq(Expr.ch(','), Expr.optional(Expr.ch(' ')));
                 Expr list = parallel ? Expr.seq(object, Expr.star(Expr.seq(sep, object))) : object;
-                return Expr.seq(Expr.literal("[TOOL_CALLS]"), Expr.optional(Expr.ch(' ')), Expr.ch('['), list,
-                        Expr.ch(']'));
+                Expr array = Expr.seq(Expr.optional(Expr.ch(' ')), Expr.ch('['), list, Expr.ch(']'));
+                Expr call = Expr.seq(Expr.literal("[TOOL_CALLS]"), Expr.alt(Expr.alt(named), array));
+                return parallel ? Expr.plus(call) : call;
             }
             case LLAMA3 -> {
                 return callObject(tools, arguments, "parameters");

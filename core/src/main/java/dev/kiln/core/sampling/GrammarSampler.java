@@ -14,6 +14,9 @@ import dev.kiln.core.grammar.GrammarMatcher;
  */
 public final class GrammarSampler implements Sampler {
 
+    /** How close (in bytes of distance to the end) the budget must come before tokens are checked against it. */
+    private static final int NEAR = 256;
+
     private final Sampler inner;
     private final GrammarMatcher matcher;
     private final long[] mask;
@@ -36,10 +39,18 @@ public final class GrammarSampler implements Sampler {
     @Override
     public int sample(float[] logits) {
         long[] allowed = matcher.mask();
-        if (budget >= 0 && budget <= matcher.distanceToEnd() + 1) {
-            long[] closing = matcher.closingMask();
-            if (!isEmpty(closing)) {
-                allowed = closing;
+        int distance = budget >= 0 ? matcher.distanceToEnd() : 0;
+        if (budget >= 0 && budget - 2 < distance + NEAR) {
+            // near the end of the budget: keep the end reachable (each token adds a byte or more, and the
+            // end-of-generation token needs a turn of its own)
+            long[] feasible = matcher.maskWithin(budget - 2);
+            if (!isEmpty(feasible)) {
+                allowed = feasible;
+            } else {
+                long[] closing = matcher.closingMask();
+                if (!isEmpty(closing)) {
+                    allowed = closing;
+                }
             }
         }
         int n = logits.length;
