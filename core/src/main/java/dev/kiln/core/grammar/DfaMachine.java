@@ -43,6 +43,28 @@ final class DfaMachine extends Machine {
         Arrays.fill(minLength, UNREACHABLE);
     }
 
+    private int[][] successors;        // [states] distinct byte successors, built on first use
+
+    /** The distinct states one byte leads to from {@code state}. */
+    int[] successors(int state) {
+        int[][] all = successors;
+        if (all == null) {
+            all = new int[accepting.length][];
+            for (int s = 0; s < all.length; s++) {
+                java.util.BitSet seen = new java.util.BitSet();
+                for (int c = 0; c < classes; c++) {
+                    int t = next[s * classes + c];
+                    if (t >= 0) {
+                        seen.set(t);
+                    }
+                }
+                all[s] = seen.stream().toArray();
+            }
+            successors = all;
+        }
+        return all[state];
+    }
+
     @Override
     int next(int state, int b) {
         return next[state * classes + classOf[b]];

@@ -80,6 +80,21 @@ public final class Grammar {
         if (known != null) {
             return known;
         }
+        if (state.frames.length == 1) {
+            // one stack moving inside its rule to a plain scanning state: no expansion needed
+            Frame f = state.frames[0];
+            int t = f.machine.next(f.state, b);
+            if (t < 0) {
+                state.cache(b, dead);
+                return dead;
+            }
+            Machine m = f.machine;
+            if (m.scans(t) && m.calls(t).length == 0 && !m.accepting(t) && m.minLength(t) < Machine.UNREACHABLE) {
+                MatchState successor = intern(new MatchState(new Frame[] {new Frame(m, t, f.parent)}, false));
+                state.cache(b, successor);
+                return successor;
+            }
+        }
         List<Frame> moved = new ArrayList<>(state.frames.length);
         for (Frame f : state.frames) {
             int t = f.machine.next(f.state, b);

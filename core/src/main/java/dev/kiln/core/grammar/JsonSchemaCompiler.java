@@ -451,6 +451,21 @@ final class JsonSchemaCompiler {
     // --- strings
 
     private Expr string(ObjectNode o, String ptr) {
+        // one rule per distinct set of string constraints (schemas repeat the same pattern many times)
+        String key = "string:" + o.get("pattern") + "|" + o.get("format") + "|" + o.get("minLength") + "|"
+                + o.get("maxLength");
+        Integer known = shared.get(key);
+        if (known != null) {
+            return Expr.call(known);
+        }
+        Expr body = stringBody(o, ptr);
+        int id = builder.freshRule(ruleName(ptr) + "-str");
+        shared.put(key, id);
+        builder.define(id, body);
+        return Expr.call(id);
+    }
+
+    private Expr stringBody(ObjectNode o, String ptr) {
         CharDfa content = null;
         try {
             for (String p : patterns(o, ptr)) {
@@ -474,6 +489,15 @@ final class JsonSchemaCompiler {
                 if (content != null && !content.isEmpty() && content.size() < 2000) {
                     int longest = content.longest();
                     implied = content.shortest() >= min && (max < 0 || (longest >= 0 && longest <= max));
+                }
+                if (content == null && (max < 0 ? min : max) > 64) {
+                    int id = builder.freshRule(ruleName(ptr) + "-string");
+                    int characters = characterRule(CodepointSet.ALL.minus(JsonText.PLAIN));
+                    int lo = min;
+                    int hi = max;
+                    builder.defineMachine(id, mid -> new CountedStringMachine(mid, builder.name(mid), lo, hi,
+                            characters));
+                    return Expr.call(id);
                 }
                 if (!implied) {
                     content = (content == null ? CharDfa.star(CodepointSet.ALL) : content).lengthBetween(min, max);

@@ -381,8 +381,14 @@ final class ObjectMachine extends Machine {
         return (int) Math.min(v, UNREACHABLE);
     }
 
-    /** Bytes from key state {@code from} to every key state (breadth-first). */
+    private final Map<Integer, int[]> keyDistanceCache = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Bytes from key state {@code from} to every key state (breadth-first; cached per key state). */
     private int[] keyDistances(int from) {
+        return keyDistanceCache.computeIfAbsent(from, this::bfs);
+    }
+
+    private int[] bfs(int from) {
         int n = keys.stateCount();
         int[] dist = new int[n];
         Arrays.fill(dist, UNREACHABLE);
@@ -394,9 +400,8 @@ final class ObjectMachine extends Machine {
             if (keys.accepting(s)) {
                 continue;
             }
-            for (int b = 0; b < 256; b++) {
-                int t = keys.next(s, b);
-                if (t >= 0 && dist[t] == UNREACHABLE) {
+            for (int t : keys.successors(s)) {
+                if (dist[t] == UNREACHABLE) {
                     dist[t] = dist[s] + 1;
                     work.add(t);
                 }
