@@ -44,6 +44,44 @@ final class DfaMachine extends Machine {
     }
 
     private int[][] successors;        // [states] distinct byte successors, built on first use
+    private Object structure;          // see structure()
+
+    /**
+     * A key equal for machines that match exactly alike (same tables, no calls), so that token masks computed for
+     * one serve every grammar that has the same rule (a JSON string, a character class...); this machine itself
+     * when it calls other rules.
+     */
+    Object structure() {
+        Object k = structure;
+        if (k == null) {
+            boolean leaf = true;
+            for (int[] c : calls) {
+                leaf &= c.length == 0;
+            }
+            k = leaf ? new Structure(classOf, next, accepting) : this;
+            structure = k;
+        }
+        return k;
+    }
+
+    @Override
+    Object maskKey(int state, int maxTokenBytes) {
+        return new MaskKey(structure(), state);
+    }
+
+    private record Structure(byte[] classOf, int[] next, boolean[] accepting) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Structure s && java.util.Arrays.equals(next, s.next)
+                    && java.util.Arrays.equals(classOf, s.classOf) && java.util.Arrays.equals(accepting, s.accepting);
+        }
+
+        @Override
+        public int hashCode() {
+            return (java.util.Arrays.hashCode(next) * 31 + java.util.Arrays.hashCode(classOf)) * 31
+                    + java.util.Arrays.hashCode(accepting);
+        }
+    }
 
     /** The distinct states one byte leads to from {@code state}. */
     int[] successors(int state) {

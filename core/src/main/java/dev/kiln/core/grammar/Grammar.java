@@ -146,6 +146,16 @@ public final class Grammar {
         return best;
     }
 
+    /** The state of a stack whose top has just been left: its parent frames, expanded. */
+    MatchState resume(Frame parent) {
+        return expandAll(List.of(parent));
+    }
+
+    /** A state of exactly these frames, not expanded (the local walks of {@link TokenGrammar}). */
+    MatchState raw(Frame... frames) {
+        return intern(new MatchState(frames, false));
+    }
+
     private MatchState expandAll(List<Frame> frames) {
         Set<Frame> visited = new HashSet<>();
         List<Frame> out = new ArrayList<>();

@@ -490,13 +490,11 @@ final class JsonSchemaCompiler {
                     int longest = content.longest();
                     implied = content.shortest() >= min && (max < 0 || (longest >= 0 && longest <= max));
                 }
-                if (content == null && (max < 0 ? min : max) > 64) {
+                if (content == null) {
                     int id = builder.freshRule(ruleName(ptr) + "-string");
-                    int characters = characterRule(CodepointSet.ALL.minus(JsonText.PLAIN));
                     int lo = min;
                     int hi = max;
-                    builder.defineMachine(id, mid -> new CountedStringMachine(mid, builder.name(mid), lo, hi,
-                            characters));
+                    builder.defineMachine(id, mid -> new CountedStringMachine(mid, builder.name(mid), lo, hi));
                     return Expr.call(id);
                 }
                 if (!implied) {

@@ -42,6 +42,19 @@ public abstract class Machine {
         return false;
     }
 
+    /**
+     * A key for the token mask of {@code state} taken alone (see {@link TokenGrammar}): equal keys allow the same
+     * tokens. {@code maxTokenBytes} is the longest token: states that differ only beyond what one token can reach
+     * may share a key. By default, this machine and the state.
+     */
+    Object maskKey(int state, int maxTokenBytes) {
+        return new MaskKey(this, state);
+    }
+
+    /** The default mask key. */
+    record MaskKey(Object machine, int state) {
+    }
+
     /** Number of states known now (lazy machines grow). */
     abstract int stateCount();
 

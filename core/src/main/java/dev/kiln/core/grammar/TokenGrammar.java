@@ -68,16 +68,50 @@ public final class TokenGrammar {
         return mask;
     }
 
-    private long[] compute(MatchState state) {
-        long[] mask = new long[words];
-        if (state.canEnd) {
-            for (int e : trie.endOfGeneration()) {
-                mask[e >>> 6] |= 1L << e;
+    /**
+     * The tokens a rule position allows by itself: {@code accepted} (their bytes stay inside the rule, or end it
+     * exactly at their last byte) and {@code exits}, trie nodes where the rule may end with more of the token to
+     * come (those tokens depend on the caller, and are checked against it each time).
+     */
+    private record LocalMask(long[] accepted, int[] exits) {
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<Object, LocalMask> localMasks =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Local masks kept per vocabulary (shared) or per grammar, at most. */
+    private int localCapacity() {
+        return (int) Math.max(64, MASK_CACHE_BYTES / (8L * words));
+    }
+
+    private LocalMask local(Frame top) {
+        Machine m = top.machine;
+        Object key = m.maskKey(top.state, trie.maxDepth);
+        boolean shared = !(key instanceof Machine.MaskKey k && k.machine() == m);
+        java.util.Map<Object, Object> sharedMap = trie.sharedMasks;
+        LocalMask known = shared ? (LocalMask) sharedMap.get(key) : localMasks.get(key);
+        if (known != null) {
+            return known;
+        }
+        LocalMask made = walkLocal(m, top.state);
+        if (shared) {
+            if (sharedMap.size() > localCapacity()) {
+                sharedMap.clear();
             }
+            sharedMap.put(key, made);
+        } else {
+            if (localMasks.size() > localCapacity()) {
+                localMasks.clear();
+            }
+            localMasks.put(key, made);
         }
-        if (state.frames.length == 0) {
-            return mask;
-        }
+        return made;
+    }
+
+    /** Walks the trie from one rule position with nothing below it but the exit sentinel. */
+    private LocalMask walkLocal(Machine m, int state) {
+        long[] mask = new long[words];
+        Nfa.IntList exits = new Nfa.IntList();
         byte[] label = trie.label;
         int[] depth = trie.depth;
         int[] skip = trie.skip;
@@ -85,7 +119,7 @@ public final class TokenGrammar {
         int[] tokens = trie.tokens;
         MatchState dead = grammar.dead;
         MatchState[] path = new MatchState[trie.maxDepth + 1];
-        path[0] = state;
+        path[0] = grammar.raw(new Frame(m, state, ExitMachine.FRAME));
         int n = label.length;
         int i = 0;
         while (i < n) {
@@ -104,9 +138,78 @@ public final class TokenGrammar {
                 int t = tokens[k];
                 mask[t >>> 6] |= 1L << t;
             }
+            for (Frame f : to.frames) {
+                if (f == ExitMachine.FRAME) {
+                    if (skip[i] > i + 1) {
+                        exits.add(i);
+                    }
+                    break;
+                }
+            }
             i++;
         }
+        return new LocalMask(mask, exits.toArray());
+    }
+
+    private long[] compute(MatchState state) {
+        long[] mask = new long[words];
+        if (state.canEnd) {
+            for (int e : trie.endOfGeneration()) {
+                mask[e >>> 6] |= 1L << e;
+            }
+        }
+        MatchState[] path = null;
+        for (Frame top : state.frames) {
+            LocalMask lm = local(top);
+            long[] a = lm.accepted;
+            for (int w = 0; w < words; w++) {
+                mask[w] |= a[w];
+            }
+            if (lm.exits.length > 0 && top.parent != null) {
+                MatchState caller = grammar.resume(top.parent);
+                if (path == null) {
+                    path = new MatchState[trie.maxDepth + 1];
+                }
+                for (int node : lm.exits) {
+                    walkBelow(node, caller, mask, path);
+                }
+            }
+        }
         return mask;
+    }
+
+    /** Adds the tokens below trie node {@code node} that {@code from} accepts for the bytes after the node. */
+    private void walkBelow(int node, MatchState from, long[] mask, MatchState[] path) {
+        if (from.isDead()) {
+            return;
+        }
+        byte[] label = trie.label;
+        int[] depth = trie.depth;
+        int[] skip = trie.skip;
+        int[] first = trie.firstToken;
+        int[] tokens = trie.tokens;
+        MatchState dead = grammar.dead;
+        path[depth[node] + 1] = from;
+        int end = skip[node];
+        int i = node + 1;
+        while (i < end) {
+            MatchState prev = path[depth[i]];
+            int b = label[i] & 0xff;
+            MatchState to = prev.cached(b);
+            if (to == null) {
+                to = grammar.next(prev, b);
+            }
+            if (to == dead) {
+                i = skip[i];
+                continue;
+            }
+            path[depth[i] + 1] = to;
+            for (int k = first[i], stop = first[i + 1]; k < stop; k++) {
+                int t = tokens[k];
+                mask[t >>> 6] |= 1L << t;
+            }
+            i++;
+        }
     }
 
     /**

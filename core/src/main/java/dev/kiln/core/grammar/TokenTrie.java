@@ -28,6 +28,12 @@ public final class TokenTrie {
             "<\uff5ctool\u2581call\u2581begin\uff5c>", "<\uff5ctool\u2581call\u2581end\uff5c>",
             "<\uff5ctool\u2581sep\uff5c>");
 
+    /**
+     * Token masks of rule positions that do not depend on the grammar around them (see {@link TokenGrammar}),
+     * shared by every grammar matched against this vocabulary; bounded, started afresh when full.
+     */
+    final java.util.concurrent.ConcurrentHashMap<Object, Object> sharedMasks = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final int vocabularySize;
     final byte[] label;         // [nodes] the byte that leads to the node
     final int[] depth;          // [nodes] bytes above the node (0 for children of the root)

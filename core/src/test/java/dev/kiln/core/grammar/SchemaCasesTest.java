@@ -24,5 +24,12 @@ class SchemaCasesTest {
         }
         int invalidAccepted = cases.stream().mapToInt(SchemaCases.Case::invalidAccepted).sum();
         assertEquals(0, invalidAccepted, "invalid instances accepted by compiled schemas");
+        long correct = cases.stream().filter(SchemaCases.Case::fullyCorrect).count();
+        assertTrue(correct >= 0.9 * cases.size(), correct + "/" + cases.size() + " fully correct, goal 90%");
+        for (SchemaCases.Row row : SchemaCases.table(cases)) {
+            if (row.cases() >= 40) {
+                assertTrue(row.fullyCorrect() >= 0.6 * row.cases(), row + ": goal 60% fully correct");
+            }
+        }
     }
 }

@@ -23,12 +23,18 @@ class TokenMaskTest {
             tokenizer = Tokenizers.from(f.metadata());
         }
         TokenTrie trie = TokenTrie.of(tokenizer, TokenTrie.MARKERS);
-        Grammar g = Grammar.jsonSchema("{\"type\": \"object\", \"properties\": {\"name\": {\"type\": \"string\","
+        Grammar schema = Grammar.jsonSchema("{\"type\": \"object\", \"properties\": {\"name\": {\"type\": \"string\","
                 + " \"maxLength\": 6}, \"n\": {\"type\": \"integer\", \"minimum\": -5, \"maximum\": 300}, \"ok\":"
-                + " {\"type\": \"boolean\"}}, \"required\": [\"name\", \"n\"], \"additionalProperties\": false}");
-        TokenGrammar bound = g.bind(trie);
+                + " {\"type\": \"boolean\"}, \"tags\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}},"
+                + " \"required\": [\"name\", \"n\"], \"additionalProperties\": false}");
+        Grammar gbnf = Grammar.gbnf(java.nio.file.Files.readString(TestData.require("gbnf/json.gbnf")));
+        for (Grammar g : new Grammar[] {schema, gbnf, Grammar.anyJsonObject()}) {
+            checkWalks(g.bind(trie), trie, tokenizer.vocabulary().eos());
+        }
+    }
+
+    private static void checkWalks(TokenGrammar bound, TokenTrie trie, int eog) {
         Random random = new Random(5);
-        int eog = tokenizer.vocabulary().eos();
         for (int walk = 0; walk < 6; walk++) {
             GrammarMatcher m = bound.matcher();
             for (int step = 0; step < 40 && !m.isComplete(); step++) {
