@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code kiln serve -m FILE [--host 127.0.0.1] [--port 8080] [-c N] [-b N] [-ngl N] [-t N] [-np N] [--api-key KEY]
+ * {@code kiln serve [-m FILE] [--host 127.0.0.1] [--port 8080] [-c N] [-b N] [-ngl N] [-t N] [-np N] [--api-key KEY]
  * [--alias NAME] [--reasoning-budget N]}: the OpenAI-compatible server, a drop-in for llama-server's command line
  * (same flag names and defaults). It listens first ({@code /health} is 503 while the model loads), prints one line
  * when requests are served, and on SIGINT/SIGTERM ends in-flight requests, stops listening and frees the model.
@@ -90,7 +90,9 @@ final class ServeCommand implements Callable<Integer> {
             throw new UsageException("--api-key: expected a non-empty key");
         }
         PrintWriter out = spec.commandLine().getOut();
-        ServerConfig config = new ServerConfig(host, port, apiKey, alias, engine.batchSize(), maxQueue, 16L << 20,
+        java.nio.file.Path file = engine.modelOrDemo(spec.commandLine().getErr(), "serve");
+        String name = alias != null || engine.model != null ? alias : DemoModel.NAME;
+        ServerConfig config = new ServerConfig(host, port, apiKey, name, engine.batchSize(), maxQueue, 16L << 20,
                 reasoningBudget, timeoutSeconds * 1000L);
         Server server = Server.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -101,14 +103,14 @@ final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         ServedModel model;
         try {
-            model = EngineModels.open(engine.model, options, engine.contextSize(), parallel);
+            model = EngineModels.open(file, options, engine.contextSize(), parallel);
         } catch (Exception | Error e) {
             Runtime.getRuntime().removeShutdownHook(hook);
             server.close();
             throw e;
         }
         server.serve(model);
-        out.println("kiln serve: listening on " + server.uri() + " (model " + (alias != null ? alias : model.name())
+        out.println("kiln serve: listening on " + server.uri() + " (model " + (name != null ? name : model.name())
                 + ", " + parallel + " slot" + (parallel == 1 ? "" : "s") + " of " + model.model().sequenceLength()
                 + " tokens)");
         out.flush();
