@@ -6,7 +6,7 @@
  *           |  open
  *   CudaBackend: primary context, one stream, CudaModule x 4 (Ptx), CudaTensor (DeviceBuffer)
  *           |  ops()
- *   CudaOps: matMul -> tokens <= 8: quantize_q8x + mv_T (dp4a) | else cuBLAS (dequant_f16_T) or mm_T tiles
+ *   CudaOps: matMul -> tokens &lt;= 8: quantize_q8x + mv_T (dp4a) | else cuBLAS (dequant_f16_T) or mm_T tiles
  *            rmsnorm, rope (frequency table), kv_store (F16), attn_partial + attn_combine (flash-decoding), ...
  * </pre>
  * Positions and cache cells travel as device arrays ({@code BatchArrays}); {@code -ngl auto} sizes come from
