@@ -1,6 +1,11 @@
 package dev.kiln.langchain4j;
 
 import dev.kiln.server.LocalChat;
+import dev.kiln.server.fake.ByteCodec;
+import dev.kiln.server.fake.FakeChat;
+import dev.kiln.server.fake.Script;
+import dev.kiln.server.fake.ScriptedModel;
+import dev.kiln.server.model.ServedModel;
 import dev.kiln.testdata.TestData;
 import dev.langchain4j.agent.tool.P;
 import dev.langchain4j.agent.tool.Tool;
@@ -13,6 +18,7 @@ import dev.langchain4j.model.chat.request.ResponseFormat;
 import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.CompleteToolCall;
+import dev.langchain4j.model.chat.response.PartialThinking;
 import dev.langchain4j.model.chat.response.PartialToolCall;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.output.FinishReason;
@@ -132,6 +138,27 @@ class KilnChatModelTest {
         assertEquals(whole.aiMessage().text(), streamed.aiMessage().text());
     }
 
+    /** A scripted model that thinks forever: the reasoning budget closes its think block, and it answers. */
+    @Test
+    void thinkingGoesToAiMessageThinkingWithinTheBudget() throws Exception {
+        try (KilnEngine thinker = new KilnEngine(new LocalChat(new ServedModel("thinker",
+                new ScriptedModel(Script.endlessThinker("Paris."), 1, 512, 0), new ByteCodec(),
+                new FakeChat("{{ '<think>' }}"), null), 64, 4, -1))) {
+            KilnChatModel model = KilnChatModel.builder().engine(thinker).temperature(0.0).reasoningBudget(9).build();
+            ChatRequest request = ChatRequest.builder().messages(UserMessage.from("capital?")).build();
+            ChatResponse whole = model.chat(request);
+            assertEquals("Paris.", whole.aiMessage().text());
+            assertEquals("hmm hmm", whole.aiMessage().thinking());
+
+            Recorder recorder = new Recorder();
+            model.chat(request, recorder);
+            ChatResponse streamed = recorder.done.get(30, TimeUnit.SECONDS);
+            assertEquals("Paris.", recorder.text.toString());
+            assertEquals("hmm hmm", recorder.thinking.toString());
+            assertEquals("hmm hmm", streamed.aiMessage().thinking());
+        }
+    }
+
     @Test
     void aRequestParameterOverridesTheModelDefault() {
         KilnChatModel model = KilnChatModel.builder().engine(stories).temperature(0.0).maxOutputTokens(24).build();
@@ -171,6 +198,7 @@ class KilnChatModelTest {
     /** Collects what a streaming handler is told. */
     static final class Recorder implements StreamingChatResponseHandler {
         final StringBuilder text = new StringBuilder();
+        final StringBuilder thinking = new StringBuilder();
         int pieces;
         final List<PartialToolCall> partial = new ArrayList<>();
         final List<CompleteToolCall> complete = new ArrayList<>();
@@ -180,6 +208,11 @@ class KilnChatModelTest {
         public void onPartialResponse(String partialResponse) {
             text.append(partialResponse);
             pieces++;
+        }
+
+        @Override
+        public void onPartialThinking(PartialThinking partialThinking) {
+            thinking.append(partialThinking.text());
         }
 
         @Override
