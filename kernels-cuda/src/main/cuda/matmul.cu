@@ -7,7 +7,8 @@
 // mmw_* is the same product on tensor cores (WMMA m16n16k16, F16 operands, F32 accumulate; sm_70+): a 128-thread
 // block computes 64 rows x 64 tokens, each warp a 32 x 32 quarter as 2 x 2 fragments, from F16 tiles dequantized
 // into shared memory per 32-wide k step. Edge tiles are staged through shared memory so partial tiles are written
-// with bounds checks.
+// with bounds checks. Activations enter F16 divided by their token's power-of-two scale (ops.cu f16_scales; null for
+// none) and results leave multiplied by it, so rows beyond F16's 65504 stay finite.
 //
 // Also here: dequant_f16_* (W -> F16 [rows][cols], the on-the-fly conversion that feeds cublasGemmEx when cuBLAS is
 // present) and embed_* (rows of a table by token id, e.g. the tied output/embedding matrix on the device).
@@ -74,8 +75,8 @@ __device__ __forceinline__ void mm_body(const uint8_t* __restrict__ w, const flo
 #define WK_PAD 40   // shared row stride in halves: 32 + 8 keeps 32-byte fragment alignment and staggers banks
 
 template <class T>
-__device__ __forceinline__ void mmw_body(const uint8_t* __restrict__ w, const float* __restrict__ x, float* __restrict__ y,
-                                         int rows, int cols, int tokens) {
+__device__ __forceinline__ void mmw_body(const uint8_t* __restrict__ w, const float* __restrict__ x, const float* __restrict__ xscale,
+                                         float* __restrict__ y, int rows, int cols, int tokens) {
     using namespace nvcuda;
     __shared__ __align__(32) __half ws[BM][WK_PAD];        // [row][k] dequantized weights
     __shared__ __align__(32) __half xs[BN][WK_PAD];        // [token][k] activations
@@ -85,6 +86,7 @@ __device__ __forceinline__ void mmw_body(const uint8_t* __restrict__ w, const fl
     const int wr = (warp % 2) * 32, wt = (warp / 2) * 32;
     const int lr = tid / 2, lk = (tid % 2) * 16;
     const long long rowBytes = (long long)(cols / T::QK) * T::BYTES;
+    const float xinv = (xscale != nullptr && t0 + lr < tokens) ? 1.0f / xscale[t0 + lr] : 1.0f;   // power of two: exact
     wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[2][2];
 #pragma unroll
     for (int i = 0; i < 2; ++i)
@@ -96,7 +98,7 @@ __device__ __forceinline__ void mmw_body(const uint8_t* __restrict__ w, const fl
         for (int i = 0; i < 16; ++i) {
             const int k = k0 + lk + i;
             ws[lr][lk + i] = __float2half((r < rows && k < cols) ? T::dq(w + r * rowBytes, k) : 0.0f);
-            xs[lr][lk + i] = __float2half((t < tokens && k < cols) ? x[(long long)t * cols + k] : 0.0f);
+            xs[lr][lk + i] = __float2half((t < tokens && k < cols) ? x[(long long)t * cols + k] * xinv : 0.0f);
         }
         __syncthreads();
 #pragma unroll
@@ -121,7 +123,7 @@ __device__ __forceinline__ void mmw_body(const uint8_t* __restrict__ w, const fl
     __syncwarp();
     for (int e = lane; e < 32 * 32; e += WARP) {
         const int rr = e % 32, tt = e / 32, r = r0 + wr + rr, t = t0 + wt + tt;
-        if (r < rows && t < tokens) y[(long long)t * rows + r] = cs[warp][tt * 32 + rr];
+        if (r < rows && t < tokens) y[(long long)t * rows + r] = cs[warp][tt * 32 + rr] * (xscale != nullptr ? xscale[t] : 1.0f);
     }
 }
 
@@ -135,21 +137,22 @@ __device__ __forceinline__ void dequant_f16_body(const uint8_t* __restrict__ w, 
     }
 }
 
-// out f32 [n][cols] = rows ids[0..n) of table W [vocab][cols].
+// out f32 [n][cols] = rows ids[0..n) of table W [vocab][cols]. Grid: (n, column blocks): rows in grid.x (no 65535 limit).
 template <class T>
 __device__ __forceinline__ void embed_body(const uint8_t* __restrict__ w, const int* __restrict__ ids, float* __restrict__ out, int cols) {
     const long long rowBytes = (long long)(cols / T::QK) * T::BYTES;
-    const uint8_t* row = w + ids[blockIdx.y] * rowBytes;
-    for (int k = blockIdx.x * blockDim.x + threadIdx.x; k < cols; k += gridDim.x * blockDim.x)
-        out[(long long)blockIdx.y * cols + k] = T::dq(row, k);
+    const uint8_t* row = w + ids[blockIdx.x] * rowBytes;
+    for (int k = blockIdx.y * blockDim.x + threadIdx.x; k < cols; k += gridDim.y * blockDim.x)
+        out[(long long)blockIdx.x * cols + k] = T::dq(row, k);
 }
 
 #define MATMUL_KERNELS(T)                                                                                                 \
     extern "C" __global__ void mm_##T(const uint8_t* w, const float* x, float* y, int rows, int cols, int tokens) {       \
         mm_body<T>(w, x, y, rows, cols, tokens);                                                                          \
     }                                                                                                                     \
-    extern "C" __global__ void mmw_##T(const uint8_t* w, const float* x, float* y, int rows, int cols, int tokens) {      \
-        mmw_body<T>(w, x, y, rows, cols, tokens);                                                                         \
+    extern "C" __global__ void mmw_##T(const uint8_t* w, const float* x, const float* xscale, float* y, int rows, int cols, \
+                                       int tokens) {                                                                      \
+        mmw_body<T>(w, x, xscale, y, rows, cols, tokens);                                                                 \
     }                                                                                                                     \
     extern "C" __global__ void dequant_f16_##T(const uint8_t* w, __half* out, int rows, int cols) {                       \
         dequant_f16_body<T>(w, out, rows, cols);                                                                          \

@@ -1,6 +1,7 @@
 // Element-wise and per-row operations of a decoder block: RMSNorm (plain and fused with the q8x quantization of the
 // next mat-vec's input), RoPE (normal and NEOX pairing from a per-pair frequency table, so YaRN and rope_freqs are
-// covered), SwiGLU, residual add, bias, F32 -> F16 conversion and the KV-cache store. Positions and cache cells are
+// covered), SwiGLU, residual add, bias, F32 -> F16 conversion (with the per-token scale that keeps prefill
+// activations inside F16's range) and the KV-cache store. Positions and cache cells are
 // read from device memory (int arrays per batch row) so a captured CUDA graph of the decode step stays valid from one
 // token to the next.
 #include "common.cuh"
@@ -85,6 +86,43 @@ extern "C" __global__ void f32_to_f16(const float* __restrict__ x, __half* __res
         out[i] = __float2half_rn(x[i]);
 }
 
+// F16 holds at most 65504: an activation row (ffn_down's input in a model with outliers) can exceed it, and converting
+// it plainly gives inf, then NaN. Per token t, scales[t] = the smallest power of two s with max|x[t]| / s <= 65504
+// (1 when the row fits, or is not finite); a prefill GEMM multiplies x[t] / s in F16 and the F32 result by s. Powers
+// of two make both steps exact. Grid: (tokens), x f32 [tokens][n].
+#define F16_MAX 65504.0f
+extern "C" __global__ void f16_scales(const float* __restrict__ x, float* __restrict__ scales, int n) {
+    __shared__ float scratch[32];
+    const float* xr = x + (long long)blockIdx.x * n;
+    float amax = 0.0f;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) amax = fmaxf(amax, fabsf(xr[i]));
+    amax = block_max(amax, scratch);
+    if (threadIdx.x == 0) {
+        float s = 1.0f;
+        if (amax > F16_MAX && amax <= 3.402823466e38f) {
+            s = exp2f(ceilf(log2f(amax / F16_MAX)));
+            while (amax / s > F16_MAX) s *= 2.0f;   // log2f rounding
+        }
+        scales[blockIdx.x] = s;
+    }
+}
+
+// out F16 [tokens][n] = x [tokens][n] / scales[t] (round to nearest even). Grid-stride over elements.
+extern "C" __global__ void f32_to_f16_scaled(const float* __restrict__ x, const float* __restrict__ scales, __half* __restrict__ out,
+                                             int n, int tokens) {
+    const long long total = (long long)n * tokens;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
+        out[i] = __float2half_rn(x[i] / scales[i / n]);
+}
+
+// y [tokens][rows] *= scales[t]: undoes f32_to_f16_scaled after the GEMM. Grid: (tokens); rows whose scale is 1 return.
+extern "C" __global__ void scale_rows(float* y, const float* __restrict__ scales, int rows) {
+    const float s = scales[blockIdx.x];
+    if (s == 1.0f) return;
+    float* yr = y + (long long)blockIdx.x * rows;
+    for (int i = threadIdx.x; i < rows; i += blockDim.x) yr[i] *= s;
+}
+
 // x [rows][dim] += bias [dim] (QKV biases).
 extern "C" __global__ void add_bias(float* x, const float* __restrict__ bias, int rows, int dim) {
     const long long n = (long long)rows * dim;
@@ -94,11 +132,12 @@ extern "C" __global__ void add_bias(float* x, const float* __restrict__ bias, in
 
 // Stores each row's key and value in the F16 cache: cache row kvStart[t] + kvLen[t] - 1 <- k/v [t] (the row's cell in
 // its sequence's slice of the cache). k f32 [rows][keyWidth], v f32 [rows][valueWidth]; kCache F16 [cells][keyWidth],
-// vCache F16 [cells][valueWidth]. Grid: (ceil(max(keyWidth, valueWidth) / blockDim), rows).
+// vCache F16 [cells][valueWidth]. Grid: (rows, ceil(max(keyWidth, valueWidth) / blockDim)): rows in grid.x, which has
+// no 65535 limit.
 extern "C" __global__ void kv_store(const float* __restrict__ k, const float* __restrict__ v, __half* __restrict__ kCache,
                                     __half* __restrict__ vCache, const int* __restrict__ kvStart, const int* __restrict__ kvLen,
                                     int keyWidth, int valueWidth) {
-    const int t = blockIdx.y, i = blockIdx.x * blockDim.x + threadIdx.x;
+    const int t = blockIdx.x, i = blockIdx.y * blockDim.x + threadIdx.x;
     const long long row = (long long)kvStart[t] + kvLen[t] - 1;
     if (i < keyWidth) kCache[row * keyWidth + i] = __float2half_rn(k[(long long)t * keyWidth + i]);
     if (i < valueWidth) vCache[row * valueWidth + i] = __float2half_rn(v[(long long)t * valueWidth + i]);

@@ -7,6 +7,12 @@
 // (or of two or eight neighbouring blocks for the small types), so a warp reads a contiguous span per step.
 // Each lane's integer sums are exact; the Java reference (dev.kiln.cuda.reference.LaneDot) mirrors this file.
 // The block loops are unrolled so each warp keeps several independent loads in flight (decode is bandwidth-bound).
+//
+// lane_dots<NC> is the multi-column form (llama.cpp's MMVQ takes several columns the same way): the lane reads and
+// decodes its weight words and scales once per block step, then multiplies them with up to NC activation columns
+// (xq/xd of column c at xq + c * cols, xd + c * cols / 32; only the first ntok columns are used), so a decode step of
+// several sequences streams each weight block once. Each column's arithmetic is exactly the single-column one.
+// lane_dot is lane_dots<1>.
 #pragma once
 #include "common.cuh"
 
@@ -23,21 +29,31 @@ struct Q4_0 {
         const int v = i < 16 ? (b[2 + i] & 0xF) : (b[2 + i - 16] >> 4);
         return f16_at(b) * (float)(v - 8);
     }
-    __device__ static float lane_dot(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int lane) {
+    template <int NC>
+    __device__ static void lane_dots(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int ntok, int lane, float (&acc)[NC]) {
         const int nb = cols / QK, t = lane % 4;
-        const int* x = reinterpret_cast<const int*>(xq);
-        float acc = 0.0f;
-#pragma unroll 4
+#pragma unroll (NC >= 8 ? 1 : 4)
         for (int ib = lane / 4; ib < nb; ib += 8) {
             const uint8_t* b = row + ib * BYTES;
             const uint32_t q = load_u32_a2(b + 2 + 4 * t);
-            const int xl = x[ib * 8 + t], xh = x[ib * 8 + 4 + t];
-            int s = dot4(q & 0x0F0F0F0F, xl, 0);
-            s = dot4((q >> 4) & 0x0F0F0F0F, xh, s);
-            const int sx = dot4(ONES, xh, dot4(ONES, xl, 0));
-            acc += f16_at(b) * xd[ib] * (float)(s - 8 * sx);
+            const uint32_t lo = q & 0x0F0F0F0F, hi = (q >> 4) & 0x0F0F0F0F;
+            const float d = f16_at(b);
+#pragma unroll
+            for (int c = 0; c < NC; ++c) {
+                if (c >= ntok) break;
+                const int* x = reinterpret_cast<const int*>(xq + (long long)c * cols);
+                const int xl = x[ib * 8 + t], xh = x[ib * 8 + 4 + t];
+                int s = dot4(lo, xl, 0);
+                s = dot4(hi, xh, s);
+                const int sx = dot4(ONES, xh, dot4(ONES, xl, 0));
+                acc[c] += d * xd[(long long)c * (cols / 32) + ib] * (float)(s - 8 * sx);
+            }
         }
-        return acc;
+    }
+    __device__ static float lane_dot(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int lane) {
+        float acc[1] = {0.0f};
+        lane_dots<1>(row, cols, xq, xd, 1, lane, acc);
+        return acc[0];
     }
 };
 
@@ -49,17 +65,27 @@ struct Q8_0 {
         const uint8_t* b = row + (k / 32) * BYTES;
         return f16_at(b) * (float)(int8_t)b[2 + k % 32];
     }
-    __device__ static float lane_dot(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int lane) {
+    template <int NC>
+    __device__ static void lane_dots(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int ntok, int lane, float (&acc)[NC]) {
         const int nb = cols / QK, t = lane % 8;
-        const int* x = reinterpret_cast<const int*>(xq);
-        float acc = 0.0f;
-#pragma unroll 4
+#pragma unroll (NC >= 8 ? 1 : 4)
         for (int ib = lane / 8; ib < nb; ib += 4) {
             const uint8_t* b = row + ib * BYTES;
-            const int s = dot4(load_u32_a2(b + 2 + 4 * t), x[ib * 8 + t], 0);
-            acc += f16_at(b) * xd[ib] * (float)s;
+            const uint32_t q = load_u32_a2(b + 2 + 4 * t);
+            const float d = f16_at(b);
+#pragma unroll
+            for (int c = 0; c < NC; ++c) {
+                if (c >= ntok) break;
+                const int* x = reinterpret_cast<const int*>(xq + (long long)c * cols);
+                const int s = dot4(q, x[ib * 8 + t], 0);
+                acc[c] += d * xd[(long long)c * (cols / 32) + ib] * (float)s;
+            }
         }
-        return acc;
+    }
+    __device__ static float lane_dot(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int lane) {
+        float acc[1] = {0.0f};
+        lane_dots<1>(row, cols, xq, xd, 1, lane, acc);
+        return acc[0];
     }
 };
 
@@ -89,26 +115,36 @@ struct Q4_K {
         const int q = hi ? (byte >> 4) : (byte & 0xF);
         return f16_at(b) * (float)sc * (float)q - f16_at(b + 2) * (float)m;
     }
-    __device__ static float lane_dot(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int lane) {
+    template <int NC>
+    __device__ static void lane_dots(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int ntok, int lane, float (&acc)[NC]) {
         const int nsb = cols / QK, c = lane / 8, w = lane % 8;
-        const int* x = reinterpret_cast<const int*>(xq);
-        float acc = 0.0f;
-#pragma unroll 4
+#pragma unroll (NC >= 8 ? 1 : 4)
         for (int sb = 0; sb < nsb; ++sb) {
             const uint8_t* b = row + sb * BYTES;
             const uint32_t q = load_u32_a4(b + 16 + 4 * lane);
             int sc1, m1, sc2, m2;
             scale_min_k4(2 * c, b + 4, &sc1, &m1);
             scale_min_k4(2 * c + 1, b + 4, &sc2, &m2);
+            const uint32_t vlo = q & 0x0F0F0F0F, vhi = (q >> 4) & 0x0F0F0F0F;
             const int blo = sb * 8 + 2 * c, bhi = blo + 1;
-            const int xl = x[blo * 8 + w], xh = x[bhi * 8 + w];
-            const int slo = dot4(q & 0x0F0F0F0F, xl, 0), shi = dot4((q >> 4) & 0x0F0F0F0F, xh, 0);
-            const int sxl = dot4(ONES, xl, 0), sxh = dot4(ONES, xh, 0);
             const float d = f16_at(b), dmin = f16_at(b + 2);
-            acc += xd[blo] * (d * (float)(sc1 * slo) - dmin * (float)(m1 * sxl))
-                 + xd[bhi] * (d * (float)(sc2 * shi) - dmin * (float)(m2 * sxh));
+#pragma unroll
+            for (int k = 0; k < NC; ++k) {
+                if (k >= ntok) break;
+                const int* x = reinterpret_cast<const int*>(xq + (long long)k * cols);
+                const float* xdk = xd + (long long)k * (cols / 32);
+                const int xl = x[blo * 8 + w], xh = x[bhi * 8 + w];
+                const int slo = dot4(vlo, xl, 0), shi = dot4(vhi, xh, 0);
+                const int sxl = dot4(ONES, xl, 0), sxh = dot4(ONES, xh, 0);
+                acc[k] += xdk[blo] * (d * (float)(sc1 * slo) - dmin * (float)(m1 * sxl))
+                        + xdk[bhi] * (d * (float)(sc2 * shi) - dmin * (float)(m2 * sxh));
+            }
         }
-        return acc;
+    }
+    __device__ static float lane_dot(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int lane) {
+        float acc[1] = {0.0f};
+        lane_dots<1>(row, cols, xq, xd, 1, lane, acc);
+        return acc[0];
     }
 };
 
@@ -126,11 +162,10 @@ struct Q5_K {
         const int q = (hi ? (byte >> 4) : (byte & 0xF)) | (((b[16 + l] >> (2 * c + hi)) & 1) << 4);
         return f16_at(b) * (float)sc * (float)q - f16_at(b + 2) * (float)m;
     }
-    __device__ static float lane_dot(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int lane) {
+    template <int NC>
+    __device__ static void lane_dots(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int ntok, int lane, float (&acc)[NC]) {
         const int nsb = cols / QK, c = lane / 8, w = lane % 8;
-        const int* x = reinterpret_cast<const int*>(xq);
-        float acc = 0.0f;
-#pragma unroll 4
+#pragma unroll (NC >= 8 ? 1 : 4)
         for (int sb = 0; sb < nsb; ++sb) {
             const uint8_t* b = row + sb * BYTES;
             const uint32_t q = load_u32_a4(b + 48 + 4 * lane);
@@ -141,14 +176,24 @@ struct Q5_K {
             const uint32_t vlo = (q & 0x0F0F0F0F) | (((h >> (2 * c)) & ONES) << 4);
             const uint32_t vhi = ((q >> 4) & 0x0F0F0F0F) | (((h >> (2 * c + 1)) & ONES) << 4);
             const int blo = sb * 8 + 2 * c, bhi = blo + 1;
-            const int xl = x[blo * 8 + w], xh = x[bhi * 8 + w];
-            const int slo = dot4(vlo, xl, 0), shi = dot4(vhi, xh, 0);
-            const int sxl = dot4(ONES, xl, 0), sxh = dot4(ONES, xh, 0);
             const float d = f16_at(b), dmin = f16_at(b + 2);
-            acc += xd[blo] * (d * (float)(sc1 * slo) - dmin * (float)(m1 * sxl))
-                 + xd[bhi] * (d * (float)(sc2 * shi) - dmin * (float)(m2 * sxh));
+#pragma unroll
+            for (int k = 0; k < NC; ++k) {
+                if (k >= ntok) break;
+                const int* x = reinterpret_cast<const int*>(xq + (long long)k * cols);
+                const float* xdk = xd + (long long)k * (cols / 32);
+                const int xl = x[blo * 8 + w], xh = x[bhi * 8 + w];
+                const int slo = dot4(vlo, xl, 0), shi = dot4(vhi, xh, 0);
+                const int sxl = dot4(ONES, xl, 0), sxh = dot4(ONES, xh, 0);
+                acc[k] += xdk[blo] * (d * (float)(sc1 * slo) - dmin * (float)(m1 * sxl))
+                        + xdk[bhi] * (d * (float)(sc2 * shi) - dmin * (float)(m2 * sxh));
+            }
         }
-        return acc;
+    }
+    __device__ static float lane_dot(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int lane) {
+        float acc[1] = {0.0f};
+        lane_dots<1>(row, cols, xq, xd, 1, lane, acc);
+        return acc[0];
     }
 };
 
@@ -167,26 +212,36 @@ struct Q6_K {
         const int q = lo | (((b[128 + 32 * h + l] >> (2 * kk)) & 3) << 4);
         return f16_at(b + 208) * (float)(int8_t)b[192 + i / 16] * (float)(q - 32);
     }
-    __device__ static float lane_dot(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int lane) {
+    template <int NC>
+    __device__ static void lane_dots(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int ntok, int lane, float (&acc)[NC]) {
         const int nsb = cols / QK, h = lane / 16, bb = 4 * (lane % 16), second = bb >= 32, l0 = bb % 32;
         const int ilo = 128 * h + (second ? 32 : 0) + l0, ihi = ilo + 64;   // weight index of the 4 low / high nibbles
         const int shlo = second ? 2 : 0, shhi = second ? 6 : 4;
-        const int* x = reinterpret_cast<const int*>(xq);
-        float acc = 0.0f;
-#pragma unroll 4
+#pragma unroll (NC >= 8 ? 1 : 4)
         for (int sb = 0; sb < nsb; ++sb) {
             const uint8_t* b = row + sb * BYTES;
             const uint32_t q = load_u32_a2(b + 4 * lane);
             const uint32_t qh = load_u32_a2(b + 128 + 32 * h + l0);
             const uint32_t vlo = (q & 0x0F0F0F0F) | (((qh >> shlo) & 0x03030303) << 4);
             const uint32_t vhi = ((q >> 4) & 0x0F0F0F0F) | (((qh >> shhi) & 0x03030303) << 4);
-            const int xl = x[(sb * 256 + ilo) / 4], xh = x[(sb * 256 + ihi) / 4];
-            const int slo = dot4(vlo, xl, 0) - 32 * dot4(ONES, xl, 0);
-            const int shi = dot4(vhi, xh, 0) - 32 * dot4(ONES, xh, 0);
             const int sclo = (int8_t)b[192 + ilo / 16], schi = (int8_t)b[192 + ihi / 16];
-            acc += f16_at(b + 208) * (xd[sb * 8 + ilo / 32] * (float)(sclo * slo) + xd[sb * 8 + ihi / 32] * (float)(schi * shi));
+            const float d = f16_at(b + 208);
+#pragma unroll
+            for (int k = 0; k < NC; ++k) {
+                if (k >= ntok) break;
+                const int* x = reinterpret_cast<const int*>(xq + (long long)k * cols);
+                const float* xdk = xd + (long long)k * (cols / 32);
+                const int xl = x[(sb * 256 + ilo) / 4], xh = x[(sb * 256 + ihi) / 4];
+                const int slo = dot4(vlo, xl, 0) - 32 * dot4(ONES, xl, 0);
+                const int shi = dot4(vhi, xh, 0) - 32 * dot4(ONES, xh, 0);
+                acc[k] += d * (xdk[sb * 8 + ilo / 32] * (float)(sclo * slo) + xdk[sb * 8 + ihi / 32] * (float)(schi * shi));
+            }
         }
-        return acc;
+    }
+    __device__ static float lane_dot(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int lane) {
+        float acc[1] = {0.0f};
+        lane_dots<1>(row, cols, xq, xd, 1, lane, acc);
+        return acc[0];
     }
 };
 
@@ -202,11 +257,10 @@ struct Q2_K {
         const int q = (b[16 + 32 * h + l] >> (2 * j)) & 3, sc = b[i / 16];
         return f16_at(b + 80) * (float)(sc & 15) * (float)q - f16_at(b + 82) * (float)(sc >> 4);
     }
-    __device__ static float lane_dot(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int lane) {
+    template <int NC>
+    __device__ static void lane_dots(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int ntok, int lane, float (&acc)[NC]) {
         const int nsb = cols / QK, t = lane % 16, h = t / 8, l0 = 4 * (t % 8);
-        const int* x = reinterpret_cast<const int*>(xq);
-        float acc = 0.0f;
-#pragma unroll 2
+#pragma unroll (NC >= 8 ? 1 : 2)
         for (int sb = lane / 16; sb < nsb; sb += 2) {
             const uint8_t* b = row + sb * BYTES;
             const uint32_t q = load_u32_a4(b + 16 + 4 * t);
@@ -214,13 +268,23 @@ struct Q2_K {
 #pragma unroll
             for (int j = 0; j < 4; ++j) {
                 const int i = 128 * h + 32 * j + l0;
-                const int xv = x[(sb * 256 + i) / 4];
-                const int s = dot4((q >> (2 * j)) & 0x03030303, xv, 0), sx = dot4(ONES, xv, 0);
+                const uint32_t v = (q >> (2 * j)) & 0x03030303;
                 const int sc = b[i / 16];
-                acc += xd[sb * 8 + i / 32] * (d * (float)((sc & 15) * s) - dmin * (float)((sc >> 4) * sx));
+#pragma unroll
+                for (int k = 0; k < NC; ++k) {
+                    if (k >= ntok) break;
+                    const int* x = reinterpret_cast<const int*>(xq + (long long)k * cols);
+                    const int xv = x[(sb * 256 + i) / 4];
+                    const int s = dot4(v, xv, 0), sx = dot4(ONES, xv, 0);
+                    acc[k] += xd[(long long)k * (cols / 32) + sb * 8 + i / 32] * (d * (float)((sc & 15) * s) - dmin * (float)((sc >> 4) * sx));
+                }
             }
         }
-        return acc;
+    }
+    __device__ static float lane_dot(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int lane) {
+        float acc[1] = {0.0f};
+        lane_dots<1>(row, cols, xq, xd, 1, lane, acc);
+        return acc[0];
     }
 };
 
@@ -243,11 +307,10 @@ struct Q3_K {
         const int q = ((b[32 + 32 * h + l] >> (2 * j)) & 3) - (((b[l] >> (4 * h + j)) & 1) ? 0 : 4);
         return f16_at(b + 108) * (float)q3k_scale(b + 96, i / 16) * (float)q;
     }
-    __device__ static float lane_dot(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int lane) {
+    template <int NC>
+    __device__ static void lane_dots(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int ntok, int lane, float (&acc)[NC]) {
         const int nsb = cols / QK, t = lane % 16, h = t / 8, l0 = 4 * (t % 8);
-        const int* x = reinterpret_cast<const int*>(xq);
-        float acc = 0.0f;
-#pragma unroll 2
+#pragma unroll (NC >= 8 ? 1 : 2)
         for (int sb = lane / 16; sb < nsb; sb += 2) {
             const uint8_t* b = row + sb * BYTES;
             const uint32_t q = load_u32_a2(b + 32 + 4 * t);
@@ -256,12 +319,22 @@ struct Q3_K {
 #pragma unroll
             for (int j = 0; j < 4; ++j) {
                 const int i = 128 * h + 32 * j + l0;
-                const int xv = x[(sb * 256 + i) / 4];
                 const uint32_t v = ((q >> (2 * j)) & 0x03030303) | (((hm >> (4 * h + j)) & ONES) << 2);
-                const int s = dot4(v, xv, 0) - 4 * dot4(ONES, xv, 0);
-                acc += xd[sb * 8 + i / 32] * d * (float)(q3k_scale(b + 96, i / 16) * s);
+                const int sc = q3k_scale(b + 96, i / 16);
+#pragma unroll
+                for (int k = 0; k < NC; ++k) {
+                    if (k >= ntok) break;
+                    const int* x = reinterpret_cast<const int*>(xq + (long long)k * cols);
+                    const int xv = x[(sb * 256 + i) / 4];
+                    const int s = dot4(v, xv, 0) - 4 * dot4(ONES, xv, 0);
+                    acc[k] += xd[(long long)k * (cols / 32) + sb * 8 + i / 32] * d * (float)(sc * s);
+                }
             }
         }
-        return acc;
+    }
+    __device__ static float lane_dot(const uint8_t* row, int cols, const int8_t* xq, const float* xd, int lane) {
+        float acc[1] = {0.0f};
+        lane_dots<1>(row, cols, xq, xd, 1, lane, acc);
+        return acc[0];
     }
 };

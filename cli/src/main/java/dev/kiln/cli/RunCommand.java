@@ -31,6 +31,7 @@ import java.util.concurrent.Callable;
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Generate text from a prompt, or chat with -cnv.",
         footer = {"", "Examples:",
+                "  kiln run -p \"Once upon a time\"                     (the built-in demo model)",
                 "  kiln run -m model.gguf -p \"Once upon a time\" -n 50 --temp 0",
                 "  kiln run -m model.gguf -cnv -sys \"You are a helpful assistant.\"",
                 "  kiln run -m deepseek-r1.gguf -cnv --reasoning-budget 512",
@@ -132,7 +133,8 @@ final class RunCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Model model = Kiln.load(engine.model, options); Session session = model.newSession()) {
+        Path file = engine.modelOrDemo(err, "run");
+        try (Model model = Kiln.load(file, options); Session session = model.newSession()) {
             engine.warnIfNothingOffloaded(model, err, "run");
             if (templateSource != null || !templateVariables.isEmpty()) {
                 model.useChatTemplate(templateSource, templateVariables);
@@ -140,6 +142,7 @@ final class RunCommand implements Callable<Integer> {
             if (verbose) {
                 err.printf("kiln: %s, %d blocks, context %d, %s%n", model.hyperParams().architecture().ggufName(),
                         model.hyperParams().blockCount(), session.contextSize(), model.describePlacement());
+                model.describeDeviceMemory().ifPresent(line -> err.println("kiln: " + line));
             }
             List<Stats> stats = new ArrayList<>();
             if (conversation) {

@@ -15,14 +15,15 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code kiln serve -m FILE [--host 127.0.0.1] [--port 8080] [-c N] [-b N] [-ngl N] [-t N] [-np N] [--api-key KEY]
- * [--alias NAME] [--reasoning-budget N]}: the OpenAI-compatible server, a drop-in for llama-server's command line
- * (same flag names and defaults). It listens first ({@code /health} is 503 while the model loads), prints one line
- * when requests are served, and on SIGINT/SIGTERM ends in-flight requests, stops listening and frees the model.
+ * {@code kiln serve [-m FILE] [--host 127.0.0.1] [--port 8080] [-c N] [-b N] [-ngl N] [-t N] [-np N] [--api-key KEY]
+ * [--alias NAME] [--reasoning-budget N] [--no-webui]}: the OpenAI-compatible server and its chat page at {@code /}, a
+ * drop-in for llama-server's command line (same flag names and defaults; without {@code -m}, the built-in demo model).
+ * It listens first ({@code /health} is 503 while the model loads), prints one line when requests are served, and on
+ * SIGINT/SIGTERM ends in-flight requests, stops listening and frees the model.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "OpenAI-compatible HTTP server (llama-server's flags): /v1/chat/completions, /v1/completions, "
-                + "/v1/models, /health, /metrics, /tokenize, /detokenize.")
+        description = "OpenAI-compatible HTTP server (llama-server's flags) with a chat page at /: /v1/chat/completions, "
+                + "/v1/completions, /v1/models, /props, /health, /metrics, /tokenize, /detokenize.")
 final class ServeCommand implements Callable<Integer> {
 
     @Mixin
@@ -57,6 +58,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-queue", paramLabel = "N",
             description = "Requests that may wait for a free slot; more get 503 (default: ${DEFAULT-VALUE}).")
     int maxQueue = 64;
+
+    @Option(names = "--no-webui", description = "Do not serve the chat page at / (the API is unchanged).")
+    boolean noWebui;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -95,8 +99,9 @@ final class ServeCommand implements Callable<Integer> {
         String templateSource = template.source();
         var templateVariables = template.variables();
         PrintWriter out = spec.commandLine().getOut();
-        ServerConfig config = new ServerConfig(host, port, apiKey, alias, engine.batchSize(), maxQueue, 16L << 20,
-                reasoningBudget, timeoutSeconds * 1000L);
+        java.nio.file.Path file = engine.modelOrDemo(spec.commandLine().getErr(), "serve");
+        ServerConfig config = serverConfig();
+        String name = config.alias();
         Server server = Server.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -106,19 +111,30 @@ final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         ServedModel model;
         try {
-            model = EngineModels.open(engine.model, options, engine.contextSize(), parallel, templateSource,
-                    templateVariables);
+            // like llama-server's buffer sizes: what the GPU holds, part by part (nothing when every layer is on the CPU)
+            model = EngineModels.open(file, options, engine.contextSize(), parallel, templateSource, templateVariables,
+                    m -> m.describeDeviceMemory().ifPresent(line -> {
+                        out.println("kiln serve: " + line);
+                        out.flush();
+                    }));
         } catch (Exception | Error e) {
             Runtime.getRuntime().removeShutdownHook(hook);
             server.close();
             throw e;
         }
         server.serve(model);
-        out.println("kiln serve: listening on " + server.uri() + " (model " + (alias != null ? alias : model.name())
+        out.println("kiln serve: listening on " + server.uri() + " (model " + (name != null ? name : model.name())
                 + ", " + parallel + " slot" + (parallel == 1 ? "" : "s") + " of " + model.model().sequenceLength()
                 + " tokens)");
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    /** How the server listens, from the flags (validated by {@link #call()} first). */
+    ServerConfig serverConfig() {
+        String name = alias != null || engine.model != null ? alias : DemoModel.NAME;
+        return new ServerConfig(host, port, apiKey, name, engine.batchSize(), maxQueue, 16L << 20,
+                reasoningBudget, timeoutSeconds * 1000L, !noWebui);
     }
 }

@@ -4,12 +4,14 @@ import dev.kiln.core.arch.HyperParams;
 import dev.kiln.core.tokenizer.Tokenizer;
 import dev.kiln.core.tokenizer.Tokenizers;
 import dev.kiln.core.arch.UnsupportedModelException;
+import dev.kiln.core.graph.DeviceBudget;
 import dev.kiln.core.graph.Forward;
 import dev.kiln.core.graph.Placement;
 import dev.kiln.core.kv.KvCache;
 import dev.kiln.core.model.GgufModel;
 import dev.kiln.core.model.ModelLoader;
 import dev.kiln.core.model.ModelWeights;
+import dev.kiln.core.spi.Attention;
 import dev.kiln.core.spi.Backend;
 import dev.kiln.core.spi.BackendException;
 import dev.kiln.core.spi.BackendProvider;
@@ -33,8 +35,6 @@ import java.util.Optional;
  */
 public final class Kiln {
     private static final Logger LOG = LoggerFactory.getLogger(Kiln.class);
-    /** Device memory left free when fitting {@code -ngl auto}. */
-    private static final long AUTO_MARGIN_BYTES = 512L << 20;
 
     private Kiln() {}
 
@@ -57,17 +57,24 @@ public final class Kiln {
             cpu = Backends.cpu().open(options.backendConfig());
             Optional<BackendProvider> accelProvider = options.gpuLayers() == 0 ? Optional.empty() : accelerator(options);
             if (accelProvider.isPresent()) {
-                accelerator = accelProvider.get().open(options.backendConfig());
+                accelerator = openAccelerator(accelProvider.get(), options).orElse(null);
             }
-            Placement placement = place(model, options, accelerator);
+            // a prompt chunk never exceeds the context in use (llama.cpp: n_batch = min(n_ctx, n_batch))
+            int contextInUse = Math.max(1, Math.min(options.contextSize(), hp.contextLength()));
+            int batchRows = Math.min(options.batchSize(), contextInUse);
+            DeviceBudget budget = accelerator == null ? null
+                    : DeviceBudget.of(model.weights(), hp, options.keyCacheType(), contextInUse, batchRows, accelerator);
+            Placement placement = place(model, options, accelerator, budget);
             if (accelerator != null && placement.offloadedSlots() == 0) {
                 accelerator.close();
                 accelerator = null;
             }
             checkTypes(model, placement, cpu, accelerator);
-            // a prompt chunk never exceeds the context in use (llama.cpp: n_batch = min(n_ctx, n_batch))
-            int contextInUse = Math.max(1, Math.min(options.contextSize(), hp.contextLength()));
-            forward = new Forward(model, placement, cpu, accelerator, Math.min(options.batchSize(), contextInUse));
+            DeviceBudget.Parts deviceMemory = accelerator == null ? null : budget.parts(placement);
+            if (deviceMemory != null) {
+                LOG.info("{} memory estimate: {}", accelerator.name(), deviceMemory.describe());
+            }
+            forward = new Forward(model, placement, cpu, accelerator, batchRows);
             warmUp(forward, options, hp);
             Tokenizer tokenizer = Tokenizers.from(model.metadata());
             String template = model.metadata().findString("tokenizer.chat_template").orElse(null);
@@ -75,7 +82,7 @@ public final class Kiln {
             LOG.info("loaded {} ({}, {} blocks) in {} ms: {}", path.getFileName(), hp.architecture().ggufName(),
                     hp.blockCount(), nanos / 1_000_000, placement.describe(cpu.name(),
                             accelerator == null ? "accelerator" : accelerator.name()));
-            return new Model(model, options, cpu, accelerator, placement, forward, tokenizer, template, nanos);
+            return new Model(model, options, cpu, accelerator, placement, forward, tokenizer, template, nanos, deviceMemory);
         } catch (RuntimeException | Error e) {
             for (AutoCloseable c : new AutoCloseable[] {forward, accelerator, cpu, model}) {
                 if (c != null) {
@@ -100,6 +107,23 @@ public final class Kiln {
         }
     }
 
+    /**
+     * Opens the accelerator. When it was picked automatically and fails to open (e.g. a driver that refuses the
+     * kernels), that is a warning and every layer runs on the CPU, as without a usable GPU; a backend named with
+     * {@code --backend} must open.
+     */
+    static Optional<Backend> openAccelerator(BackendProvider provider, LoadOptions options) {
+        try {
+            return Optional.of(provider.open(options.backendConfig()));
+        } catch (BackendException e) {
+            if (!options.accelerator().isEmpty()) {
+                throw e;
+            }
+            LOG.warn("{} did not open ({}): every layer runs on the CPU", provider.name(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     private static Optional<BackendProvider> accelerator(LoadOptions options) {
         if (!options.accelerator().isEmpty() && !options.accelerator().equals("cpu")) {
             BackendProvider p = Backends.named(options.accelerator()).orElseThrow(() -> new BackendException(
@@ -120,31 +144,28 @@ public final class Kiln {
         return best;
     }
 
-    private static Placement place(GgufModel model, LoadOptions options, Backend accelerator) {
+    private static Placement place(GgufModel model, LoadOptions options, Backend accelerator, DeviceBudget budget) {
         HyperParams hp = model.hyperParams();
         int n = hp.blockCount();
         if (accelerator == null) {
             return Placement.cpuOnly(n);
         }
-        ModelWeights w = model.weights();
-        Placement placement;
-        if (options.gpuLayers() == Placement.AUTO) {
-            int ctx = Math.min(options.contextSize(), hp.contextLength());
-            long[] blockBytes = new long[n];
-            for (int l = 0; l < n; l++) {
-                blockBytes[l] = w.layer(l).sizeBytes() + KvCache.bytesPerLayer(hp, l, options.keyCacheType(), ctx);
-            }
-            long fixed = Forward.activationBytes(hp, options.batchSize()) + accelerator.workspaceBytes(hp, options.batchSize());
-            placement = Placement.fit(blockBytes, w.outputSizeBytes(), fixed, accelerator.freeMemoryBytes(), AUTO_MARGIN_BYTES);
-        } else {
-            placement = Placement.gpuLayers(n, options.gpuLayers());
-        }
-        Placement supported = placement.restrictTo(slot -> tensorsOf(w, slot, n).stream()
-                .allMatch(t -> t.info().rank() == 1 || accelerator.supports(t.type())));
+        Placement placement = options.gpuLayers() == Placement.AUTO ? budget.fit(accelerator.freeMemoryBytes())
+                : Placement.gpuLayers(n, options.gpuLayers());
+        Placement supported = supported(placement, hp, model.weights(), accelerator);
         if (!supported.equals(placement)) {
-            LOG.info("{} cannot run some weight types of this model: those slots stay on the CPU", accelerator.name());
+            LOG.info("{} cannot run some weight types or attention shapes of this model: those slots stay on the CPU",
+                    accelerator.name());
         }
         return supported;
+    }
+
+    /** {@code placement} without the slots whose weight types or attention shape {@code accelerator} cannot run. */
+    static Placement supported(Placement placement, HyperParams hp, ModelWeights w, Backend accelerator) {
+        int n = hp.blockCount();
+        return placement.restrictTo(slot -> tensorsOf(w, slot, n).stream()
+                .allMatch(t -> t.info().rank() == 1 || accelerator.supports(t.type()))
+                && (slot == n || accelerator.supports(Attention.of(hp, slot))));
     }
 
     private static List<TensorData> tensorsOf(ModelWeights w, int slot, int blockCount) {

@@ -3,6 +3,7 @@ package dev.kiln.core;
 import dev.kiln.core.arch.HyperParams;
 import dev.kiln.core.chat.ChatTemplate;
 import dev.kiln.core.tokenizer.Tokenizer;
+import dev.kiln.core.graph.DeviceBudget;
 import dev.kiln.core.graph.Forward;
 import dev.kiln.core.graph.Placement;
 import dev.kiln.core.kv.KvCache;
@@ -36,9 +37,10 @@ public final class Model implements AutoCloseable {
     private ChatTemplate chatTemplate;       // parsed on first use
     private volatile dev.kiln.core.grammar.TokenTrie tokenTrie; // built on first use of a grammar
     private final long loadNanos;
+    private final DeviceBudget.Parts deviceMemory; // null when nothing is offloaded
 
     Model(GgufModel model, LoadOptions options, Backend cpu, Backend accelerator, Placement placement, Forward forward,
-          Tokenizer tokenizer, String chatTemplateSource, long loadNanos) {
+          Tokenizer tokenizer, String chatTemplateSource, long loadNanos, DeviceBudget.Parts deviceMemory) {
         this.model = model;
         this.options = options;
         this.cpu = cpu;
@@ -48,6 +50,20 @@ public final class Model implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.chatTemplateSource = chatTemplateSource;
         this.loadNanos = loadNanos;
+        this.deviceMemory = deviceMemory;
+    }
+
+    /**
+     * The accelerator memory this model takes by the load-time estimate (weights, KV cache, activations, the backend's
+     * scratch, the driver's context), or empty when nothing is offloaded.
+     */
+    public java.util.Optional<DeviceBudget.Parts> deviceMemory() {
+        return java.util.Optional.ofNullable(deviceMemory);
+    }
+
+    /** "cuda memory estimate: weights ... = N MiB", or empty when nothing is offloaded. */
+    public java.util.Optional<String> describeDeviceMemory() {
+        return deviceMemory().map(p -> accelerator.name() + " memory estimate: " + p.describe());
     }
 
     public HyperParams hyperParams() {

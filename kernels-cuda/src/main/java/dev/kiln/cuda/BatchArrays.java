@@ -1,16 +1,14 @@
 package dev.kiln.cuda;
 
 import dev.kiln.core.spi.Batch;
-import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
-
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
 /**
  * The per-row integers of the current {@link Batch} in device memory, uploaded once per batch instance (and KV
  * capacity), so kernels read positions and cache cells from the device:
  * <pre>  int [4][rows]:  tokens | positions | kvStart (= sequence * capacity) | kvLen (= cell + 1)</pre>
- * kv_store writes row kvStart + kvLen - 1; attention reads rows kvStart .. kvStart + kvLen - 1.
+ * kv_store writes row kvStart + kvLen - 1; attention reads rows kvStart .. kvStart + kvLen - 1. When an upload
+ * fails (e.g. out of memory growing the buffer) nothing is remembered, so the next batch uploads afresh.
  */
 final class BatchArrays implements AutoCloseable {
     private final Runnable beforeUpload;
@@ -22,9 +20,9 @@ final class BatchArrays implements AutoCloseable {
     private int rows;
 
     /** beforeUpload runs before the arrays are overwritten (queued launches may still read them). */
-    BatchArrays(Runnable beforeUpload) {
+    BatchArrays(CudaContext context, Runnable beforeUpload) {
         this.beforeUpload = beforeUpload;
-        this.scratch = new Scratch("batch arrays", beforeUpload);
+        this.scratch = new Scratch(context, "batch arrays", beforeUpload);
     }
 
     /** Makes sure {@code batch} is on the device; capacity is the KV cells per sequence (0 if no cache is involved yet). */
@@ -42,8 +40,12 @@ final class BatchArrays implements AutoCloseable {
         }
         if (!java.util.Arrays.equals(host, uploaded)) {   // e.g. one sequence: kvStart is 0 whatever the capacity
             beforeUpload.run();
-            buffer = scratch.atLeast(4L * host.length);
-            CudaException.check(cuMemcpyHtoD(buffer.pointer(), Pointer.to(host), 4L * host.length), "upload batch arrays");
+            current = null;
+            uploaded = new int[0];
+            buffer = null;
+            DeviceBuffer b = scratch.atLeast(4L * host.length);
+            b.upload(host, host.length);
+            buffer = b;
             uploaded = host;
         }
         current = batch;
@@ -65,6 +67,27 @@ final class BatchArrays implements AutoCloseable {
 
     CUdeviceptr kvLen() {
         return buffer.at(12L * rows);
+    }
+
+    /** Row {@code from}'s entry of each array (for launches over a slice of the rows). */
+    CUdeviceptr tokens(int from) {
+        return buffer.at(4L * from);
+    }
+
+    CUdeviceptr positions(int from) {
+        return buffer.at(4L * (rows + from));
+    }
+
+    CUdeviceptr kvStart(int from) {
+        return buffer.at(4L * (2 * rows + from));
+    }
+
+    CUdeviceptr kvLen(int from) {
+        return buffer.at(4L * (3 * rows + from));
+    }
+
+    Scratch scratch() {
+        return scratch;
     }
 
     @Override

@@ -7,45 +7,53 @@ import jcuda.driver.CUstream;
 
 import java.lang.foreign.MemorySegment;
 
-import static jcuda.driver.JCudaDriver.cuMemAlloc;
-import static jcuda.driver.JCudaDriver.cuMemFree;
-import static jcuda.driver.JCudaDriver.cuMemGetInfo;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
-import static jcuda.driver.JCudaDriver.cuMemsetD8;
-
 /**
- * Device memory: a {@code CUdeviceptr} plus its size in bytes, freed by {@link #close()} (idempotent). Allocation
- * failures become one line naming what was being allocated, its size and the free memory, with the -ngl hint.
+ * Device memory: a {@code CUdeviceptr} plus its size in bytes and the context it belongs to. Allocation failures
+ * become one line naming what was being allocated, its size and the free memory, with the -ngl hint.
+ * {@link #close()} frees it on any thread (it binds the context first, as the server's shutdown hook closes the KV
+ * cache on its own thread); a failing free throws, naming the buffer, and leaves the buffer open rather than
+ * pretending the memory came back.
  */
 public final class DeviceBuffer implements AutoCloseable {
     /** Largest host copy per call: mapped segments over 2 GiB are copied in slices of this size. */
     private static final long COPY_SLICE = 1L << 30;
 
+    private final CudaContext context;
     private final CUdeviceptr pointer;
     private final long sizeBytes;
     private final String what;
     private boolean closed;
 
-    private DeviceBuffer(CUdeviceptr pointer, long sizeBytes, String what) {
+    private DeviceBuffer(CudaContext context, CUdeviceptr pointer, long sizeBytes, String what) {
+        this.context = context;
         this.pointer = pointer;
         this.sizeBytes = sizeBytes;
         this.what = what;
     }
 
-    /** {@code sizeBytes} of zeroed device memory for {@code what} (e.g. "blk.3.ffn_down.weight"). */
+    /** {@code sizeBytes} of zeroed device memory for {@code what}, in the calling thread's current context. */
     public static DeviceBuffer allocate(long sizeBytes, String what) {
+        return allocate(CudaContext.current(Driver.CUDA), sizeBytes, what);
+    }
+
+    /** {@code sizeBytes} of zeroed device memory in {@code context} for {@code what} (e.g. "blk.3.ffn_down.weight"). */
+    static DeviceBuffer allocate(CudaContext context, long sizeBytes, String what) {
+        Driver driver = context.driver();
+        context.bind();
         CUdeviceptr p = new CUdeviceptr();
-        int r = cuMemAlloc(p, Math.max(1, sizeBytes));
+        int r = driver.memAlloc(p, Math.max(1, sizeBytes));
         if (r == CUresult.CUDA_ERROR_OUT_OF_MEMORY) {
             long[] free = {0}, total = {0};
-            cuMemGetInfo(free, total);
+            driver.memGetInfo(free, total);
             throw new CudaException(outOfMemory(what, sizeBytes, free[0], total[0]), r);
         }
         CudaException.check(r, "cuMemAlloc " + what + " (" + sizeBytes + " bytes)");
-        CudaException.check(cuMemsetD8(p, (byte) 0, Math.max(1, sizeBytes)), "cuMemsetD8 " + what);
-        return new DeviceBuffer(p, sizeBytes, what);
+        int z = driver.memsetD8(p, (byte) 0, Math.max(1, sizeBytes));
+        if (z != CUresult.CUDA_SUCCESS) {
+            driver.memFree(p);
+            CudaException.check(z, "cuMemsetD8 " + what);
+        }
+        return new DeviceBuffer(context, p, sizeBytes, what);
     }
 
     /** The one-line out-of-memory message: what, how much, what was free, and the remedy. */
@@ -75,32 +83,48 @@ public final class DeviceBuffer implements AutoCloseable {
         return what;
     }
 
+    /** Whether the memory was freed. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     /** Copies a host segment (e.g. a mapped GGUF tensor) to the start of this buffer, synchronously. */
     public void upload(MemorySegment src) {
         checkFits(src.byteSize());
+        context.bind();
         for (long off = 0; off < src.byteSize(); off += COPY_SLICE) {
             long n = Math.min(COPY_SLICE, src.byteSize() - off);
             Pointer host = Pointer.to(src.asSlice(off, n).asByteBuffer());
-            CudaException.check(cuMemcpyHtoD(pointer.withByteOffset(off), host, n), "upload " + what);
+            CudaException.check(context.driver().memcpyHtoD(pointer.withByteOffset(off), host, n), "upload " + what);
         }
     }
 
     /** Copies floats to the start of this buffer, synchronously. */
     public void upload(float[] src, int floats) {
         checkFits(4L * floats);
-        CudaException.check(cuMemcpyHtoD(pointer, Pointer.to(src), 4L * floats), "upload " + what);
+        context.bind();
+        CudaException.check(context.driver().memcpyHtoD(pointer, Pointer.to(src), 4L * floats), "upload " + what);
+    }
+
+    /** Copies ints to the start of this buffer, synchronously. */
+    public void upload(int[] src, int count) {
+        checkFits(4L * count);
+        context.bind();
+        CudaException.check(context.driver().memcpyHtoD(pointer, Pointer.to(src), 4L * count), "upload " + what);
     }
 
     /** Copies ints to the start of this buffer, queued on {@code stream} (the host array must stay unchanged until then). */
     public void uploadAsync(int[] src, int count, CUstream stream) {
         checkFits(4L * count);
-        CudaException.check(cuMemcpyHtoDAsync(pointer, Pointer.to(src), 4L * count, stream), "upload " + what);
+        context.bind();
+        CudaException.check(context.driver().memcpyHtoDAsync(pointer, Pointer.to(src), 4L * count, stream), "upload " + what);
     }
 
     /** Copies the first {@code floats} floats to the host, synchronously (after the work queued before it). */
     public void download(float[] dst, int floats) {
         checkFits(4L * floats);
-        CudaException.check(cuMemcpyDtoH(Pointer.to(dst), pointer, 4L * floats), "download " + what);
+        context.bind();
+        CudaException.check(context.driver().memcpyDtoH(Pointer.to(dst), pointer, 4L * floats), "download " + what);
     }
 
     private void checkFits(long bytes) {
@@ -109,11 +133,23 @@ public final class DeviceBuffer implements AutoCloseable {
         }
     }
 
+    /**
+     * Frees the memory (idempotent) with the buffer's context bound on the calling thread.
+     *
+     * @throws CudaException when the driver refuses, naming the buffer; it stays open
+     */
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            cuMemFree(pointer);
+        if (closed) {
+            return;
         }
+        context.bind();
+        CudaException.check(context.driver().memFree(pointer), "cuMemFree " + what + " (" + sizeBytes + " bytes)");
+        closed = true;
+    }
+
+    @Override
+    public String toString() {
+        return what + " (" + sizeBytes + " bytes" + (closed ? ", freed" : "") + ")";
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.cuda;
 
+import dev.kiln.core.graph.DeviceBudget;
 import dev.kiln.core.graph.Forward;
 import dev.kiln.core.graph.Placement;
 import dev.kiln.core.kv.KvCache;
@@ -95,6 +96,7 @@ public final class GpuCheck {
         }
         backend = CudaBackend.open(BackendConfig.of(1));
         System.out.println("backend: " + backend.description());
+        GpuCheckIssue18.driverMemory(backend);
         CUdevice dev = new CUdevice();
         cuDeviceGet(dev, 0);
         int[] major = {0}, minor = {0}, sms = {0}, clock = {0}, busWidth = {0};
@@ -113,9 +115,12 @@ public final class GpuCheck {
             kernels();
             section("bandwidth");
             bandwidth();
+            new GpuCheckIssue18(this, backend).multiSlotSpeed(this::time);
         } finally {
             backend.close();
         }
+        section("CudaOps paths: prefill (cuBLAS slices, tensor cores, tiles), decode rows, out of memory, frees");
+        new GpuCheckIssue18(this, null).paths(new Random(18));
         section("logits: cuda vs cpu vs llama.cpp");
         logits(data.resolve("synthetic"));
         section("logits: cuda vs cpu on small synthesized models (every mix)");
@@ -232,6 +237,7 @@ public final class GpuCheck {
         elementwise(random);
         ropeKernel(random);
         attentionKernels(random);
+        new GpuCheckIssue18(this, backend).kernels(random);
     }
 
     private byte[] floatWeights(GgmlType type, int rows, int cols, Random random) {
@@ -253,7 +259,7 @@ public final class GpuCheck {
         int rowBytes = (int) type.byteSize(cols);
         try (DeviceBuffer wBuf = up(w, type + " weights")) {
             k(Ptx.MATVEC, "mv_" + type).grid(rows / 4, tokens, 1).block(128).arg(wBuf).arg(xBuf).arg(y).arg(rows).arg(cols)
-                    .run(backend.stream());
+                    .arg(tokens).run(backend.stream());
             float[] got = down(y, tokens * rows);
             double[] want = new double[tokens * rows], scale = new double[tokens * rows];
             for (int t = 0; t < tokens; t++) {
@@ -277,7 +283,7 @@ public final class GpuCheck {
         int rowBytes = (int) type.byteSize(cols);
         try (DeviceBuffer wBuf = up(w, type + " weights")) {
             k(Ptx.MATVEC, "mv_" + type).grid(rows / 4, tokens, 1).block(128).arg(wBuf).arg(xq.pointer())
-                    .arg(xq.at((long) tokens * cols)).arg(y).arg(rows).arg(cols).run(backend.stream());
+                    .arg(xq.at((long) tokens * cols)).arg(y).arg(rows).arg(cols).arg(tokens).run(backend.stream());
             float[] got = down(y, tokens * rows);
             double[] want = new double[tokens * rows], scale = new double[tokens * rows];
             float[][] lane = new float[tokens][3 * rows];
@@ -335,7 +341,7 @@ public final class GpuCheck {
                     }
                 }
                 result("dequant_f16_" + type, bad == 0, bad + " of " + rows * cols + " differ from Blocks.weight");
-                k(Ptx.MATMUL, "embed_" + type).grid((cols + 255) / 256, 3, 1).block(256).arg(wBuf).arg(ids).arg(y).arg(cols)
+                k(Ptx.MATMUL, "embed_" + type).grid(3, (cols + 255) / 256, 1).block(256).arg(wBuf).arg(ids).arg(y).arg(cols)
                         .run(backend.stream());
                 float[] e = down(y, 3 * cols);
                 double embErr = 0;
@@ -372,8 +378,12 @@ public final class GpuCheck {
         try (DeviceBuffer xb = up(x, "mm x"); DeviceBuffer y = DeviceBuffer.allocate(4L * tokens * rows, "mm y")) {
             for (String family : new String[] {"mm_", "mmw_"}) {
                 cuMemsetD8(y.pointer(), (byte) 0x7f, 4L * tokens * rows);   // garbage, so unwritten outputs show
-                k(Ptx.MATMUL, family + type).grid((rows + 63) / 64, (tokens + 63) / 64, 1).block(family.equals("mm_") ? 256 : 128)
-                        .arg(wBuf).arg(xb).arg(y).arg(rows).arg(cols).arg(tokens).run(backend.stream());
+                Launch l = k(Ptx.MATMUL, family + type).grid((rows + 63) / 64, (tokens + 63) / 64, 1).block(family.equals("mm_") ? 256 : 128)
+                        .arg(wBuf).arg(xb);
+                if (family.equals("mmw_")) {
+                    l.arg((jcuda.driver.CUdeviceptr) null);   // no scales
+                }
+                l.arg(y).arg(rows).arg(cols).arg(tokens).run(backend.stream());
                 float[] got = down(y, tokens * rows);
                 double err = maxRel(got, want, scale), bound = family.equals("mm_") ? 1e-5 : 2e-3;
                 result(family + type, err < bound, "max error / sum|w x| = " + err + " (bound " + bound + ")");
@@ -489,10 +499,10 @@ public final class GpuCheck {
                     long n = (long) rows * heads * nsplit;
                     try (DeviceBuffer qb = up(q, "q"); DeviceBuffer pb = up(pos, "pos"); DeviceBuffer sb = up(start, "start");
                          DeviceBuffer lb = up(len, "len")) {
-                        k(Ptx.ATTENTION, "attn_partial").grid(heads, nsplit, rows).block(128).arg(qb).arg(kb).arg(vb).arg(pb)
+                        k(Ptx.ATTENTION, "attn_partial").grid(rows, nsplit, kvHeads).block(128).arg(qb).arg(kb).arg(vb).arg(pb)
                                 .arg(sb).arg(lb).arg(heads).arg(kvHeads).arg(headDim).arg(scale).arg(0f).arg(temp).arg(8192)
                                 .arg(splitLen).arg(parts.pointer()).arg(parts.at(4 * n)).arg(parts.at(8 * n)).run(backend.stream());
-                        k(Ptx.ATTENTION, "attn_combine").grid(heads, rows, 1).block(128).arg(parts.pointer()).arg(parts.at(4 * n))
+                        k(Ptx.ATTENTION, "attn_combine").grid(rows * heads).block(128).arg(parts.pointer()).arg(parts.at(4 * n))
                                 .arg(parts.at(8 * n)).arg(out).arg(heads).arg(headDim).arg(nsplit).run(backend.stream());
                         float[] got = down(out, rows * heads * headDim);
                         double worst = 0;
@@ -514,7 +524,7 @@ public final class GpuCheck {
             float[] kNew = RandomBlocks.floats(2 * kvDim, random), vNew = RandomBlocks.floats(2 * kvDim, random);
             try (DeviceBuffer a = up(kNew, "k"); DeviceBuffer b = up(vNew, "v"); DeviceBuffer s = up(new int[] {0, capacity}, "start");
                  DeviceBuffer l = up(new int[] {10, 3}, "len")) {
-                k(Ptx.OPS, "kv_store").grid((kvDim + 255) / 256, 2, 1).block(256).arg(a).arg(b).arg(kb).arg(vb).arg(s).arg(l)
+                k(Ptx.OPS, "kv_store").grid(2, (kvDim + 255) / 256, 1).block(256).arg(a).arg(b).arg(kb).arg(vb).arg(s).arg(l)
                         .arg(kvDim).arg(kvDim).run(backend.stream());
                 byte[] all = downBytes(kb, k16.length);
                 int bad = 0;
@@ -534,7 +544,7 @@ public final class GpuCheck {
     // ---------------------------------------------------------------------------------------------------------
     // bandwidth
 
-    private float time(Runnable work, int reps) {
+    float time(Runnable work, int reps) {
         CUevent start = new CUevent(), stop = new CUevent();
         cuEventCreate(start, 0);
         cuEventCreate(stop, 0);
@@ -573,9 +583,9 @@ public final class GpuCheck {
                 long wBytes = type.byteSize((long) rows * cols);
                 try (DeviceBuffer w = DeviceBuffer.allocate(wBytes, type + " weights")) {
                     Launch launch = type == GgmlType.F16
-                            ? k(Ptx.MATVEC, "mv_F16").grid(rows / 4).block(128).arg(w).arg(xb).arg(y).arg(rows).arg(cols)
+                            ? k(Ptx.MATVEC, "mv_F16").grid(rows / 4).block(128).arg(w).arg(xb).arg(y).arg(rows).arg(cols).arg(1)
                             : k(Ptx.MATVEC, "mv_" + type).grid(rows / 4).block(128).arg(w).arg(xq.pointer()).arg(xq.at(cols))
-                                    .arg(y).arg(rows).arg(cols);
+                                    .arg(y).arg(rows).arg(cols).arg(1);
                     float ms = time(() -> launch.run(backend.stream()), 50);
                     double gbs = wBytes / (ms * 1e-3) / 1e9;
                     boolean goal = type == GgmlType.Q4_K || type == GgmlType.Q6_K;
@@ -626,7 +636,7 @@ public final class GpuCheck {
             try (GgufModel m = ModelLoader.load(file); Backend cpu = cpuProvider.open(BackendConfig.of(Runtime.getRuntime().availableProcessors()));
                  Backend gpu = cudaProvider.open(BackendConfig.of(1).with(CudaBackendProvider.GRAPHS, graphs))) {
                 int blocks = m.hyperParams().blockCount();
-                DeviceFit fit = DeviceFit.of(m.file().tensors(), m.hyperParams(), 1024, 512, 1, false);
+                DeviceBudget fit = DeviceBudget.of(m.weights(), m.hyperParams(), GgmlType.F16, 1024, 512, gpu);
                 int ngl = switch (f.length > 2 ? f[2] : "all") {
                     case "all" -> blocks + 1;
                     case "gb11" -> {
@@ -640,6 +650,7 @@ public final class GpuCheck {
                 };
                 Placement placement = Placement.gpuLayers(blocks, ngl);
                 double weights = weightBytes(fit, m, ngl);
+                System.out.println("INFO memory estimate -ngl " + ngl + ": " + fit.parts(placement).describe());
                 int vocab = m.hyperParams().vocabSize();
                 try (Forward fw = new Forward(m, placement, cpu, gpu, 512); KvCache cache = fw.newCache(GgmlType.F16, 1, 1024)) {
                     int[] prompt = new int[512];
@@ -746,13 +757,8 @@ public final class GpuCheck {
     }
 
     /** Weight bytes on the GPU for -ngl k (the slots' bytes without their KV cache). */
-    private static double weightBytes(DeviceFit fit, GgufModel m, int k) {
-        var hp = m.hyperParams();
-        double sum = k > 0 ? fit.outputBytes() : 0;
-        for (int l = hp.blockCount() - 1; l >= Math.max(0, hp.blockCount() - (k - 1)) && k > 1; l--) {
-            sum += fit.blockBytes()[l] - 2.0 * (hp.keyWidth(l) + hp.valueWidth(l)) * 1024;
-        }
-        return sum;
+    private static double weightBytes(DeviceBudget fit, GgufModel m, int k) {
+        return fit.parts(Placement.gpuLayers(m.hyperParams().blockCount(), k)).weights();
     }
 
     private static int argmax(float[] v) {

@@ -21,6 +21,9 @@ class KernelNamesTest {
         List<String> missing = new ArrayList<>();
         for (GgmlType t : Blocks.SUPPORTED) {
             check(Ptx.MATVEC, "mv_" + t.name(), missing);
+            for (int columns : new int[] {2, 4, 8, 16}) {   // CudaOps.matVecColumns
+                check(Ptx.MATVEC, "mv_" + t.name() + "_c" + columns, missing);
+            }
             check(Ptx.MATMUL, "mm_" + t.name(), missing);
             check(Ptx.MATMUL, "mmw_" + t.name(), missing);
             check(Ptx.MATMUL, "dequant_f16_" + t.name(), missing);
@@ -33,13 +36,22 @@ class KernelNamesTest {
         for (String k : new String[] {"quantize_q8x"}) {
             check(Ptx.MATVEC, k, missing);
         }
-        for (String k : new String[] {"rmsnorm", "rmsnorm_q8x", "rope", "swiglu", "add", "add_bias", "scale", "f32_to_f16", "kv_store"}) {
+        for (String k : new String[] {"rmsnorm", "rmsnorm_q8x", "rope", "swiglu", "add", "add_bias", "scale", "f32_to_f16", "kv_store",
+                "f16_scales", "f32_to_f16_scaled", "scale_rows"}) {
             check(Ptx.OPS, k, missing);
         }
         for (String k : new String[] {"attn_partial", "attn_combine"}) {
             check(Ptx.ATTENTION, k, missing);
         }
         assertTrue(missing.isEmpty(), "kernels missing from the PTX: " + missing);
+    }
+
+    @Test
+    void matVecColumnsAreTheNextPowerOfTwo() {
+        int[] want = {1, 1, 2, 4, 4, 8, 8, 8, 8, 16, 16, 16, 16, 16, 16, 16, 16};
+        for (int tokens = 1; tokens <= 16; tokens++) {
+            assertEquals(want[tokens], CudaOps.matVecColumns(tokens), tokens + " tokens");
+        }
     }
 
     private static void check(Ptx ptx, String kernel, List<String> missing) {

@@ -3,6 +3,7 @@ package dev.kiln.server;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.server.api.ApiException;
 import dev.kiln.server.api.ModelList;
+import dev.kiln.server.api.Props;
 import dev.kiln.server.api.RequestReader;
 import dev.kiln.server.slot.QueueFullException;
 import org.eclipse.jetty.http.HttpHeader;
@@ -23,8 +24,9 @@ import java.util.Map;
 
 /**
  * Routes requests to the endpoints (llama-server's paths, with and without {@code /v1}), checks the API key on
- * {@code /v1/*}, and turns every {@link ApiException} into an OpenAI-shaped error body. Runs each request on its own
- * virtual thread and blocks there; generation itself happens in the slot scheduler.
+ * {@code /v1/*} and {@code /props}, answers other GETs with the chat page's files ({@link WebUi}), and turns every
+ * {@link ApiException} into an OpenAI-shaped error body. Runs each request on its own virtual thread and blocks
+ * there; generation itself happens in the slot scheduler.
  */
 final class ApiHandler extends Handler.Abstract {
 
@@ -33,6 +35,7 @@ final class ApiHandler extends Handler.Abstract {
     private final Server server;
     private final ServerConfig config;
     final ServerMetrics metrics = new ServerMetrics();
+    private final WebUi webUi = new WebUi();
 
     ApiHandler(Server server, ServerConfig config) {
         this.server = server;
@@ -113,6 +116,12 @@ final class ApiHandler extends Handler.Abstract {
                 generate(x, s, s.preparer().completion(
                         RequestReader.completion(RequestReader.object(x.body(config.maxBodyBytes())))));
             }
+            case "/props" -> {
+                only(x, "GET");
+                authorize(x);                     // as llama-server: it names the model and its template
+                Serving s = serving();
+                x.json(200, props(s));
+            }
             case "/tokenize" -> {
                 only(x, "POST");
                 Serving s = serving();
@@ -128,9 +137,34 @@ final class ApiHandler extends Handler.Abstract {
                 int[] tokens = RequestReader.tokens(body, "tokens", s.model().model().vocabularySize());
                 x.json(200, Map.of("content", s.model().codec().decode(tokens)));
             }
-            default -> throw new ApiException(404, "invalid_request_error", "not_found", null,
-                    "no endpoint " + x.method() + " " + x.path());
+            default -> {
+                WebUi.Asset page = webUiFile(x);
+                if (page == null) {
+                    throw new ApiException(404, "invalid_request_error", "not_found", null,
+                            "no endpoint " + x.method() + " " + x.path());
+                }
+                webUi.send(x, page);
+            }
         }
+    }
+
+    /** The chat page's file for a GET or HEAD outside {@code /v1/}, null when there is none or the page is off. */
+    private WebUi.Asset webUiFile(Exchange x) {
+        boolean read = x.method().equals("GET") || x.method().equals("HEAD");
+        if (!config.webui() || !read || x.path().startsWith("/v1/")) {
+            return null;
+        }
+        return webUi.find(x.path()).orElse(null);
+    }
+
+    private Props props(Serving s) {
+        int slotContext = s.model().model().sequenceLength();
+        Props.Params defaults = new Props.Params(SamplingDefaults.TEMPERATURE, SamplingDefaults.TOP_K,
+                SamplingDefaults.TOP_P, SamplingDefaults.MIN_P, -1, -1, -1, 0, 0, config.reasoningBudget());
+        String version = ApiHandler.class.getPackage().getImplementationVersion();
+        return new Props(new Props.DefaultGenerationSettings(slotContext, defaults), s.model().model().sequences(),
+                s.name(), s.model().chat().source(), new Props.Modalities(false, false),
+                "kiln" + (version == null ? "" : " " + version), config.webui());
     }
 
     private void generate(Exchange x, Serving s, PreparedRequest prepared) throws IOException, InterruptedException {

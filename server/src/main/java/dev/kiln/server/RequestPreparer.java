@@ -228,10 +228,10 @@ final class RequestPreparer {
     private static GenerationParams params(SamplingFields s, int budget) {
         return new GenerationParams(
                 s.maxTokens() == null ? -1 : s.maxTokens(),
-                s.temperature() == null ? 0.8 : s.temperature(),
-                s.topK() == null ? 40 : s.topK(),
-                s.topP() == null ? 0.95 : s.topP(),
-                s.minP() == null ? 0.05 : s.minP(),
+                s.temperature() == null ? SamplingDefaults.TEMPERATURE : s.temperature(),
+                s.topK() == null ? SamplingDefaults.TOP_K : s.topK(),
+                s.topP() == null ? SamplingDefaults.TOP_P : s.topP(),
+                s.minP() == null ? SamplingDefaults.MIN_P : s.minP(),
                 s.seed() == null ? -1 : s.seed(),
                 s.presencePenalty() == null ? 0 : s.presencePenalty(),
                 s.frequencyPenalty() == null ? 0 : s.frequencyPenalty(),

@@ -46,15 +46,9 @@ public final class Forward implements AutoCloseable {
         this.rope = Rope.of(hp);
         this.attention = new Attention[hp.blockCount()];
         for (int l = 0; l < hp.blockCount(); l++) {
-            attention[l] = new Attention(hp.headCount(l), hp.headCountKv(l), hp.keyLength(), hp.valueLength(),
-                    (float) (1.0 / Math.sqrt(hp.keyLength())), hp.attentionTemperatureScale(), hp.attentionTemperatureLength());
+            attention[l] = Attention.of(hp, l);
         }
         this.scheduler = new LayerScheduler(hp, model.weights(), placement, cpu, accelerator, batchRows);
-    }
-
-    /** Bytes of the activation buffers a backend running blocks and the output head needs for {@code batchRows} rows. */
-    public static long activationBytes(HyperParams hp, int batchRows) {
-        return 4 * Activations.floats(hp, batchRows, Activations.logitChunk(hp, batchRows));
     }
 
     public HyperParams hyperParams() {

@@ -51,13 +51,14 @@ final class LayerScheduler implements AutoCloseable {
         outputNorm = out.upload(weights.outputNorm());
         output = out.upload(weights.output());
         int logitRows = Activations.logitChunk(hp, rows);
-        boolean cpuRunsSlots = false;
-        for (Backend b : slotBackend) {
-            cpuRunsSlots |= b == cpu;
+        boolean cpuRunsBlocks = false, accelRunsBlocks = false;
+        for (int l = 0; l < n; l++) {
+            cpuRunsBlocks |= slotBackend[l] == cpu;
+            accelRunsBlocks |= slotBackend[l] == accelerator;
         }
-        cpuActs = new Activations(cpu, hp, rows, out == cpu ? logitRows : 0, !cpuRunsSlots);
+        cpuActs = new Activations(cpu, hp, rows, out == cpu ? logitRows : 0, cpuRunsBlocks);
         accelActs = placement.offloadedSlots() > 0
-                ? new Activations(accelerator, hp, rows, out == accelerator ? logitRows : 0, false) : null;
+                ? new Activations(accelerator, hp, rows, out == accelerator ? logitRows : 0, accelRunsBlocks) : null;
         hostResidual = accelActs == null ? null : new float[rows * hp.embeddingLength()];
         if (accelerator != null) {
             LOG.info("placement: {}", placement.describe(cpu.name(), accelerator.name()));

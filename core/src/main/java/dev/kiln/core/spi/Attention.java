@@ -18,6 +18,12 @@ public record Attention(int headCount, int headCountKv, int keyLength, int value
         }
     }
 
+    /** The attention of block {@code layer} of a model: its head counts and lengths, 1/sqrt(keyLength), the temperature. */
+    public static Attention of(dev.kiln.core.arch.HyperParams hp, int layer) {
+        return new Attention(hp.headCount(layer), hp.headCountKv(layer), hp.keyLength(), hp.valueLength(),
+                (float) (1.0 / Math.sqrt(hp.keyLength())), hp.attentionTemperatureScale(), hp.attentionTemperatureLength());
+    }
+
     /** The query temperature at {@code position} (1 when the feature is off). */
     public float temperature(int position) {
         if (temperatureScale == 0) {

@@ -19,6 +19,14 @@ public interface Backend extends AutoCloseable {
     /** Whether {@link Ops#matMul}/{@link Ops#embed} accept weights of this type; the loader checks before placing a layer. */
     boolean supports(GgmlType weightType);
 
+    /**
+     * Whether {@link Ops#attention} runs this attention shape here (head lengths, grouping); the loader keeps a block
+     * whose attention an accelerator cannot run on the CPU, as it does for weight types.
+     */
+    default boolean supports(Attention attention) {
+        return true;
+    }
+
     /** Whether the KV cache may be stored in this type here (F32, F16, Q8_0). */
     boolean supportsCache(GgmlType cacheType);
 
@@ -51,6 +59,19 @@ public interface Backend extends AutoCloseable {
      * buffers. Used to size {@code -ngl auto}.
      */
     long workspaceBytes(HyperParams hp, int batchRows);
+
+    /** {@link #workspaceBytes(HyperParams, int)} for a KV cache of {@code contextCells} cells per sequence. */
+    default long workspaceBytes(HyperParams hp, int batchRows, int contextCells) {
+        return workspaceBytes(hp, batchRows);
+    }
+
+    /**
+     * Device memory the backend takes beyond what it allocates for Kiln (a GPU driver's context, loaded kernel modules,
+     * library handles), for the load-time memory estimate; 0 where there is none to speak of.
+     */
+    default long contextBytes() {
+        return 0;
+    }
 
     /** Frees every tensor and handle this backend made. */
     @Override

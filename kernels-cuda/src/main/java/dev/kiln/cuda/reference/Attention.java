@@ -5,6 +5,9 @@ package dev.kiln.cuda.reference;
  * {@link #split} follows {@code attention.cu} (flash-decoding): the context is cut into splits of splitLen rows, each
  * keeps a running max m, sum l and unnormalized output in tiles of 64 rows, and a combine step rescales by
  * exp(m_s - max m). Both read the cache as the kernels store it: [ctx][kvHeads][headDim], row r for position r.
+ * {@link #rows} is the kernels' whole launch: several query rows (decode slots or prompt tokens), each over its own
+ * slice of the cache and causal length; attn_partial takes the query heads of a GQA group together (each K and V row
+ * read once for all of them), which changes the memory traffic but not any head's arithmetic.
  */
 public final class Attention {
     static final int TILE = 64;
@@ -45,6 +48,29 @@ public final class Attention {
 
     private static double capped(double score, float softcap) {
         return softcap > 0 ? softcap * Math.tanh(score / softcap) : score;
+    }
+
+    /**
+     * attn_partial + attn_combine over several query rows: row t attends to cache rows kvStart[t] .. kvStart[t] +
+     * kvLen[t] - 1 (its sequence's slice, causal length kvLen[t]) with nsplit splits of splitLen cells.
+     *
+     * @param q      [rows][heads][headDim]
+     * @param k      [cells][kvHeads][headDim] (the whole cache)
+     * @param scales per-row score scale (scale times the row's temperature)
+     * @return out [rows][heads][headDim]
+     */
+    public static float[] rows(float[] q, float[] k, float[] v, int[] kvStart, int[] kvLen, int heads, int kvHeads, int headDim,
+                               float[] scales, float softcap, int nsplit, int splitLen) {
+        int rows = kvStart.length, kvDim = kvHeads * headDim, width = heads * headDim;
+        float[] out = new float[rows * width];
+        for (int t = 0; t < rows; t++) {
+            float[] qt = java.util.Arrays.copyOfRange(q, t * width, (t + 1) * width);
+            int from = kvStart[t] * kvDim, to = (kvStart[t] + kvLen[t]) * kvDim;
+            float[] o = split(qt, java.util.Arrays.copyOfRange(k, from, to), java.util.Arrays.copyOfRange(v, from, to), kvLen[t],
+                    heads, kvHeads, headDim, scales[t], softcap, nsplit, splitLen);
+            System.arraycopy(o, 0, out, t * width, width);
+        }
+        return out;
     }
 
     /** The same result computed as attn_partial + attn_combine with nsplit splits of splitLen rows. */

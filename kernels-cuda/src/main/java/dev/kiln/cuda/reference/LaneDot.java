@@ -46,6 +46,19 @@ public final class LaneDot {
         return warpSum(lanes);
     }
 
+    /**
+     * The multi-column kernels ({@code mv_T_cN}, quant.cuh {@code lane_dots}): the same row against several activation
+     * columns. The kernel decodes each weight word once for all columns, but every column's arithmetic (integer sums,
+     * float scaling, accumulation order, warp sum) is the single-column one, so column c equals {@link #dot} of x[c].
+     */
+    public static float[] dots(GgmlType type, byte[] w, int row, int cols, Q8x[] x) {
+        float[] out = new float[x.length];
+        for (int c = 0; c < x.length; c++) {
+            out[c] = dot(type, w, row, cols, x[c]);
+        }
+        return out;
+    }
+
     /** warp_sum: for o = 16, 8, 4, 2, 1 every lane adds the value of lane ^ o. */
     static float warpSum(float[] v) {
         float[] a = v.clone();

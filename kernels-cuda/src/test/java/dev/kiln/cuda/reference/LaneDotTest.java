@@ -76,6 +76,30 @@ class LaneDotTest {
         }
     }
 
+    /** The multi-column kernels' reference for 1, 2, 5, 8 and 16 activation columns: each column as dequantize-then-dot. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void severalColumnsMatchDequantizeThenDotPerColumn(GgmlType type) {
+        Random random = new Random(100 + type.ordinal());
+        int cols = 768, rowBytes = (int) type.byteSize(cols);
+        byte[] w = RandomBlocks.of(type, 2, cols, random);
+        for (int n : new int[] {1, 2, 5, 8, 16}) {
+            Q8x[] x = new Q8x[n];
+            for (int c = 0; c < n; c++) {
+                x[c] = Q8x.of(RandomBlocks.floats(cols, random));
+            }
+            for (int r = 0; r < 2; r++) {
+                float[] wf = Blocks.row(type, w, r * rowBytes, cols);
+                float[] got = LaneDot.dots(type, w, r * rowBytes, cols, x);
+                assertEquals(n, got.length);
+                for (int c = 0; c < n; c++) {
+                    float[] xf = x[c].dequantize();
+                    assertEquals(exact(wf, xf), got[c], RELATIVE * magnitude(wf, xf) + 1e-30, type + " " + n + " columns, column " + c);
+                }
+            }
+        }
+    }
+
     @Test
     void dp4aIsSignedBytewise() {
         assertEquals(-128 * 127 + 1 * 2, LaneDot.dot4(0x0180, 0x027F, 0));

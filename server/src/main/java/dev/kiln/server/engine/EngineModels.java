@@ -27,7 +27,13 @@ public final class EngineModels {
      * @param slots       {@code -np}
      */
     public static ServedModel open(Path file, LoadOptions options, int contextSize, int slots) throws IOException {
-        return open(file, options, contextSize, slots, null, java.util.Map.of());
+        return open(file, options, contextSize, slots, null, java.util.Map.of(), m -> { });
+    }
+
+    /** As {@link #open(Path, LoadOptions, int, int)}, telling {@code loaded} about the model first (e.g. to print its memory). */
+    public static ServedModel open(Path file, LoadOptions options, int contextSize, int slots,
+                                   java.util.function.Consumer<Model> loaded) throws IOException {
+        return open(file, options, contextSize, slots, null, java.util.Map.of(), loaded);
     }
 
     /**
@@ -37,11 +43,19 @@ public final class EngineModels {
      */
     public static ServedModel open(Path file, LoadOptions options, int contextSize, int slots, String templateSource,
                                    java.util.Map<String, Object> templateVariables) throws IOException {
+        return open(file, options, contextSize, slots, templateSource, templateVariables, m -> { });
+    }
+
+    /** All of the above. */
+    public static ServedModel open(Path file, LoadOptions options, int contextSize, int slots, String templateSource,
+                                   java.util.Map<String, Object> templateVariables,
+                                   java.util.function.Consumer<Model> loaded) throws IOException {
         if (slots < 1) {
             throw new IllegalArgumentException("-np must be at least 1, got " + slots);
         }
         Model model = Kiln.load(file, options.withContextSize(contextSize));
         try {
+            loaded.accept(model);
             int total = model.contextSize();
             int perSlot = total / slots;
             if (perSlot < 8) {

@@ -90,7 +90,7 @@ public interface Script {
         return (h, n) -> {
             int a = lastIndexOf(h, n, ByteCodec.ASSISTANT);
             int start = a - 1;
-            while (start > 0 && h[start - 1] != '\n') {
+            while (start > 0 && h[start - 1] != '\n' && h[start - 1] < 256) {      // a line starts after BOS too
                 start--;
             }
             boolean match = start >= 0 && start + p.length <= a;
