@@ -21,6 +21,8 @@ import java.nio.charset.StandardCharsets;
  */
 final class TokenSampler {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TokenSampler.class);
+
     private final Sampler base;
     private Sampler sampler;
     private final OutputConstraint constraint;      // null: unconstrained
@@ -50,7 +52,14 @@ final class TokenSampler {
 
     /** Records a token of the reply (sampled or forced). */
     void accept(int token) {
-        sampler.accept(token);
+        try {
+            sampler.accept(token);
+        } catch (IllegalStateException e) {
+            LOG.warn("grammar dropped for this reply: {}", e.getMessage());
+            sampler = base;
+            dormant = true;
+            base.accept(token);
+        }
         if (budget > 0) {
             budget--;
         }
@@ -89,6 +98,14 @@ final class TokenSampler {
     }
 
     int sample(float[] logits) {
-        return sampler.sample(logits);
+        try {
+            return sampler.sample(logits);
+        } catch (IllegalStateException e) {
+            // the vocabulary cannot write what the grammar needs next: finish unconstrained rather than fail
+            LOG.warn("grammar dropped for this reply: {}", e.getMessage());
+            sampler = base;
+            dormant = true;
+            return base.sample(logits);
+        }
     }
 }
