@@ -151,6 +151,38 @@ public final class CharDfa {
         return best;
     }
 
+    /** Every string this does not accept. */
+    public CharDfa complement() {
+        int n = size();
+        int sink = n;
+        CodepointSet[][] ns = new CodepointSet[n + 1][];
+        int[][] nt = new int[n + 1][];
+        boolean[] na = new boolean[n + 1];
+        for (int s = 0; s < n; s++) {
+            CodepointSet covered = CodepointSet.EMPTY;
+            for (CodepointSet e : sets[s]) {
+                covered = covered.union(e);
+            }
+            CodepointSet rest = covered.complement();
+            ns[s] = Arrays.copyOf(sets[s], sets[s].length + (rest.isEmpty() ? 0 : 1));
+            nt[s] = Arrays.copyOf(targets[s], targets[s].length + (rest.isEmpty() ? 0 : 1));
+            if (!rest.isEmpty()) {
+                ns[s][sets[s].length] = rest;
+                nt[s][targets[s].length] = sink;
+            }
+            na[s] = !accepting[s];
+        }
+        ns[sink] = new CodepointSet[] {CodepointSet.ALL};
+        nt[sink] = new int[] {sink};
+        na[sink] = true;
+        return new CharDfa(ns, nt, na).trim();
+    }
+
+    /** Strings accepted by this and not by {@code other}. */
+    public CharDfa minus(CharDfa other) {
+        return intersect(other.complement());
+    }
+
     /** Strings accepted by both. */
     public CharDfa intersect(CharDfa other) {
         Map<Long, Integer> index = new HashMap<>();

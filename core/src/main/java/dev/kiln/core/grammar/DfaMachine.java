@@ -64,9 +64,71 @@ final class DfaMachine extends Machine {
         return k;
     }
 
+    private Object[] stateKeys;        // [states] see maskKey
+
+    /**
+     * For a machine without calls, the part of the automaton reachable from {@code state}, numbered in
+     * breadth-first order, when it is small: the token mask depends on nothing else, so equal parts of different
+     * rules (the content of every JSON string, whatever key or value it is) share one mask. Otherwise the
+     * machine's structure and the state.
+     */
     @Override
     Object maskKey(int state, int maxTokenBytes) {
-        return new MaskKey(structure(), state);
+        if (structure() == this) {
+            return new MaskKey(this, state);
+        }
+        Object[] keys = stateKeys;
+        if (keys == null) {
+            keys = new Object[accepting.length];
+            stateKeys = keys;
+        }
+        Object k = keys[state];
+        if (k == null) {
+            k = reachablePart(state);
+            if (k == null) {
+                k = new MaskKey(structure(), state);
+            }
+            keys[state] = k;
+        }
+        return k;
+    }
+
+    private Object reachablePart(int from) {
+        int[] number = new int[accepting.length];
+        java.util.Arrays.fill(number, -1);
+        int[] order = new int[65];
+        int n = 0;
+        number[from] = n;
+        order[n++] = from;
+        Nfa.IntList code = new Nfa.IntList();
+        for (int i = 0; i < n; i++) {
+            int s = order[i];
+            code.add(accepting[s] ? 1 : 0);
+            for (int b = 0; b < 256; b++) {
+                int t = next(s, b);
+                if (t >= 0 && number[t] < 0) {
+                    if (n == 64) {
+                        return null;
+                    }
+                    number[t] = n;
+                    order[n++] = t;
+                }
+                code.add(t < 0 ? -1 : number[t]);
+            }
+        }
+        return new Part(code.toArray());
+    }
+
+    private record Part(int[] code) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Part p && java.util.Arrays.equals(code, p.code);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(code);
+        }
     }
 
     private record Structure(byte[] classOf, int[] next, boolean[] accepting) {

@@ -171,7 +171,7 @@ final class JsonSchemaCompiler {
         int id = builder.freshRule("object");
         shared.put("object", id);
         int value = anyValueRule();
-        DfaMachine keys = keyMachine(List.of(), List.of(), true);
+        int[] keys = {stringRule()};
         builder.defineMachine(id, mid -> new ObjectMachine(mid, "object", keys, 0, 0, true, new int[] {value},
                 new long[0], 0, -1));
         return id;
@@ -818,21 +818,7 @@ final class JsonSchemaCompiler {
             valueRule[literals + patterns] = additional == null || additional.isBoolean() ? anyValueRule()
                     : rule(additional, ptr + "/additionalProperties");
         }
-        DfaMachine keys = keyMachine(names, patternDfas, otherAllowed);
-        for (int k = 0; k < keys.stateCount(); k++) {
-            int[] tags = keys.tags[k];
-            int patternTags = 0;
-            boolean literal = false;
-            for (int t : tags) {
-                literal |= t < literals;
-                patternTags += t >= literals && t < literals + patterns ? 1 : 0;
-            }
-            if (!literal && patternTags > 1) {
-                throw new GrammarException(at(ptr + "/patternProperties") + ": patterns "
-                        + patternKeys + " overlap (a key matching several must satisfy each schema), which cannot be"
-                        + " enforced");
-            }
-        }
+        int[] keys = keyRules(names, patternKeys, patternDfas, otherAllowed, ptr);
         int minProps = o.has("minProperties") ? count(o, "minProperties", ptr) : 0;
         int maxProps = o.has("maxProperties") ? count(o, "maxProperties", ptr) : -1;
         int id = builder.freshRule(ruleName(ptr) + "-object");
@@ -843,25 +829,64 @@ final class JsonSchemaCompiler {
         return Expr.call(id);
     }
 
-    /** The key DFA: tags 0..n-1 the literal names, then the patterns, then any other string. */
-    private static DfaMachine keyMachine(List<String> names, List<CharDfa> patterns, boolean other) {
-        Nfa nfa = new Nfa("keys");
-        int start = nfa.newState();
-        int[] accepts = new int[names.size() + patterns.size() + (other ? 1 : 0)];
+    /**
+     * The key rules of an object, one per tag (the literal names, then the patterns, then any other string), with
+     * disjoint languages: a pattern's keys exclude the names, "other" excludes names and patterns. Two patterns that
+     * share a key would need both schemas at once, which is refused.
+     */
+    private int[] keyRules(List<String> names, List<String> patternKeys, List<CharDfa> patterns, boolean other,
+                           String ptr) {
+        int[] rules = new int[names.size() + patterns.size() + (other ? 1 : 0)];
         int t = 0;
         for (String name : names) {
-            accepts[t] = nfa.newState();
-            nfa.build(Expr.literal(JsonText.string(name)), start, accepts[t++]);
+            String text = JsonText.string(name);
+            Integer known = shared.get("key:" + text);
+            if (known == null) {
+                known = builder.freshRule("key");
+                shared.put("key:" + text, known);
+                builder.define(known, Expr.literal(text));
+            }
+            rules[t++] = known;
         }
-        for (CharDfa p : patterns) {
-            accepts[t] = nfa.newState();
-            nfa.build(JsonText.string(p), start, accepts[t++]);
+        CharDfa literals = null;
+        if (!names.isEmpty()) {
+            List<Expr> alts = new ArrayList<>();
+            for (String name : names) {
+                alts.add(Expr.literal(name));
+            }
+            literals = CharDfa.of(Expr.alt(alts));
+        }
+        for (int j = 0; j < patterns.size(); j++) {
+            for (int k = j + 1; k < patterns.size(); k++) {
+                if (!patterns.get(j).intersect(patterns.get(k)).isEmpty()) {
+                    throw new GrammarException(at(ptr + "/patternProperties") + ": patterns \"" + patternKeys.get(j)
+                            + "\" and \"" + patternKeys.get(k) + "\" overlap (a key matching both must satisfy each"
+                            + " schema), which cannot be enforced");
+                }
+            }
+            CharDfa keys = literals == null ? patterns.get(j) : patterns.get(j).minus(literals);
+            int id = builder.freshRule("key-pattern");
+            builder.define(id, JsonText.string(keys));
+            rules[t++] = id;
         }
         if (other) {
-            accepts[t] = nfa.newState();
-            nfa.build(JsonText.anyString(), start, accepts[t]);
+            if (names.isEmpty() && patterns.isEmpty()) {
+                rules[t] = stringRule();
+            } else {
+                CharDfa taken = literals;
+                for (CharDfa p : patterns) {
+                    taken = taken == null ? p : union(taken, p);
+                }
+                int id = builder.freshRule("key-other");
+                builder.define(id, JsonText.string(taken.complement()));
+                rules[t] = id;
+            }
         }
-        return nfa.determinize(-1, "keys", start, accepts);
+        return rules;
+    }
+
+    private static CharDfa union(CharDfa a, CharDfa b) {
+        return a.complement().intersect(b.complement()).complement();
     }
 
     // --- oneOf

@@ -1,9 +1,7 @@
 package dev.kiln.core.grammar;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,15 +14,16 @@ import java.util.Map;
  * creates states as the matcher reaches them.
  *
  * <p>Text: {@code "{" ws (member (ws "," ws member)*)? ws "}"}, {@code member = key ws ":" ws value}, where ws is
- * nothing, one space, or a line break and up to 20 spaces or tabs. The key is read by {@code keys}, a DFA over the
- * key's JSON text whose accepting states carry tags: tag {@code i < literals} is property i, then one tag per
- * pattern, then (optionally) one for any other key; a literal wins over patterns, a pattern over "other".
+ * nothing, one space, or a line break and up to 20 spaces or tabs. Keys are read by calls, one rule per tag: tag
+ * {@code i < literals} is property i (its exact JSON text), then one per pattern, then (optionally) one for any
+ * other key; the compiler makes their languages disjoint (a pattern's keys exclude the property names, "other"
+ * excludes both), so the stack that survives the key's closing quote knows which member it read. A key rule is
+ * called only while its tag may still come (a property not yet seen), so duplicates cannot be written.
  */
 final class ObjectMachine extends Machine {
 
     private static final int OPEN = 0;
     private static final int AFTER_OPEN = 1;
-    private static final int KEY = 2;
     private static final int AFTER_KEY = 3;
     private static final int AFTER_COLON = 4;
     private static final int AFTER_VALUE = 5;
@@ -33,7 +32,7 @@ final class ObjectMachine extends Machine {
 
     private static final int MAX_INDENT = 20;
 
-    private final DfaMachine keys;
+    private final int[] keyRule;       // [tag] rule reading the key's JSON text
     private final int literals;        // tags [0, literals) are properties
     private final int patterns;        // tags [literals, literals + patterns) are patterns
     private final boolean other;       // tag literals + patterns: any other key
@@ -42,9 +41,8 @@ final class ObjectMachine extends Machine {
     private final int minProperties;
     private final int maxProperties;   // -1: none
     private Machine[] machines;        // all rules of the grammar, for the values' lengths
-    private int[] keyMin;              // [tag] fewest bytes of a key with this tag
 
-    /** An object state; {@code x} is the key DFA state (KEY) or the tag (AFTER_KEY, AFTER_COLON). */
+    /** An object state; {@code x} is the tag (AFTER_KEY, AFTER_COLON). */
     private record State(int phase, int x, int ws, long[] seen, int count) {
         @Override
         public boolean equals(Object o) {
@@ -61,12 +59,13 @@ final class ObjectMachine extends Machine {
     private final Map<State, Integer> index = new HashMap<>();
     private final List<State> states = new ArrayList<>();
     private final List<Integer> minCache = new ArrayList<>();
+    private final List<int[]> callCache = new ArrayList<>();
     private volatile boolean frozen;
 
-    ObjectMachine(int id, String name, DfaMachine keys, int literals, int patterns, boolean other, int[] valueRule,
+    ObjectMachine(int id, String name, int[] keyRule, int literals, int patterns, boolean other, int[] valueRule,
                   long[] required, int minProperties, int maxProperties) {
         super(id, name);
-        this.keys = keys;
+        this.keyRule = keyRule;
         this.literals = literals;
         this.patterns = patterns;
         this.other = other;
@@ -75,7 +74,6 @@ final class ObjectMachine extends Machine {
         this.minProperties = minProperties;
         this.maxProperties = maxProperties;
         stateOf(new State(OPEN, 0, 0, new long[(literals + 63) / 64], 0));
-        computeKeyMin();
     }
 
     private synchronized int stateOf(State s) {
@@ -89,6 +87,7 @@ final class ObjectMachine extends Machine {
         index.put(s, states.size());
         states.add(s);
         minCache.add(-1);
+        callCache.add(null);
         return states.size() - 1;
     }
 
@@ -122,15 +121,6 @@ final class ObjectMachine extends Machine {
         // at least 1: "no member yet" (no comma before the next) must stay distinct from "some"
         int cap = Math.max(1, Math.max(minProperties, maxProperties + 1));
         return Math.min(count + 1, cap);
-    }
-
-    /** The tag a key ending in key state {@code k} has, or -1 when that key is not allowed (or not complete). */
-    private int resolve(int k) {
-        int[] t = keys.tags[k];
-        if (t.length == 0) {
-            return -1;
-        }
-        return t[0]; // tags are sorted: a literal before patterns before "other"
     }
 
     private boolean canClose(long[] seen, int count) {
@@ -179,28 +169,10 @@ final class ObjectMachine extends Machine {
                 if (w >= 0) {
                     return stateOf(new State(s.phase, 0, w, s.seen, s.count));
                 }
-                if (b == '"' && (s.phase == AFTER_COMMA || canAdd(s.seen, s.count))) {
-                    int k = keys.next(0, b);
-                    return k < 0 ? -1 : stateOf(new State(KEY, k, 0, s.seen, s.count));
-                }
                 if (b == '}' && s.phase == AFTER_OPEN && canClose(s.seen, s.count)) {
                     return stateOf(new State(END, 0, 0, s.seen, s.count));
                 }
                 return -1;
-            }
-            case KEY -> {
-                int k = keys.next(s.x, b);
-                if (k < 0) {
-                    return -1;
-                }
-                if (keys.accepting(k)) {
-                    int tag = resolve(k);
-                    if (tag < 0 || seen(s.seen, tag)) {
-                        return -1;
-                    }
-                    return stateOf(new State(AFTER_KEY, tag, 0, s.seen, s.count));
-                }
-                return stateOf(new State(KEY, k, 0, s.seen, s.count));
             }
             case AFTER_KEY -> {
                 int w = ws(s.ws, b);
@@ -235,7 +207,7 @@ final class ObjectMachine extends Machine {
     @Override
     boolean scans(int id) {
         State s = state(id);
-        if (s.phase == AFTER_COLON) {
+        if (s.phase == AFTER_COLON || s.phase == AFTER_COMMA) {
             return ws(s.ws, ' ') >= 0 || ws(s.ws, '\n') >= 0;
         }
         return s.phase != END;
@@ -243,12 +215,33 @@ final class ObjectMachine extends Machine {
 
     @Override
     int[] calls(int id) {
-        State s = state(id);
-        if (s.phase != AFTER_COLON) {
-            return new int[0];
+        synchronized (this) {
+            int[] known = callCache.get(id);
+            if (known != null) {
+                return known;
+            }
         }
-        int ret = stateOf(new State(AFTER_VALUE, 0, 0, with(s.seen, s.x), countAfter(s.count)));
-        return new int[] {valueRule[s.x], ret};
+        State s = state(id);
+        int[] out;
+        if (s.phase == AFTER_COLON) {
+            int ret = stateOf(new State(AFTER_VALUE, 0, 0, with(s.seen, s.x), countAfter(s.count)));
+            out = new int[] {valueRule[s.x], ret};
+        } else if (s.phase == AFTER_COMMA || (s.phase == AFTER_OPEN && canAdd(s.seen, s.count))) {
+            Nfa.IntList list = new Nfa.IntList();
+            for (int t = 0; t < tags(); t++) {
+                if (!seen(s.seen, t)) {
+                    list.add(keyRule[t]);
+                    list.add(stateOf(new State(AFTER_KEY, t, 0, s.seen, s.count)));
+                }
+            }
+            out = list.toArray();
+        } else {
+            out = new int[0];
+        }
+        synchronized (this) {
+            callCache.set(id, out);
+        }
+        return out;
     }
 
     @Override
@@ -301,7 +294,7 @@ final class ObjectMachine extends Machine {
     }
 
     private int memberMin(int tag) {
-        long v = (long) keyMin[tag] + 1 + valueMin(tag);
+        long v = (long) machines[keyRule[tag]].minLength(0) + 1 + valueMin(tag);
         return (int) Math.min(v, UNREACHABLE);
     }
 
@@ -362,65 +355,9 @@ final class ObjectMachine extends Machine {
             }
             case AFTER_KEY -> 2 + (long) valueMin(s.x) + needed(with(s.seen, s.x), countAfter(s.count));
             case AFTER_COLON -> 1 + (long) valueMin(s.x) + needed(with(s.seen, s.x), countAfter(s.count));
-            case KEY -> {
-                int[] dist = keyDistances(s.x);
-                long best = UNREACHABLE;
-                for (int k = 0; k < dist.length; k++) {
-                    if (dist[k] < UNREACHABLE && keys.accepting(k)) {
-                        int tag = resolve(k);
-                        if (tag >= 0 && !seen(s.seen, tag)) {
-                            best = Math.min(best, (long) dist[k] + 2 + valueMin(tag)
-                                    + needed(with(s.seen, tag), countAfter(s.count)));
-                        }
-                    }
-                }
-                yield best;
-            }
             default -> UNREACHABLE;
         };
         return (int) Math.min(v, UNREACHABLE);
     }
 
-    private final Map<Integer, int[]> keyDistanceCache = new java.util.concurrent.ConcurrentHashMap<>();
-
-    /** Bytes from key state {@code from} to every key state (breadth-first; cached per key state). */
-    private int[] keyDistances(int from) {
-        return keyDistanceCache.computeIfAbsent(from, this::bfs);
-    }
-
-    private int[] bfs(int from) {
-        int n = keys.stateCount();
-        int[] dist = new int[n];
-        Arrays.fill(dist, UNREACHABLE);
-        dist[from] = 0;
-        Deque<Integer> work = new ArrayDeque<>();
-        work.add(from);
-        while (!work.isEmpty()) {
-            int s = work.poll();
-            if (keys.accepting(s)) {
-                continue;
-            }
-            for (int t : keys.successors(s)) {
-                if (dist[t] == UNREACHABLE) {
-                    dist[t] = dist[s] + 1;
-                    work.add(t);
-                }
-            }
-        }
-        return dist;
-    }
-
-    private void computeKeyMin() {
-        keyMin = new int[tags()];
-        Arrays.fill(keyMin, UNREACHABLE);
-        int[] dist = keyDistances(0);
-        for (int k = 0; k < dist.length; k++) {
-            if (dist[k] < UNREACHABLE && keys.accepting(k)) {
-                int tag = resolve(k);
-                if (tag >= 0) {
-                    keyMin[tag] = Math.min(keyMin[tag], dist[k]);
-                }
-            }
-        }
-    }
 }
