@@ -29,6 +29,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
+    @Mixin
+    TemplateOptions template;
+
     @Option(names = "--host", paramLabel = "ADDR", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host = "127.0.0.1";
 
@@ -93,6 +96,8 @@ final class ServeCommand implements Callable<Integer> {
         if (apiKey != null && apiKey.isBlank()) {
             throw new UsageException("--api-key: expected a non-empty key");
         }
+        String templateSource = template.source();
+        var templateVariables = template.variables();
         PrintWriter out = spec.commandLine().getOut();
         java.nio.file.Path file = engine.modelOrDemo(spec.commandLine().getErr(), "serve");
         ServerConfig config = serverConfig();
@@ -107,7 +112,7 @@ final class ServeCommand implements Callable<Integer> {
         ServedModel model;
         try {
             // like llama-server's buffer sizes: what the GPU holds, part by part (nothing when every layer is on the CPU)
-            model = EngineModels.open(file, options, engine.contextSize(), parallel,
+            model = EngineModels.open(file, options, engine.contextSize(), parallel, templateSource, templateVariables,
                     m -> m.describeDeviceMemory().ifPresent(line -> {
                         out.println("kiln serve: " + line);
                         out.flush();
