@@ -17,7 +17,9 @@ import java.util.Locale;
  */
 final class EngineOptions {
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file.")
+    /** Null when not given: {@link #model()} refuses that, {@link #modelOrDemo} runs the demo model. */
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = "GGUF model file (run and serve without -m: the built-in demo model " + DemoModel.NAME + ").")
     Path model;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all processors).")
@@ -50,6 +52,27 @@ final class EngineOptions {
             description = "CPU matrix products: q8 (default: activations quantized to 8 bits and integer kernels on "
                     + "weights repacked at load, as llama.cpp) or f32 (exact: float activations, weights read in place).")
     MatMulPrecision cpuMatMul = MatMulPrecision.Q8;
+
+    /** The {@code -m} file; a usage error when none was given. */
+    Path model() {
+        if (model == null) {
+            throw new UsageException("-m/--model: a GGUF model file is needed");
+        }
+        return model;
+    }
+
+    /**
+     * The {@code -m} file, or the built-in demo model ({@link DemoModel}) when none was given, which one line on
+     * {@code err} says.
+     */
+    Path modelOrDemo(java.io.PrintWriter err, String command) throws java.io.IOException {
+        if (model != null) {
+            return model;
+        }
+        err.println(DemoModel.notice(command));
+        err.flush();
+        return DemoModel.file();
+    }
 
     LoadOptions toLoadOptions() {
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
