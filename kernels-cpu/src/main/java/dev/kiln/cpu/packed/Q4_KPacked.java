@@ -82,32 +82,31 @@ public final class Q4_KPacked implements PackedKernel {
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
-        int blocks = cols / 256;
-        int unit = 2 * groupRows;
         // the field offsets of the class comment, for groupRows rows
         int sc1 = 68 * groupRows, min = 136 * groupRows, d = 144 * groupRows, dmin = 148 * groupRows;
-        for (int r = 0; r < rows; r++) {
-            long row = (firstRow + r) * rowBytes;
-            for (int b = 0; b < blocks; b++) {
-                long in = row + 144L * b;
-                long out = pairOffset + 2L * b * blockBytes(groupRows);
-                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in));
-                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, dmin + 4L * r), Bytes.f16(src, in + 2));
-                long packedScales = Q4_K.packedScales(Bytes.i64(src, in + 4), Bytes.i32(src, in + 12));
-                long packedMins = Q4_K.packedMins(Bytes.i64(src, in + 4), Bytes.i32(src, in + 12));
+        int bb = blockBytes(groupRows);
+        byte[] block = new byte[144]; // one GGUF block of one row
+        byte[] stage = new byte[bb];  // this group's group-block, fields at their offsets (not interleaved)
+        MemorySegment view = MemorySegment.ofArray(block);
+        for (int b = 0; b < cols / 256; b++) {
+            for (int r = 0; r < rows; r++) {
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 144L * b, block, 0, 144);
+                Q6_KPacked.putFloat(stage, d + 4 * r, Bytes.f16(view, 0));
+                Q6_KPacked.putFloat(stage, dmin + 4 * r, Bytes.f16(view, 2));
+                long packedScales = Q4_K.packedScales(Bytes.i64(view, 4), Bytes.i32(view, 12));
+                long packedMins = Q4_K.packedMins(Bytes.i64(view, 4), Bytes.i32(view, 12));
                 for (int j = 0; j < 8; j++) {
-                    long at = 4L * r + j % 4;
-                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, (j < 4 ? 0 : sc1) + at),
-                            (byte) (packedScales >>> (8 * j)));
-                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, min + (j / 4) * 4L * groupRows + at),
-                            (byte) (packedMins >>> (8 * j)));
+                    int at = 4 * r + j % 4;
+                    stage[(j < 4 ? 0 : sc1) + at] = (byte) (packedScales >>> (8 * j));
+                    stage[min + (j / 4) * 4 * groupRows + at] = (byte) (packedMins >>> (8 * j));
                 }
                 for (int w = 0; w < 64; w++) {
-                    long chunk = (w < 32 ? 4 : 72) * (long) groupRows + (w % 32) * 2L * groupRows; // qs01 or qs23
-                    dst.set(Bytes.SHORT, out + PackedMatrix.at(unit, half, chunk + 2L * r),
-                            src.get(Bytes.SHORT, in + 16 + 2L * w));
+                    int word = (w < 32 ? 4 : 72) * groupRows + (w % 32) * 2 * groupRows + 2 * r; // qs01 or qs23
+                    stage[word] = block[16 + 2 * w];
+                    stage[word + 1] = block[17 + 2 * w];
                 }
             }
+            Packing.scatter(stage, bb, 2 * groupRows, dst, pairOffset + 2L * b * bb, half);
         }
     }
 

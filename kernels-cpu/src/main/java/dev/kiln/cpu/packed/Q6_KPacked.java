@@ -80,28 +80,50 @@ public final class Q6_KPacked implements PackedKernel {
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
-        int blocks = cols / 256;
-        int unit = 2 * groupRows;
         int quad = 68 * groupRows, d = 4 * quad;
-        for (int r = 0; r < rows; r++) {
-            long row = (firstRow + r) * rowBytes;
-            for (int b = 0; b < blocks; b++) {
-                long in = row + 210L * b;
-                long out = pairOffset + 2L * b * blockBytes(groupRows);
-                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in + 208));
+        int bb = blockBytes(groupRows);
+        byte[] block = new byte[210];  // one GGUF block of one row
+        byte[] q = new byte[256];      // its quants minus 32
+        byte[] stage = new byte[bb];   // this group's group-block, fields at their offsets (not interleaved)
+        for (int b = 0; b < cols / 256; b++) {
+            for (int r = 0; r < rows; r++) {
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 210L * b, block, 0, 210);
+                putFloat(stage, d + 4 * r, Float.float16ToFloat((short) ((block[208] & 0xFF) | block[209] << 8)));
                 for (int j = 0; j < 16; j++) {
-                    long at = (long) (j / 4) * quad + 4L * r + j % 4;
-                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, at), src.get(ValueLayout.JAVA_BYTE, in + 192 + j));
+                    stage[(j / 4) * quad + 4 * r + j % 4] = block[192 + j];
                 }
+                unpack(block, q);
                 for (int w = 0; w < 128; w++) {
-                    int lo = quant(src, in, 2 * w) - 32;
-                    int hi = quant(src, in, 2 * w + 1) - 32;
-                    long word = (long) (w / 32) * quad + 4L * groupRows + (w % 32) * 2L * groupRows;
-                    dst.set(Bytes.SHORT, out + PackedMatrix.at(unit, half, word + 2L * r),
-                            (short) ((lo & 0xFF) | (hi << 8)));
+                    int word = (w / 32) * quad + 4 * groupRows + (w % 32) * 2 * groupRows + 2 * r;
+                    stage[word] = q[2 * w];
+                    stage[word + 1] = q[2 * w + 1];
                 }
             }
+            Packing.scatter(stage, bb, 2 * groupRows, dst, pairOffset + 2L * b * bb, half);
         }
+    }
+
+    /** The 256 quants of a block copied to the heap, minus 32, in weight order ({@link #quant} for all at once). */
+    private static void unpack(byte[] block, byte[] q) {
+        for (int h = 0; h < 2; h++) {
+            for (int l = 0; l < 32; l++) {
+                int ql0 = block[64 * h + l] & 0xFF;
+                int ql1 = block[64 * h + l + 32] & 0xFF;
+                int qh = block[128 + 32 * h + l] & 0xFF;
+                q[128 * h + l] = (byte) (((ql0 & 0xF) | (qh & 3) << 4) - 32);
+                q[128 * h + l + 32] = (byte) (((ql1 & 0xF) | (qh >> 2 & 3) << 4) - 32);
+                q[128 * h + l + 64] = (byte) (((ql0 >> 4) | (qh >> 4 & 3) << 4) - 32);
+                q[128 * h + l + 96] = (byte) (((ql1 >> 4) | (qh >> 6 & 3) << 4) - 32);
+            }
+        }
+    }
+
+    static void putFloat(byte[] a, int at, float v) {
+        int bits = Float.floatToRawIntBits(v);
+        a[at] = (byte) bits;
+        a[at + 1] = (byte) (bits >>> 8);
+        a[at + 2] = (byte) (bits >>> 16);
+        a[at + 3] = (byte) (bits >>> 24);
     }
 
     // Split like Q4_KPacked: no vector crosses a method boundary (see the note there).
