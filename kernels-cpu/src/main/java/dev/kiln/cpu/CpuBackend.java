@@ -155,6 +155,11 @@ public final class CpuBackend implements Backend {
             }
         });
         packNanos += System.nanoTime() - t0;
+        if (src.isMapped()) {
+            // the file's pages are not read again (row lookups use uploadTable's tensors): drop them from this
+            // process's resident memory, so the repacked copy replaces them instead of doubling the footprint
+            src.unload();
+        }
         packedBytes += m.data().byteSize();
         sourceBytes += src.byteSize();
         return new CpuTensor.Packed(m, kernel, weights, warmUp(kernel, groupRows));
