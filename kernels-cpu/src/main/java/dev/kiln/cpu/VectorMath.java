@@ -64,6 +64,62 @@ final class VectorMath {
         }
     }
 
+    /**
+     * Softmax of {@code x[off .. off+valid)} in place (the maximum subtracted, sum in float), and zeros in
+     * {@code [off+valid, off+total)}: one masked row of attention scores.
+     */
+    static void softmax(float[] x, int off, int valid, int total) {
+        int bound = off + SPECIES.loopBound(valid);
+        FloatVector vmax = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+        int i = off;
+        for (; i < bound; i += SPECIES.length()) {
+            vmax = vmax.max(FloatVector.fromArray(SPECIES, x, i));
+        }
+        float max = vmax.reduceLanes(VectorOperators.MAX);
+        for (; i < off + valid; i++) {
+            max = Math.max(max, x[i]);
+        }
+        FloatVector vsum = FloatVector.zero(SPECIES);
+        for (i = off; i < bound; i += SPECIES.length()) {
+            FloatVector e = FloatVector.fromArray(SPECIES, x, i).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(x, i);
+            vsum = vsum.add(e);
+        }
+        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        for (; i < off + valid; i++) {
+            float e = (float) Math.exp(x[i] - max);
+            x[i] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (i = off; i < bound; i += SPECIES.length()) {
+            FloatVector.fromArray(SPECIES, x, i).mul(inv).intoArray(x, i);
+        }
+        for (; i < off + valid; i++) {
+            x[i] *= inv;
+        }
+        java.util.Arrays.fill(x, off + valid, off + total, 0f);
+    }
+
+    /** The scalar reference of {@link #softmax} (Math.exp; sums in double). */
+    static void softmaxScalar(float[] x, int off, int valid, int total) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = off; i < off + valid; i++) {
+            max = Math.max(max, x[i]);
+        }
+        double sum = 0;
+        for (int i = off; i < off + valid; i++) {
+            float e = (float) Math.exp(x[i] - max);
+            x[i] = e;
+            sum += e;
+        }
+        float inv = (float) (1.0 / sum);
+        for (int i = off; i < off + valid; i++) {
+            x[i] *= inv;
+        }
+        java.util.Arrays.fill(x, off + valid, off + total, 0f);
+    }
+
     static float dotScalar(float[] a, int aOff, float[] b, int bOff, int n) {
         float sum = 0f;
         for (int i = 0; i < n; i++) {
