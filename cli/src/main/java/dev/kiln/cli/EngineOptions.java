@@ -2,6 +2,8 @@ package dev.kiln.cli;
 
 import dev.kiln.core.LoadOptions;
 import dev.kiln.core.graph.Placement;
+import dev.kiln.core.spi.BackendConfig;
+import dev.kiln.core.spi.MatMulPrecision;
 import dev.kiln.gguf.GgmlType;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -46,6 +48,11 @@ final class EngineOptions {
     @Option(names = "--backend", paramLabel = "NAME", description = "Accelerator for offloaded layers (default: the best available).")
     String backend = "";
 
+    @Option(names = "--cpu-matmul", paramLabel = "q8|f32", converter = Precision.class,
+            description = "CPU matrix products: q8 (default: activations quantized to 8 bits and integer kernels on "
+                    + "weights repacked at load, as llama.cpp) or f32 (exact: float activations, weights read in place).")
+    MatMulPrecision cpuMatMul = MatMulPrecision.Q8;
+
     /** The {@code -m} file; a usage error when none was given. */
     Path model() {
         if (model == null) {
@@ -79,7 +86,8 @@ final class EngineOptions {
             throw new UsageException("-ctv/--cache-type-v: must equal -ctk (" + name(cacheTypeK) + ") for now, found " + name(v));
         }
         return LoadOptions.defaults().withThreads(t).withGpuLayers(gpuLayers).withContextSize(context)
-                .withBatchSize(batch).withCacheType(cacheTypeK).withAccelerator(backend);
+                .withBatchSize(batch).withCacheType(cacheTypeK).withAccelerator(backend)
+                .withBackendConfig(BackendConfig.of(t).with(MatMulPrecision.OPTION, cpuMatMul));
     }
 
     /**
@@ -129,6 +137,18 @@ final class EngineOptions {
                 // reported below
             }
             throw new picocli.CommandLine.TypeConversionException("expected a layer count >= 0, -1 or auto, found '" + value + "'");
+        }
+    }
+
+    /** {@code --cpu-matmul}: q8 or f32. */
+    static final class Precision implements ITypeConverter<MatMulPrecision> {
+        @Override
+        public MatMulPrecision convert(String value) {
+            try {
+                return MatMulPrecision.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("expected q8 or f32, found '" + value + "'");
+            }
         }
     }
 

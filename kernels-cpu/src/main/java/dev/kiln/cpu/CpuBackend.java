@@ -8,13 +8,31 @@ import dev.kiln.cpu.quant.QuantKernels;
 import dev.kiln.gguf.GgmlType;
 import dev.kiln.gguf.TensorData;
 
+import dev.kiln.core.spi.MatMulPrecision;
+import dev.kiln.cpu.packed.PackedKernel;
+import dev.kiln.cpu.packed.PackedKernels;
+import dev.kiln.cpu.packed.PackedMatrix;
+import dev.kiln.cpu.packed.Packing;
+import dev.kiln.cpu.simd.Species;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
- * The CPU backend: weight matrices are the mapped {@link TensorData} themselves (zero copy); 1-D F32 weights (norms,
- * biases) are copied to the heap; activations and the KV cache are Java arrays. Work is split across a dedicated
+ * The CPU backend. With {@link MatMulPrecision#Q8} (the default) weight matrices of a type with an integer kernel are
+ * repacked at load into off-heap memory the backend owns (row-interleaved, {@link Packing}) and multiplied with 8-bit
+ * activations; with {@link MatMulPrecision#F32}, and for the other types, weight matrices are the mapped
+ * {@link TensorData} themselves (zero copy) multiplied with float activations. 1-D F32 weights (norms, biases) are
+ * copied to the heap; activations and the KV cache are Java arrays. Work is split across a dedicated
  * {@link CpuThreads} pool of {@code BackendConfig.threads()} threads, never the common pool.
  */
 public final class CpuBackend implements Backend {
@@ -22,10 +40,33 @@ public final class CpuBackend implements Backend {
 
     private final CpuThreads threads;
     private final CpuOps ops;
+    private final MatMulPrecision precision;
+    private final Arena packed = Arena.ofShared();
+    /** Each packed type's kernel warm-up, run on a background thread while loading goes on. */
+    private final Map<GgmlType, CompletableFuture<Void>> warmUps = new EnumMap<>(GgmlType.class);
+    private ExecutorService warmUpThread; // created on the first packed tensor
+    private long packedBytes;
+    private long packNanos;
+    private volatile boolean closed;
+    private long sourceBytes;
 
-    public CpuBackend(int threads) {
+    public CpuBackend(int threads, MatMulPrecision precision) {
         this.threads = new CpuThreads(threads);
         this.ops = new CpuOps(this.threads);
+        this.precision = Objects.requireNonNull(precision, "precision");
+    }
+
+    public MatMulPrecision precision() {
+        return precision;
+    }
+
+    /** Bytes of repacked weights this backend holds, and of the file's tensors they replace. */
+    public long packedBytes() {
+        return packedBytes;
+    }
+
+    public long packedSourceBytes() {
+        return sourceBytes;
     }
 
     @Override
@@ -35,7 +76,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String description() {
-        return "cpu, " + threads.threads() + (threads.threads() == 1 ? " thread" : " threads");
+        String s = "cpu, " + threads.threads() + (threads.threads() == 1 ? " thread" : " threads") + ", "
+                + (precision == MatMulPrecision.Q8 ? "q8 activations" : "f32 activations");
+        return packedBytes == 0 ? s : String.format(Locale.ROOT, "%s (%.0f MiB of weights repacked from %.0f MiB in %d ms)",
+                s, packedBytes / 1048576.0, sourceBytes / 1048576.0, packNanos / 1_000_000);
     }
 
     @Override
@@ -58,7 +102,67 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("tensor " + weights.name() + ": ggml type " + weights.type()
                     + " has no CPU kernel");
         }
+        if (precision == MatMulPrecision.Q8 && weights.info().rank() == 2 && PackedKernels.supports(weights.type())) {
+            PackedKernel kernel = PackedKernels.of(weights.type());
+            if (weights.rowLength() % kernel.blockLength() == 0 && weights.rowCount() < Integer.MAX_VALUE) {
+                return pack(weights, kernel);
+            }
+        }
         return new CpuTensor.Weights(weights);
+    }
+
+    /**
+     * The warm-up of {@code kernel}'s type, started on the backend's warm-up thread the first time the type is packed
+     * (the JIT compiles the kernels while the other tensors are packed; the first product waits for it).
+     */
+    private synchronized CompletableFuture<Void> warmUp(PackedKernel kernel, int groupRows) {
+        if (warmUpThread == null) {
+            warmUpThread = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "kiln-cpu-warm-up");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return warmUps.computeIfAbsent(kernel.type(),
+                type -> CompletableFuture.runAsync(() -> PackedMatMul.warmUp(kernel, groupRows), warmUpThread));
+    }
+
+    @Override
+    public DeviceTensor uploadTable(TensorData table) {
+        Objects.requireNonNull(table, "table");
+        if (!supports(table.type())) {
+            throw new IllegalArgumentException("tensor " + table.name() + ": ggml type " + table.type()
+                    + " has no CPU kernel");
+        }
+        return new CpuTensor.Weights(table);
+    }
+
+    /** Repacks on the backend's threads, a row group per task. */
+    private CpuTensor.Packed pack(TensorData weights, PackedKernel kernel) {
+        int groupRows = PackedKernels.groupRows(Species.preferred());
+        PackedMatrix owned = Packing.allocate(weights.name(), weights.type(), (int) weights.rowCount(),
+                (int) weights.rowLength(), kernel, groupRows, packed);
+        // The kernels read through a view without the shared arena's liveness check on every access (~20% of a
+        // mat-vec); ops refuse to run once the backend is closed, so the view never outlives the memory.
+        MemorySegment view = MemorySegment.ofAddress(owned.data().address()).reinterpret(owned.data().byteSize());
+        PackedMatrix m = new PackedMatrix(owned.name(), owned.type(), owned.rows(), owned.cols(), owned.groupRows(),
+                owned.blocksPerRow(), owned.blockBytes(), view);
+        MemorySegment src = weights.segment();
+        long t0 = System.nanoTime();
+        threads.parallelFor(m.groups(), (start, end) -> {
+            for (int g = start; g < end; g++) {
+                Packing.packGroup(m, src, kernel, g);
+            }
+        });
+        packNanos += System.nanoTime() - t0;
+        if (src.isMapped()) {
+            // the file's pages are not read again (row lookups use uploadTable's tensors): drop them from this
+            // process's resident memory, so the repacked copy replaces them instead of doubling the footprint
+            src.unload();
+        }
+        packedBytes += m.data().byteSize();
+        sourceBytes += src.byteSize();
+        return new CpuTensor.Packed(m, kernel, weights, warmUp(kernel, groupRows));
     }
 
     @Override
@@ -108,7 +212,18 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        synchronized (this) {
+            if (warmUpThread != null) {
+                warmUpThread.shutdownNow();
+            }
+        }
+        ops.close();
         threads.close();
+        packed.close();
     }
 
     @Override

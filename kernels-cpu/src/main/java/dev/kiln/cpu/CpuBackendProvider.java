@@ -4,6 +4,7 @@ import dev.kiln.core.spi.Availability;
 import dev.kiln.core.spi.Backend;
 import dev.kiln.core.spi.BackendConfig;
 import dev.kiln.core.spi.BackendProvider;
+import dev.kiln.core.spi.MatMulPrecision;
 
 /**
  * Registers the CPU backend with {@link java.util.ServiceLoader} (priority 0). Available whenever the Vector API
@@ -31,6 +32,6 @@ public final class CpuBackendProvider implements BackendProvider {
 
     @Override
     public Backend open(BackendConfig config) {
-        return new CpuBackend(config.threads());
+        return new CpuBackend(config.threads(), config.get(MatMulPrecision.OPTION));
     }
 }

@@ -1,8 +1,12 @@
 package dev.kiln.cpu;
 
 import dev.kiln.core.spi.DeviceTensor;
+import dev.kiln.cpu.packed.PackedKernel;
+import dev.kiln.cpu.packed.PackedMatrix;
 import dev.kiln.gguf.GgmlType;
 import dev.kiln.gguf.TensorData;
+
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The CPU backend's tensors: F32 arrays for activations and small F32 weights (norms, biases), zero-copy views of
@@ -33,6 +37,23 @@ sealed interface CpuTensor extends DeviceTensor {
         @Override
         public long elements() {
             return data.info().elementCount();
+        }
+    }
+
+    /**
+     * A weight matrix repacked for the integer kernels ({@link dev.kiln.core.spi.MatMulPrecision#Q8}); {@code source}
+     * is the mapped original (row lookups, messages); {@code warmUp} completes when the kernel's JIT warm-up has.
+     */
+    record Packed(PackedMatrix matrix, PackedKernel kernel, TensorData source, CompletableFuture<Void> warmUp)
+            implements CpuTensor {
+        @Override
+        public GgmlType type() {
+            return source.type();
+        }
+
+        @Override
+        public long elements() {
+            return source.info().elementCount();
         }
     }
 

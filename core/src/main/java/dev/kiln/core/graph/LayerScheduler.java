@@ -42,7 +42,7 @@ final class LayerScheduler implements AutoCloseable {
         for (int s = 0; s <= n; s++) {
             slotBackend[s] = (s < n ? placement.blockOffloaded(s) : placement.outputOffloaded()) ? accelerator : cpu;
         }
-        tokenEmbd = cpu.upload(weights.tokenEmbd());
+        tokenEmbd = cpu.uploadTable(weights.tokenEmbd());
         layers = new DeviceLayer[n];
         for (int l = 0; l < n; l++) {
             layers[l] = DeviceLayer.upload(slotBackend[l], weights.layer(l));

@@ -33,6 +33,14 @@ public interface Backend extends AutoCloseable {
     /** Makes a weight usable here. CPU: a zero-copy view of the mapping; CUDA: one host-to-device copy at load. */
     DeviceTensor upload(TensorData weights);
 
+    /**
+     * Makes a table that is only read row by row ({@link Ops#embed}, the token embedding) usable here. The default is
+     * {@link #upload}; a backend that repacks matrices for its products keeps such a table as it is.
+     */
+    default DeviceTensor uploadTable(TensorData table) {
+        return upload(table);
+    }
+
     /** A zero-filled F32 buffer of {@code floats} elements (activations). */
     DeviceTensor allocate(long floats);
 

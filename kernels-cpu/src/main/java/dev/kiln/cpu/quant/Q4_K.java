@@ -69,13 +69,13 @@ public final class Q4_K extends BlockKernel {
      * The 8 six-bit scales of a block as 8 bytes of a long (group j in byte j), from the 12 scale bytes read as
      * {@code lo} (bytes 0..7) and {@code hi} (bytes 8..11): ggml's get_scale_min_k4 on all groups at once.
      */
-    static long packedScales(long lo, int hi) {
+    public static long packedScales(long lo, int hi) {
         int a = (int) lo;
         return (a & 0x3F3F3F3FL) | (((hi & 0x0F0F0F0F) | ((a >>> 2) & 0x30303030)) & 0xFFFFFFFFL) << 32;
     }
 
     /** The 8 six-bit minimums of a block, packed like {@link #packedScales}. */
-    static long packedMins(long lo, int hi) {
+    public static long packedMins(long lo, int hi) {
         int b = (int) (lo >>> 32);
         return (b & 0x3F3F3F3FL) | ((((hi >>> 4) & 0x0F0F0F0F) | ((b >>> 2) & 0x30303030)) & 0xFFFFFFFFL) << 32;
     }

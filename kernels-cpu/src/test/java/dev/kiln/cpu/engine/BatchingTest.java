@@ -84,7 +84,7 @@ class BatchingTest {
     @Test
     void splitAcrossTwoBackendsEqualsOneBackend() {
         try (Reference r = new Reference(MODEL, 1, 64);
-             dev.kiln.cpu.CpuBackend other = new dev.kiln.cpu.CpuBackend(1);
+             dev.kiln.cpu.CpuBackend other = new dev.kiln.cpu.CpuBackend(1, dev.kiln.core.spi.MatMulPrecision.F32);
              KvCache base = r.cache(GgmlType.F32, 32)) {
             int[] ids = r.promptIds();
             int n = ids.length;

@@ -1,5 +1,6 @@
 package dev.kiln.cpu.engine;
 
+import dev.kiln.core.spi.MatMulPrecision;
 import dev.kiln.core.graph.Forward;
 import dev.kiln.core.graph.Placement;
 import dev.kiln.core.kv.KvCache;
@@ -71,7 +72,7 @@ class TinyModelReferenceTest {
 
         int[] tokens = {1, 17, 42, 99, 3, 17, 64};
         double[][] expected = reference(w, tokens, qwen2);
-        try (GgufModel model = ModelLoader.load(file); CpuBackend cpu = new CpuBackend(2);
+        try (GgufModel model = ModelLoader.load(file); CpuBackend cpu = new CpuBackend(2, MatMulPrecision.F32);
              Forward forward = new Forward(model, Placement.cpuOnly(BLOCKS), cpu, null, 4);
              KvCache cache = forward.newCache(GgmlType.F32, 1, 16)) {
             assertEquals(qwen2, model.hyperParams().tiedOutput());

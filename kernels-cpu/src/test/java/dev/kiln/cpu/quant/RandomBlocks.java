@@ -12,10 +12,10 @@ import java.util.Random;
  * Test blocks for every supported type: random quant bits with finite scales, extreme scales (fp16 max, subnormal,
  * zero, mixed signs) or all zeros. The scale fields are the only bytes that random bits could make non-finite.
  */
-final class RandomBlocks {
+public final class RandomBlocks {
     private RandomBlocks() {}
 
-    enum Kind { RANDOM, EXTREME, ZERO }
+    public enum Kind { RANDOM, EXTREME, ZERO }
 
     /** Byte offsets of the fp16 scale fields inside one block. */
     private static final Map<GgmlType, int[]> HALF_FIELDS = Map.ofEntries(
@@ -32,7 +32,7 @@ final class RandomBlocks {
             Map.entry(GgmlType.Q6_K, new int[] {208}));
 
     /** {@code n} weights (a multiple of the block size) of {@code type}, preceded by {@code pad} random bytes. */
-    static MemorySegment generate(GgmlType type, int n, int pad, Kind kind, Random random) {
+    public static MemorySegment generate(GgmlType type, int n, int pad, Kind kind, Random random) {
         int size = pad + (int) type.byteSize(n);
         ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
         byte[] padding = new byte[pad];
@@ -100,7 +100,7 @@ final class RandomBlocks {
     }
 
     /** Activations: standard normal floats. */
-    static float[] activations(int n, Random random) {
+    public static float[] activations(int n, Random random) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {
             x[i] = (float) random.nextGaussian();

@@ -1,0 +1,65 @@
+package dev.kiln.cpu.packed;
+
+import dev.kiln.gguf.GgmlType;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** Repacks a GGUF weight matrix into the row-interleaved layout of its {@link PackedKernel}. */
+public final class Packing {
+    private Packing() {}
+
+    /**
+     * Packs {@code rows x cols} weights of {@code type} from {@code src} (row-major GGUF rows) into memory of
+     * {@code arena}.
+     */
+    public static PackedMatrix pack(String name, GgmlType type, MemorySegment src, int rows, int cols,
+                                    PackedKernel kernel, int groupRows, Arena arena) {
+        PackedMatrix m = allocate(name, type, rows, cols, kernel, groupRows, arena);
+        for (int g = 0; g < m.groups(); g++) {
+            packGroup(m, src, kernel, g);
+        }
+        return m;
+    }
+
+    /** An empty (zeroed) packed matrix; fill it with {@link #packGroup}. */
+    public static PackedMatrix allocate(String name, GgmlType type, int rows, int cols, PackedKernel kernel,
+                                        int groupRows, Arena arena) {
+        if (type != kernel.type()) {
+            throw new IllegalArgumentException("tensor " + name + ": a " + kernel.type() + " kernel cannot pack " + type);
+        }
+        if (cols % kernel.blockLength() != 0) {
+            throw new IllegalArgumentException("tensor " + name + ": row length " + cols + " is not a whole number of "
+                    + kernel.blockLength() + "-weight blocks");
+        }
+        int blocksPerRow = cols / kernel.blockLength();
+        int blockBytes = kernel.blockBytes(groupRows);
+        long groups = (rows + groupRows - 1) / groupRows;
+        groups += groups & 1;
+        MemorySegment data = arena.allocate(groups * blocksPerRow * blockBytes, 64);
+        return new PackedMatrix(name, type, rows, cols, groupRows, blocksPerRow, blockBytes, data);
+    }
+
+    /**
+     * Copies a group-block assembled in {@code stage} (the kernel's field layout, {@code blockBytes} bytes) to its
+     * place in the pair's block at {@code pairBlock} of {@code dst}: unit by unit, as {@link PackedMatrix#at} interleaves
+     * the two groups of a pair.
+     */
+    public static void scatter(byte[] stage, int blockBytes, int unit, MemorySegment dst, long pairBlock, int half) {
+        for (int f = 0; f < blockBytes; f += unit) {
+            MemorySegment.copy(stage, f, dst, ValueLayout.JAVA_BYTE, pairBlock + PackedMatrix.at(unit, half, f), unit);
+        }
+    }
+
+    /** Packs group {@code g} of {@code m} from the GGUF rows in {@code src}. */
+    public static void packGroup(PackedMatrix m, MemorySegment src, PackedKernel kernel, int g) {
+        int first = g * m.groupRows();
+        int rows = Math.min(m.groupRows(), m.rows() - first);
+        if (rows <= 0) {
+            return; // a padding group stays zero
+        }
+        kernel.pack(src, m.type().byteSize(m.cols()), first, rows, m.cols(), m.groupRows(), m.data(), m.pairOffset(g >> 1),
+                g & 1);
+    }
+}

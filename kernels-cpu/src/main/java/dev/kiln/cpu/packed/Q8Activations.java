@@ -1,0 +1,156 @@
+package dev.kiln.cpu.packed;
+
+import dev.kiln.cpu.simd.Species;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Activations quantized to 8 bits for the integer kernels, as llama.cpp does before its quantized dot products
+ * (block_q8_K for the K-quants, block_q8_0 for the 32-weight types): each block of {@link #block()} values of a
+ * token gets a float scale {@code d = max|x| / 127} and integer quants {@code q = round(x / d)} in -127..127.
+ * The quants are kept as {@code short}s, the element type the kernels multiply in, plus the sum of every 16
+ * consecutive quants (a K-quant's minimum or offset times the sum of the activations it applies to).
+ *
+ * <pre>
+ * q    [tokens][cols]          shorts in -127..127
+ * d    [tokens][cols / block]  float scale of each block
+ * sums [tokens][cols / 16]     sum of q over each 16 values
+ * </pre>
+ * Rounding is to nearest, ties to even (the float magic-number rounding of ggml's {@code nearest_int}). The arrays
+ * hold {@link #paddedTokens()} tokens, a multiple of {@link #TOKEN_BLOCK}: the padding tokens are zero, so a kernel may
+ * always multiply whole blocks of tokens. Reused across calls: {@link #quantize} grows the arrays only when needed.
+ * Not thread-safe.
+ */
+public final class Q8Activations {
+    /** Quants per sum in {@link #sums}. */
+    public static final int SUM_LENGTH = 16;
+    /** Tokens a batched kernel multiplies at once; the token count is padded to a multiple of it. */
+    public static final int TOKEN_BLOCK = 4;
+    /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer held in the low mantissa bits. */
+    private static final float ROUNDER = 12582912f;
+    private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
+
+    private static final VectorSpecies<Float> F = Species.preferred();
+    /** Shorts as many as F has lanes (half its bits). */
+    private static final VectorSpecies<Short> SHORTS = VectorSpecies.of(short.class,
+            VectorShape.forBitSize(F.vectorBitSize() / 2));
+
+    private final int block;
+    short[] q = new short[0];
+    float[] d = new float[0];
+    int[] sums = new int[0];
+    private int tokens;
+    private int cols;
+
+    /** Activations quantized in blocks of {@code block} values (32 or 256). */
+    public Q8Activations(int block) {
+        if (block != 32 && block != 256) {
+            throw new IllegalArgumentException("activation block: expected 32 or 256, found " + block);
+        }
+        this.block = block;
+    }
+
+    public int block() {
+        return block;
+    }
+
+    public int tokens() {
+        return tokens;
+    }
+
+    /** Tokens held, zero padding included: a multiple of {@link #TOKEN_BLOCK}. */
+    public int paddedTokens() {
+        return (tokens + TOKEN_BLOCK - 1) / TOKEN_BLOCK * TOKEN_BLOCK;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    /** Quants of token {@code t}: {@code quants()[t * cols() + i]}. */
+    public short[] quants() {
+        return q;
+    }
+
+    public float[] scales() {
+        return d;
+    }
+
+    public int[] sums() {
+        return sums;
+    }
+
+    /** Quantizes {@code x} [tokens][cols] (cols a multiple of {@link #block()}). */
+    public void quantize(float[] x, int tokens, int cols) {
+        Objects.requireNonNull(x, "x");
+        if (cols <= 0 || cols % block != 0) {
+            throw new IllegalArgumentException("activations: " + cols + " columns is not a whole number of "
+                    + block + "-value blocks");
+        }
+        Objects.checkFromIndexSize(0, (long) tokens * cols, x.length);
+        this.tokens = tokens;
+        this.cols = cols;
+        int n = tokens * cols;
+        int padded = paddedTokens() * cols;
+        if (q.length < padded) {
+            q = new short[padded];
+            d = new float[padded / block];
+            sums = new int[padded / SUM_LENGTH];
+        } else {
+            Arrays.fill(q, n, padded, (short) 0);
+            Arrays.fill(d, n / block, padded / block, 0f);
+            Arrays.fill(sums, n / SUM_LENGTH, padded / SUM_LENGTH, 0);
+        }
+        for (int b = 0, blocks = n / block; b < blocks; b++) {
+            quantizeBlock(x, b * block, b);
+        }
+        for (int s = 0, count = n / SUM_LENGTH; s < count; s++) {
+            int sum = 0;
+            for (int i = s * SUM_LENGTH, end = i + SUM_LENGTH; i < end; i++) {
+                sum += q[i];
+            }
+            sums[s] = sum;
+        }
+    }
+
+    /** Vector form of {@link #quantizeBlockScalar}: the same operations (no fused multiply-add), so the same quants. */
+    private void quantizeBlock(float[] x, int from, int b) {
+        FloatVector max = FloatVector.zero(F);
+        for (int i = from, end = from + block; i < end; i += F.length()) {
+            max = max.max(FloatVector.fromArray(F, x, i).abs());
+        }
+        float amax = max.reduceLanes(VectorOperators.MAX);
+        float scale = amax / 127f;
+        float inverse = amax == 0f ? 0f : 127f / amax;
+        d[b] = scale;
+        for (int i = from, end = from + block; i < end; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, i).mul(inverse).add(ROUNDER);
+            v.reinterpretAsInts().sub(ROUNDER_BITS).convertShape(VectorOperators.I2S, SHORTS, 0)
+                    .reinterpretAsShorts().intoArray(q, i);
+        }
+    }
+
+    /** The scalar reference of {@link #quantizeBlock}. */
+    void quantizeBlockScalar(float[] x, int from, int b) {
+        float amax = 0f;
+        for (int i = from, end = from + block; i < end; i++) {
+            amax = Math.max(amax, Math.abs(x[i]));
+        }
+        float scale = amax / 127f;
+        float inverse = amax == 0f ? 0f : 127f / amax;
+        d[b] = scale;
+        for (int i = from, end = from + block; i < end; i++) {
+            q[i] = (short) round(x[i] * inverse);
+        }
+    }
+
+    /** Round to nearest, ties to even, for |v| &lt;= 127.5 (as ggml's nearest_int). */
+    static int round(float v) {
+        return Float.floatToRawIntBits(v + ROUNDER) - ROUNDER_BITS;
+    }
+}

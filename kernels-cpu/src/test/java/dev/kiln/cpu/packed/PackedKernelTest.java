@@ -1,0 +1,116 @@
+package dev.kiln.cpu.packed;
+
+import dev.kiln.cpu.quant.QuantKernel;
+import dev.kiln.cpu.quant.QuantKernels;
+import dev.kiln.cpu.simd.Species;
+import dev.kiln.gguf.GgmlType;
+import jdk.incubator.vector.VectorSpecies;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PackedKernelTest {
+
+    static List<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K}) {
+            for (int bits : new int[] {128, 256, 512}) {
+                out.add(Arguments.of(type, bits));
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "{0} {1} bits")
+    @MethodSource("cases")
+    void vectorKernelEqualsScalarReference(GgmlType type, int bits) {
+        VectorSpecies<Float> species = Species.ofBits(bits);
+        PackedKernel k = PackedKernels.of(type, species);
+        int groupRows = PackedKernels.groupRows(species);
+        Random random = new Random(42);
+        int rows = 2 * groupRows + 3;
+        int cols = 3 * k.blockLength();
+        MemorySegment src = TestBlocksAccess.random(type, rows, cols, random);
+        long rowBytes = type.byteSize(cols);
+        try (Arena arena = Arena.ofConfined()) {
+            PackedMatrix m = Packing.pack("t", type, src, rows, cols, k, groupRows, arena);
+            Q8Activations x = new Q8Activations(k.activationBlock());
+            int tokens = 3;
+            float[] xf = new float[tokens * cols];
+            for (int i = 0; i < xf.length; i++) {
+                xf[i] = (float) random.nextGaussian();
+            }
+            x.quantize(xf, tokens, cols);
+            float[] pair = new float[2 * groupRows];
+            float[] quad = new float[Q8Activations.TOKEN_BLOCK * groupRows];
+            for (int g = 0; g < m.groups(); g += 2) {
+                for (int t = 0; t < tokens; t++) {
+                    k.multiplyPair(m, g, x, t, pair, 0);
+                    for (int r = 0; r < 2 * groupRows; r++) {
+                        int row = g * groupRows + r;
+                        float expected = row < rows ? k.reference(src, row * rowBytes, cols, x, t) : 0f;
+                        assertEquals(expected, pair[r], "pair: row " + row + " token " + t);
+                    }
+                }
+            }
+            for (int g = 0; g < m.groups(); g++) {
+                k.multiplyQuad(m, g, x, 0, quad, 0, groupRows);
+                for (int t = 0; t < Q8Activations.TOKEN_BLOCK; t++) {
+                    for (int r = 0; r < groupRows; r++) {
+                        int row = g * groupRows + r;
+                        float expected = row < rows && t < tokens ? k.reference(src, row * rowBytes, cols, x, t) : 0f;
+                        assertEquals(expected, quad[t * groupRows + r], "quad: row " + row + " token " + t);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The reference itself against the exact float product: the only difference allowed is the activations'
+     * rounding, |Σ w (x - dx·q)| &lt;= Σ_block dx/2 · Σ|w|, plus float32 rounding of the sums.
+     */
+    @ParameterizedTest(name = "{0} {1} bits")
+    @MethodSource("cases")
+    void referenceEqualsExactProductUpToActivationRounding(GgmlType type, int bits) {
+        PackedKernel k = PackedKernels.of(type, Species.ofBits(bits));
+        QuantKernel exact = QuantKernels.of(type);
+        Random random = new Random(7);
+        int rows = 16;
+        int cols = 4 * k.blockLength();
+        MemorySegment src = TestBlocksAccess.random(type, rows, cols, random);
+        long rowBytes = type.byteSize(cols);
+        float[] xf = new float[cols];
+        for (int i = 0; i < cols; i++) {
+            xf[i] = (float) random.nextGaussian();
+        }
+        Q8Activations x = new Q8Activations(k.activationBlock());
+        x.quantize(xf, 1, cols);
+        float[] w = new float[cols];
+        for (int row = 0; row < rows; row++) {
+            exact.dequantize(src, row * rowBytes, w, 0, cols);
+            double dot = 0;
+            double magnitude = 0;
+            double bound = 0;
+            for (int i = 0; i < cols; i++) {
+                dot += (double) w[i] * xf[i];
+                magnitude += Math.abs((double) w[i] * xf[i]);
+                bound += Math.abs(w[i]) * x.scales()[i / k.activationBlock()] / 2;
+            }
+            float ref = k.reference(src, row * rowBytes, cols, x, 0);
+            assertTrue(Math.abs(ref - dot) <= bound + 1e-5 * magnitude,
+                    "row " + row + ": reference " + ref + ", exact " + dot + ", bound " + bound);
+            // and the bound is not vacuous: a wrong offset or scale moves the sum by far more
+            assertTrue(bound < 0.05 * magnitude, "bound " + bound + " vs magnitude " + magnitude);
+        }
+    }
+}
