@@ -1,0 +1,198 @@
+package dev.kiln.cpu.packed;
+
+import dev.kiln.cpu.simd.Bytes;
+import dev.kiln.cpu.simd.Specialiser;
+import dev.kiln.gguf.GgmlType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.nio.ByteOrder;
+
+/**
+ * Q4_0 rows interleaved by R = short lanes per vector. GGUF block: f16 d, u8 qs[16]; w[j] = d * ((qs[j] &amp; 0xF) - 8),
+ * w[j+16] = d * ((qs[j] &gt;&gt; 4) - 8) (see {@link dev.kiln.cpu.quant.Q4_0}). The nibbles are stored xor 8, which makes
+ * each one the 4-bit two's complement of q - 8: two shifts sign-extend it, and the offset costs nothing. A group-block
+ * (R rows x 32 weights), 20 bytes per row instead of 18 (d as f32):
+ * <pre>
+ * qs    [8 words][R]     short: row's qs bytes 2w, 2w+1 xor 0x88: bits 0-3 index 2w, 4-7 index 2w+16,
+ *                        8-11 index 2w+1, 12-15 index 2w+17 (each q - 8, signed)
+ * d     [R] f32          in row order
+ * </pre>
+ * Lanes hold rows in the order 0, H, 1, H+1, ... (H = R/2), so that the int view of a lane pair is (row i, row H+i).
+ *
+ * <p>Per row and block: {@code sum = d·dx · Σ (q_i - 8) x_i}. Products are at most 8 · 127 = 1016, so all 32 of a
+ * block add up in a 16-bit lane (32512); the block's sum is widened once, by shifts of the int view.
+ */
+public final class Q4_0Packed implements PackedKernel {
+    private static final VectorSpecies<Float> F = Specialiser.species(MethodHandles.lookup());
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** Rows per group: one short lane each. */
+    private static final int R = S.length();
+    private static final int HALF = R / 2;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final int D = 16 * R;
+    private static final int BLOCK_BYTES = D + 4 * R;
+    /** Words per row and block. */
+    private static final int WORDS = 8;
+
+    public Q4_0Packed() {
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q4_0;
+    }
+
+    @Override
+    public int blockLength() {
+        return 32;
+    }
+
+    @Override
+    public int blockBytes(int groupRows) {
+        return 20 * groupRows;
+    }
+
+    @Override
+    public int activationBlock() {
+        return 32;
+    }
+
+    @Override
+    public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
+                     MemorySegment dst, long dstOffset) {
+        int blocks = cols / 32;
+        int bb = blockBytes(groupRows);
+        int d = 16 * groupRows;
+        for (int r = 0; r < rows; r++) {
+            long row = (firstRow + r) * rowBytes;
+            int lane = Q8_0Packed.lane(r, groupRows);
+            for (int b = 0; b < blocks; b++) {
+                long in = row + 18L * b;
+                long out = dstOffset + (long) b * bb;
+                dst.set(Bytes.FLOAT, out + d + 4L * r, Bytes.f16(src, in));
+                for (int w = 0; w < WORDS; w++) {
+                    dst.set(Bytes.SHORT, out + 2L * (w * groupRows + lane),
+                            (short) (src.get(Bytes.SHORT, in + 2 + 2L * w) ^ 0x8888));
+                }
+            }
+        }
+    }
+
+    // As Q8_0Packed: a whole row of blocks per method call, float totals in registers, no vector across a call.
+
+    @Override
+    public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
+        int cols = w.cols();
+        pair(w.data(), w.groupOffset(g), w.groupOffset(g + 1), x.q, x.d, t * cols, cols / 32, out, outOffset);
+    }
+
+    @Override
+    public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
+        int cols = w.cols();
+        quad(w.data(), w.groupOffset(g), x.q, x.d, t * cols, cols, out, outOffset, outStride);
+    }
+
+    /** out[at .. at+R) = the R rows of the group at o · activations from xb, out[at+R .. at+2R) those at p. */
+    private static void pair(MemorySegment m, long o, long p, short[] xq, float[] xd, int xb, int blocks,
+                             float[] out, int at) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++, o += BLOCK_BYTES, p += BLOCK_BYTES) {
+            ShortVector sa = ShortVector.zero(S), sb = ShortVector.zero(S);
+            int xi = xb + 32 * b;
+            for (int k = 0; k < WORDS; k++) {
+                short x0 = xq[xi + 2 * k], x1 = xq[xi + 2 * k + 16], x2 = xq[xi + 2 * k + 1], x3 = xq[xi + 2 * k + 17];
+                ShortVector v = ShortVector.fromMemorySegment(S, m, o + 2L * R * k, LE);
+                sa = sa.add(v.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12).mul(x0)
+                                .add(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 12).mul(x1)))
+                        .add(v.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 12).mul(x2)
+                                .add(v.lanewise(VectorOperators.ASHR, 12).mul(x3)));
+                ShortVector u = ShortVector.fromMemorySegment(S, m, p + 2L * R * k, LE);
+                sb = sb.add(u.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12).mul(x0)
+                                .add(u.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 12).mul(x1)))
+                        .add(u.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 12).mul(x2)
+                                .add(u.lanewise(VectorOperators.ASHR, 12).mul(x3)));
+            }
+            float dx = xd[xi / 32];
+            IntVector ia = sa.reinterpretAsInts(), ib = sb.reinterpretAsInts();
+            a0 = ((FloatVector) ia.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromMemorySegment(F, m, o + D, LE).mul(dx), a0);
+            a1 = ((FloatVector) ia.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromMemorySegment(F, m, o + D + 2 * R, LE).mul(dx), a1);
+            b0 = ((FloatVector) ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromMemorySegment(F, m, p + D, LE).mul(dx), b0);
+            b1 = ((FloatVector) ib.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromMemorySegment(F, m, p + D + 2 * R, LE).mul(dx), b1);
+        }
+        a0.intoArray(out, at);
+        a1.intoArray(out, at + HALF);
+        b0.intoArray(out, at + R);
+        b1.intoArray(out, at + R + HALF);
+    }
+
+    /** out[at + j·stride + r] = row r of the group at o · token j of the four whose activations start at xb. */
+    private static void quad(MemorySegment m, long o, short[] xq, float[] xd, int xb, int cols, float[] out, int at,
+                             int stride) {
+        int x1 = xb + cols, x2 = x1 + cols, x3 = x2 + cols;
+        FloatVector f00 = FloatVector.zero(F), f01 = FloatVector.zero(F), f10 = FloatVector.zero(F), f11 = FloatVector.zero(F);
+        FloatVector f20 = FloatVector.zero(F), f21 = FloatVector.zero(F), f30 = FloatVector.zero(F), f31 = FloatVector.zero(F);
+        for (int b = 0, blocks = cols / 32; b < blocks; b++, o += BLOCK_BYTES) {
+            ShortVector s0 = ShortVector.zero(S), s1 = ShortVector.zero(S), s2 = ShortVector.zero(S), s3 = ShortVector.zero(S);
+            int xi = 32 * b;
+            for (int k = 0; k < WORDS; k++, xi += 2) {
+                ShortVector v = ShortVector.fromMemorySegment(S, m, o + 2L * R * k, LE);
+                ShortVector q0 = v.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
+                ShortVector q1 = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 12);
+                ShortVector q2 = v.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 12);
+                ShortVector q3 = v.lanewise(VectorOperators.ASHR, 12);
+                s0 = s0.add(q0.mul(xq[xb + xi]).add(q1.mul(xq[xb + xi + 16]))).add(q2.mul(xq[xb + xi + 1]).add(q3.mul(xq[xb + xi + 17])));
+                s1 = s1.add(q0.mul(xq[x1 + xi]).add(q1.mul(xq[x1 + xi + 16]))).add(q2.mul(xq[x1 + xi + 1]).add(q3.mul(xq[x1 + xi + 17])));
+                s2 = s2.add(q0.mul(xq[x2 + xi]).add(q1.mul(xq[x2 + xi + 16]))).add(q2.mul(xq[x2 + xi + 1]).add(q3.mul(xq[x2 + xi + 17])));
+                s3 = s3.add(q0.mul(xq[x3 + xi]).add(q1.mul(xq[x3 + xi + 16]))).add(q2.mul(xq[x3 + xi + 1]).add(q3.mul(xq[x3 + xi + 17])));
+            }
+            FloatVector d0 = FloatVector.fromMemorySegment(F, m, o + D, LE);
+            FloatVector d1 = FloatVector.fromMemorySegment(F, m, o + D + 2 * R, LE);
+            int xd0 = (xb + 32 * b) / 32, step = cols / 32;
+            float dx0 = xd[xd0], dx1 = xd[xd0 + step], dx2 = xd[xd0 + 2 * step], dx3 = xd[xd0 + 3 * step];
+            IntVector i0 = s0.reinterpretAsInts(), i1 = s1.reinterpretAsInts(), i2 = s2.reinterpretAsInts(), i3 = s3.reinterpretAsInts();
+            f00 = ((FloatVector) i0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(d0.mul(dx0), f00);
+            f01 = ((FloatVector) i0.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(d1.mul(dx0), f01);
+            f10 = ((FloatVector) i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(d0.mul(dx1), f10);
+            f11 = ((FloatVector) i1.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(d1.mul(dx1), f11);
+            f20 = ((FloatVector) i2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(d0.mul(dx2), f20);
+            f21 = ((FloatVector) i2.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(d1.mul(dx2), f21);
+            f30 = ((FloatVector) i3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(d0.mul(dx3), f30);
+            f31 = ((FloatVector) i3.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(d1.mul(dx3), f31);
+        }
+        f00.intoArray(out, at);
+        f01.intoArray(out, at + HALF);
+        f10.intoArray(out, at + stride);
+        f11.intoArray(out, at + stride + HALF);
+        f20.intoArray(out, at + 2 * stride);
+        f21.intoArray(out, at + 2 * stride + HALF);
+        f30.intoArray(out, at + 3 * stride);
+        f31.intoArray(out, at + 3 * stride + HALF);
+    }
+
+    @Override
+    public float reference(MemorySegment src, long rowOffset, int cols, Q8Activations x, int t) {
+        float tot = 0f;
+        for (int b = 0; b < cols / 32; b++) {
+            long in = rowOffset + 18L * b;
+            int xb = t * cols + 32 * b;
+            int is = 0;
+            for (int j = 0; j < 16; j++) {
+                int q = Bytes.u8(src, in + 2 + j);
+                is += ((q & 0xF) - 8) * x.q[xb + j] + ((q >> 4) - 8) * x.q[xb + j + 16];
+            }
+            tot = Math.fma((float) is, Bytes.f16(src, in) * x.d[xb / 32], tot);
+        }
+        return tot;
+    }
+}
