@@ -21,6 +21,7 @@ public final class PackedKernels {
         CLASSES.put(GgmlType.Q8_0, Q8_0Packed.class);
         CLASSES.put(GgmlType.Q4_0, Q4_0Packed.class);
         CLASSES.put(GgmlType.Q2_K, Q2_KPacked.class);
+        CLASSES.put(GgmlType.Q3_K, Q3_KPacked.class);
     }
 
     /** True if {@code type} has an integer kernel. */
