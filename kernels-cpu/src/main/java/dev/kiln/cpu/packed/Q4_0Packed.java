@@ -15,18 +15,19 @@ import java.nio.ByteOrder;
 
 /**
  * Q4_0 rows interleaved by R = short lanes per vector. GGUF block: f16 d, u8 qs[16]; w[j] = d * ((qs[j] &amp; 0xF) - 8),
- * w[j+16] = d * ((qs[j] &gt;&gt; 4) - 8) (see {@link dev.kiln.cpu.quant.Q4_0}). The nibbles are stored xor 8, which makes
- * each one the 4-bit two's complement of q - 8: two shifts sign-extend it, and the offset costs nothing. A group-block
- * (R rows x 32 weights), 20 bytes per row instead of 18 (d as f32):
+ * w[j+16] = d * ((qs[j] &gt;&gt; 4) - 8) (see {@link dev.kiln.cpu.quant.Q4_0}). A group-block (R rows x 32 weights), 20
+ * bytes per row instead of 18 (d as f32):
  * <pre>
- * qs    [8 words][R]     short: row's qs bytes 2w, 2w+1 xor 0x88: bits 0-3 index 2w, 4-7 index 2w+16,
- *                        8-11 index 2w+1, 12-15 index 2w+17 (each q - 8, signed)
+ * qs    [8 words][R]     short: row's qs bytes 2w, 2w+1 as stored: bits 0-3 index 2w, 4-7 index 2w+16,
+ *                        8-11 index 2w+1, 12-15 index 2w+17
  * d     [R] f32          in row order
  * </pre>
  * Lanes hold rows in the order 0, H, 1, H+1, ... (H = R/2), so that the int view of a lane pair is (row i, row H+i).
+ * A nibble is taken out by a shift and a mask of the int view (see {@link Q8_0Packed} on why not 16-bit shifts).
  *
- * <p>Per row and block: {@code sum = d·dx · Σ (q_i - 8) x_i}. Products are at most 8 · 127 = 1016, so all 32 of a
- * block add up in a 16-bit lane (32512); the block's sum is widened once, by shifts of the int view.
+ * <p>Per row and block: {@code sum = d·dx · (Σ q_i x_i - 8 Σ x_i)}. The block's 16-bit sum starts at -8·Σx and adds
+ * the 32 products q·x; 16-bit sums wrap on the way and come back, so only the final value must fit: |Σ (q - 8) x|
+ * &lt;= 32 · 8 · 127 = 32512. It is widened once per block, by shifts of the int view.
  */
 public final class Q4_0Packed implements PackedKernel {
     private static final VectorSpecies<Float> F = Specialiser.species(MethodHandles.lookup());
@@ -38,6 +39,8 @@ public final class Q4_0Packed implements PackedKernel {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int D = 16 * R;
     private static final int BLOCK_BYTES = D + 4 * R;
+    /** The low 4 bits of both 16-bit halves of an int lane. */
+    private static final int NIBBLE = 0x000F_000F;
     /** Words per row and block. */
     private static final int WORDS = 8;
 
@@ -79,7 +82,7 @@ public final class Q4_0Packed implements PackedKernel {
                 dst.set(Bytes.FLOAT, out + d + 4L * r, Bytes.f16(src, in));
                 for (int w = 0; w < WORDS; w++) {
                     dst.set(Bytes.SHORT, out + 2L * (w * groupRows + lane),
-                            (short) (src.get(Bytes.SHORT, in + 2 + 2L * w) ^ 0x8888));
+                            src.get(Bytes.SHORT, in + 2 + 2L * w));
                 }
             }
         }
@@ -90,34 +93,36 @@ public final class Q4_0Packed implements PackedKernel {
     @Override
     public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
         int cols = w.cols();
-        pair(w.data(), w.groupOffset(g), w.groupOffset(g + 1), x.q, x.d, t * cols, cols / 32, out, outOffset);
+        pair(w.data(), w.groupOffset(g), w.groupOffset(g + 1), x.q, x.d, x.sums, t * cols, cols / 32, out, outOffset);
     }
 
     @Override
     public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
         int cols = w.cols();
-        quad(w.data(), w.groupOffset(g), x.q, x.d, t * cols, cols, out, outOffset, outStride);
+        quad(w.data(), w.groupOffset(g), x.q, x.d, x.sums, t * cols, cols, out, outOffset, outStride);
     }
 
     /** out[at .. at+R) = the R rows of the group at o · activations from xb, out[at+R .. at+2R) those at p. */
-    private static void pair(MemorySegment m, long o, long p, short[] xq, float[] xd, int xb, int blocks,
+    private static void pair(MemorySegment m, long o, long p, short[] xq, float[] xd, int[] xs, int xb, int blocks,
                              float[] out, int at) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++, o += BLOCK_BYTES, p += BLOCK_BYTES) {
-            ShortVector sa = ShortVector.zero(S), sb = ShortVector.zero(S);
             int xi = xb + 32 * b;
+            // the offset: start at -8·Σx over the block
+            int sum = xs[xi / Q8Activations.SUM_LENGTH] + xs[xi / Q8Activations.SUM_LENGTH + 1];
+            ShortVector sa = ShortVector.broadcast(S, (short) (-8 * sum)), sb = sa;
             for (int k = 0; k < WORDS; k++) {
                 short x0 = xq[xi + 2 * k], x1 = xq[xi + 2 * k + 16], x2 = xq[xi + 2 * k + 1], x3 = xq[xi + 2 * k + 17];
-                ShortVector v = ShortVector.fromMemorySegment(S, m, o + 2L * R * k, LE);
-                sa = sa.add(v.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12).mul(x0)
-                                .add(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 12).mul(x1)))
-                        .add(v.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 12).mul(x2)
-                                .add(v.lanewise(VectorOperators.ASHR, 12).mul(x3)));
-                ShortVector u = ShortVector.fromMemorySegment(S, m, p + 2L * R * k, LE);
-                sb = sb.add(u.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12).mul(x0)
-                                .add(u.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 12).mul(x1)))
-                        .add(u.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 12).mul(x2)
-                                .add(u.lanewise(VectorOperators.ASHR, 12).mul(x3)));
+                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * R * k, LE);
+                sa = sa.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                                .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1)))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3)));
+                IntVector u = IntVector.fromMemorySegment(I, m, p + 2L * R * k, LE);
+                sb = sb.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                                .add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1)))
+                        .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3)));
             }
             float dx = xd[xi / 32];
             IntVector ia = sa.reinterpretAsInts(), ib = sb.reinterpretAsInts();
@@ -137,20 +142,24 @@ public final class Q4_0Packed implements PackedKernel {
     }
 
     /** out[at + j·stride + r] = row r of the group at o · token j of the four whose activations start at xb. */
-    private static void quad(MemorySegment m, long o, short[] xq, float[] xd, int xb, int cols, float[] out, int at,
+    private static void quad(MemorySegment m, long o, short[] xq, float[] xd, int[] xs, int xb, int cols, float[] out, int at,
                              int stride) {
         int x1 = xb + cols, x2 = x1 + cols, x3 = x2 + cols;
         FloatVector f00 = FloatVector.zero(F), f01 = FloatVector.zero(F), f10 = FloatVector.zero(F), f11 = FloatVector.zero(F);
         FloatVector f20 = FloatVector.zero(F), f21 = FloatVector.zero(F), f30 = FloatVector.zero(F), f31 = FloatVector.zero(F);
         for (int b = 0, blocks = cols / 32; b < blocks; b++, o += BLOCK_BYTES) {
-            ShortVector s0 = ShortVector.zero(S), s1 = ShortVector.zero(S), s2 = ShortVector.zero(S), s3 = ShortVector.zero(S);
+            int sb = (xb + 32 * b) / Q8Activations.SUM_LENGTH, sumStep = cols / Q8Activations.SUM_LENGTH;
+            ShortVector s0 = ShortVector.broadcast(S, (short) (-8 * (xs[sb] + xs[sb + 1])));
+            ShortVector s1 = ShortVector.broadcast(S, (short) (-8 * (xs[sb + sumStep] + xs[sb + sumStep + 1])));
+            ShortVector s2 = ShortVector.broadcast(S, (short) (-8 * (xs[sb + 2 * sumStep] + xs[sb + 2 * sumStep + 1])));
+            ShortVector s3 = ShortVector.broadcast(S, (short) (-8 * (xs[sb + 3 * sumStep] + xs[sb + 3 * sumStep + 1])));
             int xi = 32 * b;
             for (int k = 0; k < WORDS; k++, xi += 2) {
-                ShortVector v = ShortVector.fromMemorySegment(S, m, o + 2L * R * k, LE);
-                ShortVector q0 = v.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
-                ShortVector q1 = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 12);
-                ShortVector q2 = v.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 12);
-                ShortVector q3 = v.lanewise(VectorOperators.ASHR, 12);
+                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * R * k, LE);
+                ShortVector q0 = v.and(NIBBLE).reinterpretAsShorts();
+                ShortVector q1 = v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts();
+                ShortVector q2 = v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts();
+                ShortVector q3 = v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts();
                 s0 = s0.add(q0.mul(xq[xb + xi]).add(q1.mul(xq[xb + xi + 16]))).add(q2.mul(xq[xb + xi + 1]).add(q3.mul(xq[xb + xi + 17])));
                 s1 = s1.add(q0.mul(xq[x1 + xi]).add(q1.mul(xq[x1 + xi + 16]))).add(q2.mul(xq[x1 + xi + 1]).add(q3.mul(xq[x1 + xi + 17])));
                 s2 = s2.add(q0.mul(xq[x2 + xi]).add(q1.mul(xq[x2 + xi + 16]))).add(q2.mul(xq[x2 + xi + 1]).add(q3.mul(xq[x2 + xi + 17])));
