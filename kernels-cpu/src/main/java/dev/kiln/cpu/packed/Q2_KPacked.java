@@ -26,7 +26,8 @@ import java.nio.ByteOrder;
  * d     [R] f32, dmin [R] f32
  * </pre>
  * Lanes hold rows in the order 0, H, 1, H+1, ... (H = R/2), so that the int view of a lane pair is (row i, row H+i);
- * sc, d and dmin are in row order.
+ * sc, d and dmin are in row order. Bit pairs are taken out by shifts and masks of the int view (see {@link Q8_0Packed}
+ * on why not 16-bit shifts).
  *
  * <p>Per row and block: {@code sum = d·dx · Σ_g sc_g Σ_{i∈g} q_i x_i - dmin·dx · Σ_g m_g Σ_{i∈g} x_i}. The quants
  * of odd j are taken unshifted, as 4q ({@code v & 0xC}: one operation instead of two), those of even j as q: products
@@ -45,6 +46,9 @@ public final class Q2_KPacked implements PackedKernel {
     private static final int D = SC + 16 * R;
     private static final int DMIN = D + 4 * R;
     private static final int BLOCK_BYTES = DMIN + 4 * R;
+    /** Bits 0-1 (q) and 2-3 (4q of the next bit pair) of both 16-bit halves of an int lane. */
+    private static final int LOW = 0x0003_0003;
+    private static final int HIGH = 0x000C_000C;
 
     public Q2_KPacked() {
     }
@@ -136,26 +140,26 @@ public final class Q2_KPacked implements PackedKernel {
             long word = 2L * R * 8 * c;
             int xi = xb + 128 * (c >> 1) + 16 * (c & 1);
             for (int k = 0; k < 8; k++, word += 2 * R, xi += 2) {
-                ShortVector v = ShortVector.fromMemorySegment(S, m, o + word, LE);
-                ShortVector u = ShortVector.fromMemorySegment(S, m, p + word, LE);
-                ShortVector v8 = v.lanewise(VectorOperators.LSHR, 8), u8 = u.lanewise(VectorOperators.LSHR, 8);
+                IntVector v = IntVector.fromMemorySegment(I, m, o + word, LE);
+                IntVector u = IntVector.fromMemorySegment(I, m, p + word, LE);
+                IntVector v8 = v.lanewise(VectorOperators.LSHR, 8), u8 = u.lanewise(VectorOperators.LSHR, 8);
                 short x0 = xq[xi], x1 = xq[xi + 1];
-                a0 = a0.add(v.and((short) 3).mul(x0)).add(v8.and((short) 3).mul(x1));
-                b0 = b0.add(u.and((short) 3).mul(x0)).add(u8.and((short) 3).mul(x1));
+                a0 = a0.add(v.and(LOW).reinterpretAsShorts().mul(x0)).add(v8.and(LOW).reinterpretAsShorts().mul(x1));
+                b0 = b0.add(u.and(LOW).reinterpretAsShorts().mul(x0)).add(u8.and(LOW).reinterpretAsShorts().mul(x1));
                 x0 = xq[xi + 32];
                 x1 = xq[xi + 33];
-                a1 = a1.add(v.and((short) 0xC).mul(x0)).add(v8.and((short) 0xC).mul(x1));
-                b1 = b1.add(u.and((short) 0xC).mul(x0)).add(u8.and((short) 0xC).mul(x1));
-                ShortVector v4 = v.lanewise(VectorOperators.LSHR, 4), u4 = u.lanewise(VectorOperators.LSHR, 4);
-                ShortVector v12 = v.lanewise(VectorOperators.LSHR, 12), u12 = u.lanewise(VectorOperators.LSHR, 12);
+                a1 = a1.add(v.and(HIGH).reinterpretAsShorts().mul(x0)).add(v8.and(HIGH).reinterpretAsShorts().mul(x1));
+                b1 = b1.add(u.and(HIGH).reinterpretAsShorts().mul(x0)).add(u8.and(HIGH).reinterpretAsShorts().mul(x1));
+                IntVector v4 = v.lanewise(VectorOperators.LSHR, 4), u4 = u.lanewise(VectorOperators.LSHR, 4);
+                IntVector v12 = v.lanewise(VectorOperators.LSHR, 12), u12 = u.lanewise(VectorOperators.LSHR, 12);
                 x0 = xq[xi + 64];
                 x1 = xq[xi + 65];
-                a2 = a2.add(v4.and((short) 3).mul(x0)).add(v12.and((short) 3).mul(x1));
-                b2 = b2.add(u4.and((short) 3).mul(x0)).add(u12.and((short) 3).mul(x1));
+                a2 = a2.add(v4.and(LOW).reinterpretAsShorts().mul(x0)).add(v12.and(LOW).reinterpretAsShorts().mul(x1));
+                b2 = b2.add(u4.and(LOW).reinterpretAsShorts().mul(x0)).add(u12.and(LOW).reinterpretAsShorts().mul(x1));
                 x0 = xq[xi + 96];
                 x1 = xq[xi + 97];
-                a3 = a3.add(v4.and((short) 0xC).mul(x0)).add(v12.and((short) 0xC).mul(x1));
-                b3 = b3.add(u4.and((short) 0xC).mul(x0)).add(u12.and((short) 0xC).mul(x1));
+                a3 = a3.add(v4.and(HIGH).reinterpretAsShorts().mul(x0)).add(v12.and(HIGH).reinterpretAsShorts().mul(x1));
+                b3 = b3.add(u4.and(HIGH).reinterpretAsShorts().mul(x0)).add(u12.and(HIGH).reinterpretAsShorts().mul(x1));
             }
             long quad = SC + 4L * R * c;
             IntVector sa0 = IntVector.fromMemorySegment(I, m, o + quad, LE);
@@ -194,10 +198,10 @@ public final class Q2_KPacked implements PackedKernel {
                 int xi = 128 * (c >> 1) + 16 * (c & 1) + 64 * jj;
                 int shift = 4 * jj;
                 for (int k = 0; k < 8; k++, word += 2 * R, xi += 2) {
-                    ShortVector v = ShortVector.fromMemorySegment(S, m, word, LE).lanewise(VectorOperators.LSHR, shift);
-                    ShortVector v8 = v.lanewise(VectorOperators.LSHR, 8);
-                    ShortVector qa = v.and((short) 3), qb = v8.and((short) 3);      // q
-                    ShortVector qc = v.and((short) 0xC), qd = v8.and((short) 0xC);  // 4q of the next bit pair
+                    IntVector v = IntVector.fromMemorySegment(I, m, word, LE).lanewise(VectorOperators.LSHR, shift);
+                    IntVector v8 = v.lanewise(VectorOperators.LSHR, 8);
+                    ShortVector qa = v.and(LOW).reinterpretAsShorts(), qb = v8.and(LOW).reinterpretAsShorts();      // q
+                    ShortVector qc = v.and(HIGH).reinterpretAsShorts(), qd = v8.and(HIGH).reinterpretAsShorts();  // 4q of the next bit pair
                     e0 = e0.add(qa.mul(xq[x0 + xi])).add(qb.mul(xq[x0 + xi + 1]));
                     d0 = d0.add(qc.mul(xq[x0 + xi + 32])).add(qd.mul(xq[x0 + xi + 33]));
                     e1 = e1.add(qa.mul(xq[x1 + xi])).add(qb.mul(xq[x1 + xi + 1]));
