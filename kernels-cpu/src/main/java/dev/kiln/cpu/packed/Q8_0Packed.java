@@ -3,13 +3,16 @@ package dev.kiln.cpu.packed;
 import dev.kiln.cpu.simd.Bytes;
 import dev.kiln.cpu.simd.Specialiser;
 import dev.kiln.gguf.GgmlType;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
 
@@ -17,22 +20,31 @@ import java.nio.ByteOrder;
  * Q8_0 rows interleaved by R = short lanes per vector. GGUF block: f16 d, i8 qs[32]; w = d * q (see
  * {@link dev.kiln.cpu.quant.Q8_0}). A group-block (R rows x 32 weights), 36 bytes per row instead of 34 (d as f32):
  * <pre>
- * qs    [16 words][R]    short: low byte q[2w], high byte q[2w+1] (signed, as stored) of the row in that lane
+ * qs    [32][R]          byte: quant j of the row in that lane (signed, as stored)
  * d     [R] f32          in row order
  * </pre>
- * Lanes hold rows in the order 0, H, 1, H+1, ... (H = R/2): seen as ints, a word's lane pair is (row i, row H+i), so
- * the low and high 16 bits of the int lanes are the first and second half of the group's rows.
+ * A quant's R bytes are loaded and sign-extended to R shorts by one conversion. Lanes hold rows in the order 0, H, 1,
+ * H+1, ... (H = R/2): seen as ints, a lane pair is (row i, row H+i), so the low and high 16 bits of the int lanes are
+ * the first and second half of the group's rows.
  *
- * <p>Per row and block: {@code sum = d·dx · Σ q_i x_i}. Products are at most 128 · 127 = 16256, so only the two
- * products of one word fit a 16-bit lane: each word's sum is widened at once, without a conversion, by adding the
- * int view of the lane pair to two 32-bit totals: {@code T += v ^ 0x8000} (the low half made unsigned by a bias of
- * 2^15) and {@code H += v >> 16} (the high half, sign-extended); after the block's 16 words the first half's sum is
- * {@code T - 2^16·H - 16·2^15} and the second half's is {@code H}.
+ * <p>Per row and block: {@code sum = d·dx · Σ q_i x_i}. Products are at most 128 · 127 = 16256, so only two fit a
+ * 16-bit lane: each pair's sum is widened at once, without a conversion, by adding the int view of the lane pair to
+ * two 32-bit totals: {@code T += v ^ 0x8000} (the low half made unsigned by a bias of 2^15) and {@code H += v >> 16}
+ * (the high half, sign-extended); after the block's 16 pairs the first half's sum is {@code T - 2^16·H - 16·2^15}
+ * and the second half's is {@code H}.
+ *
+ * <p>Why the packed kernels shift int lanes, not short lanes, wherever they can: x86 has an immediate-count form of
+ * the 16-bit shifts, but C2 (JDK 25) emits them with the count in a vector register, loaded by a {@code vmovd} before
+ * every shift (an extra instruction, and a register taken from the accumulators: Q3_K ran at 20 instead of 30 G
+ * weight·token/s). The 32-bit shifts get their immediate form; a mask after the shift keeps each 16-bit half's own
+ * bits.
  */
 public final class Q8_0Packed implements PackedKernel {
     private static final VectorSpecies<Float> F = Specialiser.species(MethodHandles.lookup());
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** Bytes of one quant per row: half the vector's bits. */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     /** Rows per group: one short lane each. */
     private static final int R = S.length();
     private static final int HALF = R / 2;
@@ -85,8 +97,8 @@ public final class Q8_0Packed implements PackedKernel {
                 long in = row + 34L * b;
                 long out = dstOffset + (long) b * bb;
                 dst.set(Bytes.FLOAT, out + d + 4L * r, Bytes.f16(src, in));
-                for (int w = 0; w < WORDS; w++) {
-                    dst.set(Bytes.SHORT, out + 2L * (w * groupRows + lane), src.get(Bytes.SHORT, in + 2 + 2L * w));
+                for (int j = 0; j < 32; j++) {
+                    dst.set(ValueLayout.JAVA_BYTE, out + (long) j * groupRows + lane, src.get(ValueLayout.JAVA_BYTE, in + 2 + j));
                 }
             }
         }
@@ -118,14 +130,10 @@ public final class Q8_0Packed implements PackedKernel {
             int xi = xb + 32 * b;
             for (int k = 0; k < WORDS; k++) {
                 short x0 = xq[xi + 2 * k], x1 = xq[xi + 2 * k + 1];
-                ShortVector v = ShortVector.fromMemorySegment(S, m, o + 2L * R * k, LE);
-                IntVector s = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(x0)
-                        .add(v.lanewise(VectorOperators.ASHR, 8).mul(x1)).reinterpretAsInts();
+                IntVector s = ((ShortVector) ByteVector.fromMemorySegment(B, m, o + 2L * R * k, LE).convertShape(VectorOperators.B2S, S, 0)).mul(x0).add(((ShortVector) ByteVector.fromMemorySegment(B, m, o + 2L * R * k + R, LE).convertShape(VectorOperators.B2S, S, 0)).mul(x1)).reinterpretAsInts();
                 ta = ta.add(s.lanewise(VectorOperators.XOR, 0x8000));
                 ha = ha.add(s.lanewise(VectorOperators.ASHR, 16));
-                ShortVector u = ShortVector.fromMemorySegment(S, m, p + 2L * R * k, LE);
-                IntVector r = u.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(x0)
-                        .add(u.lanewise(VectorOperators.ASHR, 8).mul(x1)).reinterpretAsInts();
+                IntVector r = ((ShortVector) ByteVector.fromMemorySegment(B, m, p + 2L * R * k, LE).convertShape(VectorOperators.B2S, S, 0)).mul(x0).add(((ShortVector) ByteVector.fromMemorySegment(B, m, p + 2L * R * k + R, LE).convertShape(VectorOperators.B2S, S, 0)).mul(x1)).reinterpretAsInts();
                 tb = tb.add(r.lanewise(VectorOperators.XOR, 0x8000));
                 hb = hb.add(r.lanewise(VectorOperators.ASHR, 16));
             }
@@ -157,9 +165,8 @@ public final class Q8_0Packed implements PackedKernel {
             IntVector t2 = bias, h2 = IntVector.zero(I), t3 = bias, h3 = IntVector.zero(I);
             int xi = 32 * b;
             for (int k = 0; k < WORDS; k++, xi += 2) {
-                ShortVector v = ShortVector.fromMemorySegment(S, m, o + 2L * R * k, LE);
-                ShortVector lo = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
-                ShortVector hi = v.lanewise(VectorOperators.ASHR, 8);
+                ShortVector lo = ((ShortVector) ByteVector.fromMemorySegment(B, m, o + 2L * R * k, LE).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector hi = ((ShortVector) ByteVector.fromMemorySegment(B, m, o + 2L * R * k + R, LE).convertShape(VectorOperators.B2S, S, 0));
                 IntVector s0 = lo.mul(xq[xb + xi]).add(hi.mul(xq[xb + xi + 1])).reinterpretAsInts();
                 IntVector s1 = lo.mul(xq[x1 + xi]).add(hi.mul(xq[x1 + xi + 1])).reinterpretAsInts();
                 IntVector s2 = lo.mul(xq[x2 + xi]).add(hi.mul(xq[x2 + xi + 1])).reinterpretAsInts();
