@@ -23,6 +23,7 @@ public final class PackedKernels {
         CLASSES.put(GgmlType.Q2_K, Q2_KPacked.class);
         CLASSES.put(GgmlType.Q3_K, Q3_KPacked.class);
         CLASSES.put(GgmlType.Q5_K, Q5_KPacked.class);
+        CLASSES.put(GgmlType.Q4_1, Q4_1Packed.class);
     }
 
     /** True if {@code type} has an integer kernel. */
