@@ -24,6 +24,8 @@ public final class PackedKernels {
         CLASSES.put(GgmlType.Q3_K, Q3_KPacked.class);
         CLASSES.put(GgmlType.Q5_K, Q5_KPacked.class);
         CLASSES.put(GgmlType.Q4_1, Q4_1Packed.class);
+        CLASSES.put(GgmlType.Q5_0, Q5_0Packed.class);
+        CLASSES.put(GgmlType.Q5_1, Q5_1Packed.class);
     }
 
     /** True if {@code type} has an integer kernel. */

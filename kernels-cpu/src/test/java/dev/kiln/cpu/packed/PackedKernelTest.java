@@ -24,7 +24,7 @@ class PackedKernelTest {
 
     static List<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q5_K, GgmlType.Q4_1}) {
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q5_K, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1}) {
             for (int bits : new int[] {128, 256, 512}) {
                 out.add(Arguments.of(type, bits));
             }
@@ -85,6 +85,8 @@ class PackedKernelTest {
             GgmlType.Q3_K, new int[] {108},
             GgmlType.Q5_K, new int[] {0, 2},
             GgmlType.Q4_1, new int[] {0, 2},
+            GgmlType.Q5_0, new int[] {0},
+            GgmlType.Q5_1, new int[] {0, 2},
             GgmlType.Q4_K, new int[] {0, 2},
             GgmlType.Q6_K, new int[] {208});
 
