@@ -3,10 +3,12 @@ package dev.kiln.cpu.packed;
 import dev.kiln.cpu.simd.Bytes;
 import dev.kiln.cpu.simd.Specialiser;
 import dev.kiln.gguf.GgmlType;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -26,7 +28,8 @@ import java.util.Arrays;
  * row instead of 110 (3.5 bits per quant instead of 3.4375 without bits split across words, and the scales as bytes):
  * <pre>
  * qs    [8 pairs][7 words][R]   short: slots of the row in that lane, as above
- * sc    [4][R][4]               byte k of row r in quad j: signed scale (sc - 32) of group 4j+k
+ * sc    [16][R]                 byte: signed scale (sc - 32) of group g, row r (one load and a sign-extending
+ *                               conversion give a group's scales as ints)
  * d     [R] f32
  * </pre>
  * Lanes hold rows in the order 0, H, 1, H+1, ... (H = R/2), so that the int view of a lane pair is (row i, row H+i);
@@ -40,6 +43,8 @@ public final class Q3_KPacked implements PackedKernel {
     private static final VectorSpecies<Float> F = Specialiser.species(MethodHandles.lookup());
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** One byte per row of a group: half the vector's bits. */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     /** Rows per group: one short lane each. */
     private static final int R = S.length();
     private static final int HALF = R / 2;
@@ -107,8 +112,7 @@ public final class Q3_KPacked implements PackedKernel {
                 long out = dstOffset + (long) b * bb;
                 dst.set(Bytes.FLOAT, out + d + 4L * r, Bytes.f16(src, in + 108));
                 for (int g = 0; g < 16; g++) {
-                    dst.set(ValueLayout.JAVA_BYTE, out + sc + (long) (g / 4) * 4 * groupRows + 4L * r + g % 4,
-                            (byte) scale(src, in, g));
+                    dst.set(ValueLayout.JAVA_BYTE, out + sc + (long) g * groupRows + r, (byte) scale(src, in, g));
                 }
                 for (int i = 0; i < 256; i++) {
                     v[i] = quant(src, in, i) + 4;
@@ -190,12 +194,12 @@ public final class Q3_KPacked implements PackedKernel {
                                 .add(u.lanewise(VectorOperators.LSHR, 9).and(SLOT).reinterpretAsShorts().mul(x3)))
                         .add(u.lanewise(VectorOperators.LSHR, 12).and(SLOT).reinterpretAsShorts().mul(x4));
             }
-            long quad = SC + 4L * R * (g >> 2);
-            int up = 24 - 8 * (g & 3);
-            IntVector sa0 = IntVector.fromMemorySegment(I, m, o + quad, LE).lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.ASHR, 24);
-            IntVector sa1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * R, LE).lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.ASHR, 24);
-            IntVector sb0 = IntVector.fromMemorySegment(I, m, p + quad, LE).lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.ASHR, 24);
-            IntVector sb1 = IntVector.fromMemorySegment(I, m, p + quad + 2 * R, LE).lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.ASHR, 24);
+            ByteVector sa = ByteVector.fromMemorySegment(B, m, o + SC + (long) R * g, LE);
+            ByteVector sb = ByteVector.fromMemorySegment(B, m, p + SC + (long) R * g, LE);
+            IntVector sa0 = (IntVector) sa.convertShape(VectorOperators.B2I, I, 0);
+            IntVector sa1 = (IntVector) sa.convertShape(VectorOperators.B2I, I, 1);
+            IntVector sb0 = (IntVector) sb.convertShape(VectorOperators.B2I, I, 0);
+            IntVector sb1 = (IntVector) sb.convertShape(VectorOperators.B2I, I, 1);
             IntVector ai = a.reinterpretAsInts(), ci = c.reinterpretAsInts();
             ia0 = ia0.add(ai.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(sa0));
             ia1 = ia1.add(ai.lanewise(VectorOperators.ASHR, 16).mul(sa1));
@@ -237,10 +241,9 @@ public final class Q3_KPacked implements PackedKernel {
                 s2 = s2.add(q0.mul(xq[x2 + xg]).add(q1.mul(xq[x2 + xg + 3]))).add(q2.mul(xq[x2 + xg + 6]).add(q3.mul(xq[x2 + xg + 9]))).add(q4.mul(xq[x2 + xg + 12]));
                 s3 = s3.add(q0.mul(xq[x3 + xg]).add(q1.mul(xq[x3 + xg + 3]))).add(q2.mul(xq[x3 + xg + 6]).add(q3.mul(xq[x3 + xg + 9]))).add(q4.mul(xq[x3 + xg + 12]));
             }
-            long quad = o + SC + 4L * R * (g >> 2);
-            int up = 24 - 8 * (g & 3);
-            IntVector sc0 = IntVector.fromMemorySegment(I, m, quad, LE).lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.ASHR, 24);
-            IntVector sc1 = IntVector.fromMemorySegment(I, m, quad + 2 * R, LE).lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.ASHR, 24);
+            ByteVector sv = ByteVector.fromMemorySegment(B, m, o + SC + (long) R * g, LE);
+            IntVector sc0 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 0);
+            IntVector sc1 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 1);
             IntVector t0 = s0.reinterpretAsInts(), t1 = s1.reinterpretAsInts(), t2 = s2.reinterpretAsInts(), t3 = s3.reinterpretAsInts();
             i00 = i00.add(t0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(sc0));
             i01 = i01.add(t0.lanewise(VectorOperators.ASHR, 16).mul(sc1));
