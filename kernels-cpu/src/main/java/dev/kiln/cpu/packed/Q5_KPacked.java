@@ -4,10 +4,12 @@ import dev.kiln.cpu.quant.Q4_K;
 import dev.kiln.cpu.simd.Bytes;
 import dev.kiln.cpu.simd.Specialiser;
 import dev.kiln.gguf.GgmlType;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -26,8 +28,9 @@ import java.nio.ByteOrder;
  * weights), 200 bytes per row instead of 176 (5.5 bits per quant as in GGUF, the scales as bytes, d and dmin as f32):
  * <pre>
  * qs    [8 groups][11 words][R]   short: slots of the row in that lane, as above
- * sc    [2][R][4]                 byte k of row r in quad j: 6-bit scale of group 4j+k
- * m     [2][R][4]                 likewise the 6-bit minimums
+ * sc    [8][R]                    byte: 6-bit scale of group g, row r (a load and a conversion give a group's
+ *                                 scales as ints)
+ * m     [8][R]                    likewise the 6-bit minimums
  * d     [R] f32, dmin [R] f32
  * </pre>
  * Lanes hold rows in the order 0, H, 1, H+1, ... (H = R/2), so that the int view of a lane pair is (row i, row H+i);
@@ -42,6 +45,8 @@ public final class Q5_KPacked implements PackedKernel {
     private static final VectorSpecies<Float> F = Specialiser.species(MethodHandles.lookup());
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** One byte per row of a group: half the vector's bits. */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     /** Rows per group: one short lane each. */
     private static final int R = S.length();
     private static final int HALF = R / 2;
@@ -112,7 +117,7 @@ public final class Q5_KPacked implements PackedKernel {
                 long packedScales = Q4_K.packedScales(Bytes.i64(src, in + 4), Bytes.i32(src, in + 12));
                 long packedMins = Q4_K.packedMins(Bytes.i64(src, in + 4), Bytes.i32(src, in + 12));
                 for (int j = 0; j < 8; j++) {
-                    long at = (long) (j / 4) * 4 * groupRows + 4L * r + j % 4;
+                    long at = (long) j * groupRows + r;
                     dst.set(ValueLayout.JAVA_BYTE, out + sc + at, (byte) (packedScales >>> (8 * j)));
                     dst.set(ValueLayout.JAVA_BYTE, out + min + at, (byte) (packedMins >>> (8 * j)));
                 }
@@ -198,12 +203,12 @@ public final class Q5_KPacked implements PackedKernel {
                 }
             }
             IntVector back = IntVector.broadcast(I, 16 * (sums[sb] + sums[sb + 1]));
-            long quad = SC + (g >> 2) * 4L * R;
-            int shift = 8 * (g & 3);
-            IntVector sa0 = IntVector.fromMemorySegment(I, m, o + quad, LE).lanewise(VectorOperators.LSHR, shift).and(0xFF);
-            IntVector sa1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * R, LE).lanewise(VectorOperators.LSHR, shift).and(0xFF);
-            IntVector sb0 = IntVector.fromMemorySegment(I, m, p + quad, LE).lanewise(VectorOperators.LSHR, shift).and(0xFF);
-            IntVector sb1 = IntVector.fromMemorySegment(I, m, p + quad + 2 * R, LE).lanewise(VectorOperators.LSHR, shift).and(0xFF);
+            ByteVector scA = ByteVector.fromMemorySegment(B, m, o + SC + (long) R * g, LE);
+            ByteVector scB = ByteVector.fromMemorySegment(B, m, p + SC + (long) R * g, LE);
+            IntVector sa0 = (IntVector) scA.convertShape(VectorOperators.B2I, I, 0);
+            IntVector sa1 = (IntVector) scA.convertShape(VectorOperators.B2I, I, 1);
+            IntVector sb0 = (IntVector) scB.convertShape(VectorOperators.B2I, I, 0);
+            IntVector sb1 = (IntVector) scB.convertShape(VectorOperators.B2I, I, 1);
             IntVector a0i = a0.reinterpretAsInts(), a1i = a1.reinterpretAsInts();
             IntVector b0i = b0.reinterpretAsInts(), b1i = b1.reinterpretAsInts();
             ia0 = ia0.add(a0i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
@@ -271,10 +276,9 @@ public final class Q5_KPacked implements PackedKernel {
                     h3 = h3.add(q2.mul(xq[x3 + i2]));
                 }
             }
-            long quad = o + SC + (g >> 2) * 4L * R;
-            int shift = 8 * (g & 3);
-            IntVector s0 = IntVector.fromMemorySegment(I, m, quad, LE).lanewise(VectorOperators.LSHR, shift).and(0xFF);
-            IntVector s1 = IntVector.fromMemorySegment(I, m, quad + 2 * R, LE).lanewise(VectorOperators.LSHR, shift).and(0xFF);
+            ByteVector sv = ByteVector.fromMemorySegment(B, m, o + SC + (long) R * g, LE);
+            IntVector s0 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 0);
+            IntVector s1 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 1);
             IntVector l0i = l0.reinterpretAsInts(), h0i = h0.reinterpretAsInts(), l1i = l1.reinterpretAsInts(), h1i = h1.reinterpretAsInts();
             IntVector l2i = l2.reinterpretAsInts(), h2i = h2.reinterpretAsInts(), l3i = l3.reinterpretAsInts(), h3i = h3.reinterpretAsInts();
             int back0 = 16 * (sums[sb] + sums[sb + 1]), back1 = 16 * (sums[sb + step] + sums[sb + step + 1]);
@@ -312,22 +316,23 @@ public final class Q5_KPacked implements PackedKernel {
         float dx = x.d[xb / 256];
         int sb = xb / Q8Activations.SUM_LENGTH;
         int[] sums = x.sums;
-        for (int half = 0; half < 2; half++) {
-            long rows = 2L * R * half; // bytes into the 4-byte-per-row fields
-            IntVector mins0 = IntVector.fromMemorySegment(I, m, o + MIN + rows, LE);
-            IntVector mins1 = IntVector.fromMemorySegment(I, m, o + MIN + 4L * R + rows, LE);
-            IntVector im = IntVector.zero(I);
-            for (int k = 0; k < 4; k++) {
-                im = im.add(mins0.lanewise(VectorOperators.LSHR, 8 * k).and(0xFF).mul(sums[sb + 2 * k] + sums[sb + 2 * k + 1]))
-                        .add(mins1.lanewise(VectorOperators.LSHR, 8 * k).and(0xFF).mul(sums[sb + 8 + 2 * k] + sums[sb + 9 + 2 * k]));
-            }
-            int a = at + HALF * half;
-            FloatVector tot = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, a);
-            FloatVector d = FloatVector.fromMemorySegment(F, m, o + D + rows, LE).mul(dx);
-            FloatVector dmin = FloatVector.fromMemorySegment(F, m, o + DMIN + rows, LE).mul(-dx);
-            tot = ((FloatVector) IntVector.fromArray(I, is, isOffset + HALF * half).convert(VectorOperators.I2F, 0)).fma(d, tot);
-            ((FloatVector) im.convert(VectorOperators.I2F, 0)).fma(dmin, tot).intoArray(out, a);
+        IntVector im0 = IntVector.zero(I), im1 = IntVector.zero(I); // rows 0..H-1, H..R-1
+        for (int g = 0; g < 8; g++) {
+            ByteVector mins = ByteVector.fromMemorySegment(B, m, o + MIN + (long) R * g, LE);
+            int sum = sums[sb + 2 * g] + sums[sb + 2 * g + 1];
+            im0 = im0.add(((IntVector) mins.convertShape(VectorOperators.B2I, I, 0)).mul(sum));
+            im1 = im1.add(((IntVector) mins.convertShape(VectorOperators.B2I, I, 1)).mul(sum));
         }
+        FloatVector tot0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at);
+        FloatVector tot1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + HALF);
+        tot0 = ((FloatVector) IntVector.fromArray(I, is, isOffset).convert(VectorOperators.I2F, 0))
+                .fma(FloatVector.fromMemorySegment(F, m, o + D, LE).mul(dx), tot0);
+        tot1 = ((FloatVector) IntVector.fromArray(I, is, isOffset + HALF).convert(VectorOperators.I2F, 0))
+                .fma(FloatVector.fromMemorySegment(F, m, o + D + 2 * R, LE).mul(dx), tot1);
+        ((FloatVector) im0.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F, m, o + DMIN, LE).mul(-dx), tot0)
+                .intoArray(out, at);
+        ((FloatVector) im1.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F, m, o + DMIN + 2 * R, LE).mul(-dx), tot1)
+                .intoArray(out, at + HALF);
     }
 
     @Override
