@@ -26,6 +26,7 @@ public final class PackedKernels {
         CLASSES.put(GgmlType.Q4_1, Q4_1Packed.class);
         CLASSES.put(GgmlType.Q5_0, Q5_0Packed.class);
         CLASSES.put(GgmlType.Q5_1, Q5_1Packed.class);
+        CLASSES.put(GgmlType.IQ4_NL, IQ4_NLPacked.class);
     }
 
     /** True if {@code type} has an integer kernel. */

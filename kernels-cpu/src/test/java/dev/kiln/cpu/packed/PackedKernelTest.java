@@ -24,7 +24,7 @@ class PackedKernelTest {
 
     static List<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q5_K, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1}) {
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q5_K, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.IQ4_NL}) {
             for (int bits : new int[] {128, 256, 512}) {
                 out.add(Arguments.of(type, bits));
             }
@@ -78,17 +78,18 @@ class PackedKernelTest {
     }
 
     /** Byte offsets of the f16 scale fields in one GGUF block of each type. */
-    private static final Map<GgmlType, int[]> HALF_FIELDS = Map.of(
-            GgmlType.Q8_0, new int[] {0},
-            GgmlType.Q4_0, new int[] {0},
-            GgmlType.Q2_K, new int[] {80, 82},
-            GgmlType.Q3_K, new int[] {108},
-            GgmlType.Q5_K, new int[] {0, 2},
-            GgmlType.Q4_1, new int[] {0, 2},
-            GgmlType.Q5_0, new int[] {0},
-            GgmlType.Q5_1, new int[] {0, 2},
-            GgmlType.Q4_K, new int[] {0, 2},
-            GgmlType.Q6_K, new int[] {208});
+    private static final Map<GgmlType, int[]> HALF_FIELDS = Map.ofEntries(
+            Map.entry(GgmlType.Q8_0, new int[] {0}),
+            Map.entry(GgmlType.Q4_0, new int[] {0}),
+            Map.entry(GgmlType.Q2_K, new int[] {80, 82}),
+            Map.entry(GgmlType.Q3_K, new int[] {108}),
+            Map.entry(GgmlType.Q5_K, new int[] {0, 2}),
+            Map.entry(GgmlType.Q4_1, new int[] {0, 2}),
+            Map.entry(GgmlType.Q5_0, new int[] {0}),
+            Map.entry(GgmlType.Q5_1, new int[] {0, 2}),
+            Map.entry(GgmlType.Q4_K, new int[] {0, 2}),
+            Map.entry(GgmlType.Q6_K, new int[] {208}),
+            Map.entry(GgmlType.IQ4_NL, new int[] {0}));
 
     /**
      * Every quant byte one pattern (all quants at a minimum, a maximum or alternating), every activation +1, -1 or
