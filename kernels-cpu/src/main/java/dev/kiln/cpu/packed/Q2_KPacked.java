@@ -190,15 +190,15 @@ public final class Q2_KPacked implements PackedKernel {
             long quad = SC + 4L * R * c;
             IntVector sq0 = IntVector.fromMemorySegment(I, m, o + quad, LE);
             IntVector sq1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * R, LE);
-            // j = 0, 1 (bit pairs 0-1 and 2-3 of each byte), then j = 2, 3 (bit pairs 4-5 and 6-7)
-            for (int jj = 0; jj < 2; jj++) {
+            // j = 0, 1 (bit pairs 0-1 and 2-3 of each byte), then j = 2, 3 (bit pairs 4-5 and 6-7); written out twice
+            // so that every shift count is a constant (a variable count costs a vmovd, see Q8_0Packed)
+            {
                 ShortVector e0 = ShortVector.zero(S), e1 = ShortVector.zero(S), e2 = ShortVector.zero(S), e3 = ShortVector.zero(S);
                 ShortVector d0 = ShortVector.zero(S), d1 = ShortVector.zero(S), d2 = ShortVector.zero(S), d3 = ShortVector.zero(S);
                 long word = o + 2L * R * 8 * c;
-                int xi = 128 * (c >> 1) + 16 * (c & 1) + 64 * jj;
-                int shift = 4 * jj;
+                int xi = 128 * (c >> 1) + 16 * (c & 1);
                 for (int k = 0; k < 8; k++, word += 2 * R, xi += 2) {
-                    IntVector v = IntVector.fromMemorySegment(I, m, word, LE).lanewise(VectorOperators.LSHR, shift);
+                    IntVector v = IntVector.fromMemorySegment(I, m, word, LE);
                     IntVector v8 = v.lanewise(VectorOperators.LSHR, 8);
                     ShortVector qa = v.and(LOW).reinterpretAsShorts(), qb = v8.and(LOW).reinterpretAsShorts();      // q
                     ShortVector qc = v.and(HIGH).reinterpretAsShorts(), qd = v8.and(HIGH).reinterpretAsShorts();  // 4q of the next bit pair
@@ -211,12 +211,52 @@ public final class Q2_KPacked implements PackedKernel {
                     e3 = e3.add(qa.mul(xq[x3 + xi])).add(qb.mul(xq[x3 + xi + 1]));
                     d3 = d3.add(qc.mul(xq[x3 + xi + 32])).add(qd.mul(xq[x3 + xi + 33]));
                 }
-                // scales of j = 2jj (as 4·sc) and 2jj + 1 (as sc)
-                int at = 16 * jj;
-                IntVector se0 = sq0.lanewise(VectorOperators.LSHR, at).lanewise(VectorOperators.LSHL, 2).and(0x3C);
-                IntVector se1 = sq1.lanewise(VectorOperators.LSHR, at).lanewise(VectorOperators.LSHL, 2).and(0x3C);
-                IntVector so0 = sq0.lanewise(VectorOperators.LSHR, at + 8).and(0xF);
-                IntVector so1 = sq1.lanewise(VectorOperators.LSHR, at + 8).and(0xF);
+                // scales of j = 0 (as 4·sc) and 1 (as sc)
+                IntVector se0 = sq0.lanewise(VectorOperators.LSHL, 2).and(0x3C);
+                IntVector se1 = sq1.lanewise(VectorOperators.LSHL, 2).and(0x3C);
+                IntVector so0 = sq0.lanewise(VectorOperators.LSHR, 8).and(0xF);
+                IntVector so1 = sq1.lanewise(VectorOperators.LSHR, 8).and(0xF);
+                i00 = i00.add(((IntVector) e0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).mul(se0))
+                        .add(((IntVector) d0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).mul(so0));
+                i01 = i01.add(e0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul(se1))
+                        .add(d0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul(so1));
+                i10 = i10.add(((IntVector) e1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).mul(se0))
+                        .add(((IntVector) d1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).mul(so0));
+                i11 = i11.add(e1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul(se1))
+                        .add(d1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul(so1));
+                i20 = i20.add(((IntVector) e2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).mul(se0))
+                        .add(((IntVector) d2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).mul(so0));
+                i21 = i21.add(e2.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul(se1))
+                        .add(d2.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul(so1));
+                i30 = i30.add(((IntVector) e3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).mul(se0))
+                        .add(((IntVector) d3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).mul(so0));
+                i31 = i31.add(e3.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul(se1))
+                        .add(d3.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul(so1));
+            }
+            {
+                ShortVector e0 = ShortVector.zero(S), e1 = ShortVector.zero(S), e2 = ShortVector.zero(S), e3 = ShortVector.zero(S);
+                ShortVector d0 = ShortVector.zero(S), d1 = ShortVector.zero(S), d2 = ShortVector.zero(S), d3 = ShortVector.zero(S);
+                long word = o + 2L * R * 8 * c;
+                int xi = 128 * (c >> 1) + 16 * (c & 1) + 64;
+                for (int k = 0; k < 8; k++, word += 2 * R, xi += 2) {
+                    IntVector v = IntVector.fromMemorySegment(I, m, word, LE).lanewise(VectorOperators.LSHR, 4);
+                    IntVector v8 = v.lanewise(VectorOperators.LSHR, 8);
+                    ShortVector qa = v.and(LOW).reinterpretAsShorts(), qb = v8.and(LOW).reinterpretAsShorts();      // q
+                    ShortVector qc = v.and(HIGH).reinterpretAsShorts(), qd = v8.and(HIGH).reinterpretAsShorts();  // 4q of the next bit pair
+                    e0 = e0.add(qa.mul(xq[x0 + xi])).add(qb.mul(xq[x0 + xi + 1]));
+                    d0 = d0.add(qc.mul(xq[x0 + xi + 32])).add(qd.mul(xq[x0 + xi + 33]));
+                    e1 = e1.add(qa.mul(xq[x1 + xi])).add(qb.mul(xq[x1 + xi + 1]));
+                    d1 = d1.add(qc.mul(xq[x1 + xi + 32])).add(qd.mul(xq[x1 + xi + 33]));
+                    e2 = e2.add(qa.mul(xq[x2 + xi])).add(qb.mul(xq[x2 + xi + 1]));
+                    d2 = d2.add(qc.mul(xq[x2 + xi + 32])).add(qd.mul(xq[x2 + xi + 33]));
+                    e3 = e3.add(qa.mul(xq[x3 + xi])).add(qb.mul(xq[x3 + xi + 1]));
+                    d3 = d3.add(qc.mul(xq[x3 + xi + 32])).add(qd.mul(xq[x3 + xi + 33]));
+                }
+                // scales of j = 2 (as 4·sc) and 3 (as sc)
+                IntVector se0 = sq0.lanewise(VectorOperators.LSHR, 14).and(0x3C);
+                IntVector se1 = sq1.lanewise(VectorOperators.LSHR, 14).and(0x3C);
+                IntVector so0 = sq0.lanewise(VectorOperators.LSHR, 24).and(0xF);
+                IntVector so1 = sq1.lanewise(VectorOperators.LSHR, 24).and(0xF);
                 i00 = i00.add(((IntVector) e0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).mul(se0))
                         .add(((IntVector) d0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).mul(so0));
                 i01 = i01.add(e0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul(se1))
