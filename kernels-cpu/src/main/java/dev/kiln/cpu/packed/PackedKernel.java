@@ -28,10 +28,11 @@ public interface PackedKernel {
 
     /**
      * Packs rows {@code [firstRow, firstRow + rows)} (rows &lt;= groupRows; the rest of the group is zero) of the GGUF
-     * matrix {@code src} (rows of {@code rowBytes} bytes, {@code cols} weights) into {@code dst} at {@code dstOffset}.
+     * matrix {@code src} (rows of {@code rowBytes} bytes, {@code cols} weights) as group {@code half} (0 or 1) of the pair
+     * whose first block is at {@code pairOffset} of {@code dst} (see {@link PackedMatrix#at}).
      */
     void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
-              MemorySegment dst, long dstOffset);
+              MemorySegment dst, long pairOffset, int half);
 
     /**
      * Decode: {@code out[outOffset + i] = row i of groups g, g+1 · token t of x} for i &lt; 2·groupRows (padding rows

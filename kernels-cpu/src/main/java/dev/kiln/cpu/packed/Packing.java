@@ -47,6 +47,7 @@ public final class Packing {
         if (rows <= 0) {
             return; // a padding group stays zero
         }
-        kernel.pack(src, m.type().byteSize(m.cols()), first, rows, m.cols(), m.groupRows(), m.data(), m.groupOffset(g));
+        kernel.pack(src, m.type().byteSize(m.cols()), first, rows, m.cols(), m.groupRows(), m.data(), m.pairOffset(g >> 1),
+                g & 1);
     }
 }

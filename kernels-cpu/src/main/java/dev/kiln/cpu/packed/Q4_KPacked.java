@@ -20,12 +20,18 @@ import java.nio.ByteOrder;
  * 6-bit scales and minimums, qs[128] (chunk c of 64 weights: low nibbles of qs[32c..32c+32) are group 2c, high
  * nibbles group 2c+1); w = d * sc * q - dmin * m. A group-block (R rows x 256 weights):
  * <pre>
- * qs    [64 words][R]        short: row r's qs bytes 2w', 2w'+1 of chunk c (word 16c + w'), as stored:
+ * sc0   [R][4]               byte k of row r: 6-bit scale of group k (k &lt; 4)
+ * qs01  [32 words][R]        short: row r's qs bytes 2w', 2w'+1 of chunk c (word 16c + w'), as stored:
  *                            bits 0-3 index 64c+2w', 4-7 index 64c+32+2w', 8-11 index 64c+2w'+1, 12-15 index 64c+33+2w'
- * sc    [2][R][4]            byte k of row r in quad j: 6-bit scale of group 4j+k
- * m     [2][R][4]            likewise the 6-bit minimums
+ * sc1   [R][4]               scales of groups 4..7
+ * qs23  [32 words][R]        chunks 2 and 3
+ * m     [2][R][4]            the 6-bit minimums, quad j byte k = group 4j+k
  * d     [R] f32, dmin [R] f32
  * </pre>
+ * Each field is a whole number of vectors (units of 2R bytes), in the order the decode kernel reads them; the
+ * group-blocks of a pair interleave unit by unit ({@link PackedMatrix#at}), so a field at byte F of group j's block is
+ * at 2F + j·2R of the pair's block and the decode kernel reads one gapless stream (a skipped kilobyte per block
+ * cost the hardware prefetcher two thirds of a core's bandwidth, measured).
  * Per row and block: {@code sum = d·dx · Σ_g sc_g Σ_{i∈g} q_i x_i - dmin·dx · Σ_g m_g Σ_{i∈g} x_i} with 8-bit
  * activations x (scale dx): products are at most 15 · 127, so 16 of them (8 words) add up in a 16-bit lane.
  */
@@ -37,12 +43,18 @@ public final class Q4_KPacked implements PackedKernel {
     private static final int R = S.length();
     private static final int HALF = R / 2;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final int QS = 128 * R;
-    private static final int SC = QS;
-    private static final int MIN = SC + 8 * R;
+    private static final int SC0 = 0;
+    private static final int QS01 = SC0 + 4 * R;
+    private static final int SC1 = QS01 + 64 * R;
+    private static final int QS23 = SC1 + 4 * R;
+    private static final int MIN = QS23 + 64 * R;
     private static final int D = MIN + 8 * R;
     private static final int DMIN = D + 4 * R;
     private static final int BLOCK_BYTES = DMIN + 4 * R;
+    /** One vector: the interleaving unit of a pair's group-blocks. */
+    private static final int UNIT = 2 * R;
+    /** A pair's two group-blocks of one block. */
+    private static final int PAIR_BYTES = 2 * BLOCK_BYTES;
 
     public Q4_KPacked() {
     }
@@ -69,26 +81,31 @@ public final class Q4_KPacked implements PackedKernel {
 
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
-                     MemorySegment dst, long dstOffset) {
+                     MemorySegment dst, long pairOffset, int half) {
         int blocks = cols / 256;
-        int bb = blockBytes(groupRows);
-        int qs = 0, sc = 128 * groupRows, min = sc + 8 * groupRows, d = min + 8 * groupRows, dmin = d + 4 * groupRows;
+        int unit = 2 * groupRows;
+        // the field offsets of the class comment, for groupRows rows
+        int sc1 = 68 * groupRows, min = 136 * groupRows, d = 144 * groupRows, dmin = 148 * groupRows;
         for (int r = 0; r < rows; r++) {
             long row = (firstRow + r) * rowBytes;
             for (int b = 0; b < blocks; b++) {
                 long in = row + 144L * b;
-                long out = dstOffset + (long) b * bb;
-                dst.set(Bytes.FLOAT, out + d + 4L * r, Bytes.f16(src, in));
-                dst.set(Bytes.FLOAT, out + dmin + 4L * r, Bytes.f16(src, in + 2));
+                long out = pairOffset + 2L * b * blockBytes(groupRows);
+                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in));
+                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, dmin + 4L * r), Bytes.f16(src, in + 2));
                 long packedScales = Q4_K.packedScales(Bytes.i64(src, in + 4), Bytes.i32(src, in + 12));
                 long packedMins = Q4_K.packedMins(Bytes.i64(src, in + 4), Bytes.i32(src, in + 12));
                 for (int j = 0; j < 8; j++) {
-                    long at = (long) (j / 4) * 4 * groupRows + 4L * r + j % 4;
-                    dst.set(ValueLayout.JAVA_BYTE, out + sc + at, (byte) (packedScales >>> (8 * j)));
-                    dst.set(ValueLayout.JAVA_BYTE, out + min + at, (byte) (packedMins >>> (8 * j)));
+                    long at = 4L * r + j % 4;
+                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, (j < 4 ? 0 : sc1) + at),
+                            (byte) (packedScales >>> (8 * j)));
+                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, min + (j / 4) * 4L * groupRows + at),
+                            (byte) (packedMins >>> (8 * j)));
                 }
                 for (int w = 0; w < 64; w++) {
-                    dst.set(Bytes.SHORT, out + qs + 2L * (w * groupRows + r), src.get(Bytes.SHORT, in + 16 + 2L * w));
+                    long chunk = (w < 32 ? 4 : 72) * (long) groupRows + (w % 32) * 2L * groupRows; // qs01 or qs23
+                    dst.set(Bytes.SHORT, out + PackedMatrix.at(unit, half, chunk + 2L * r),
+                            src.get(Bytes.SHORT, in + 16 + 2L * w));
                 }
             }
         }
@@ -101,13 +118,12 @@ public final class Q4_KPacked implements PackedKernel {
     public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
         int cols = w.cols();
         int[] is = new int[2 * R]; // [group g, group g+1][R] scale-weighted integer sums of one block
-        long o = w.groupOffset(g);
-        long p = w.groupOffset(g + 1);
-        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += BLOCK_BYTES, p += BLOCK_BYTES) {
+        long o = w.pairOffset(g >> 1);
+        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
-            sumPair(w.data(), o, p, x.q, xb, is);
+            sumPair(w.data(), o, x.q, xb, is);
             finish(w.data(), o, is, 0, x, xb, out, outOffset, b == 0);
-            finish(w.data(), p, is, R, x, xb, out, outOffset + R, b == 0);
+            finish(w.data(), o + UNIT, is, R, x, xb, out, outOffset + R, b == 0);
         }
     }
 
@@ -115,8 +131,8 @@ public final class Q4_KPacked implements PackedKernel {
     public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
         int cols = w.cols();
         int[] is = new int[4 * R]; // [token t..t+3][R]
-        long o = w.groupOffset(g);
-        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += BLOCK_BYTES) {
+        long o = w.pairOffset(g >> 1) + (g & 1) * UNIT; // this group's units of the pair's blocks
+        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
             sumQuad(w.data(), o, x.q, xb, cols, is);
             for (int j = 0; j < 4; j++) {
@@ -125,22 +141,26 @@ public final class Q4_KPacked implements PackedKernel {
         }
     }
 
-    /** is[0..R) = Σ_g sc_g Σ_{i∈g} q_i x_i of one block for the group at o, is[R..2R) for the group at p. */
-    private static void sumPair(MemorySegment m, long o, long p, short[] xq, int xb, int[] is) {
+    /**
+     * is[0..R) = Σ_g sc_g Σ_{i∈g} q_i x_i of one block for the first group of the pair block at o, is[R..2R) for the
+     * second.
+     */
+    private static void sumPair(MemorySegment m, long o, short[] xq, int xb, int[] is) {
+        long p = o + UNIT;
         IntVector ia0 = IntVector.zero(I), ia1 = IntVector.zero(I), ib0 = IntVector.zero(I), ib1 = IntVector.zero(I);
         for (int c = 0; c < 4; c++) {
-            long quad = SC + (c >> 1) * 4L * R;
+            long quad = 2L * (c < 2 ? SC0 : SC1);
             int shift = 16 * (c & 1);
             IntVector sa0 = IntVector.fromMemorySegment(I, m, o + quad, LE).lanewise(VectorOperators.LSHR, shift);
-            IntVector sa1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * R, LE).lanewise(VectorOperators.LSHR, shift);
+            IntVector sa1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * UNIT, LE).lanewise(VectorOperators.LSHR, shift);
             IntVector sb0 = IntVector.fromMemorySegment(I, m, p + quad, LE).lanewise(VectorOperators.LSHR, shift);
-            IntVector sb1 = IntVector.fromMemorySegment(I, m, p + quad + 2 * R, LE).lanewise(VectorOperators.LSHR, shift);
+            IntVector sb1 = IntVector.fromMemorySegment(I, m, p + quad + 2 * UNIT, LE).lanewise(VectorOperators.LSHR, shift);
             for (int h = 0; h < 2; h++) {
                 ShortVector aLo = ShortVector.zero(S), aHi = ShortVector.zero(S);
                 ShortVector bLo = ShortVector.zero(S), bHi = ShortVector.zero(S);
-                long word = (16L * c + 8 * h) * 2 * R;
+                long word = 2L * (c < 2 ? QS01 : QS23) + (16L * (c & 1) + 8 * h) * 2 * UNIT;
                 int xi = xb + 64 * c + 16 * h;
-                for (int k = 0; k < 8; k++, word += 2 * R, xi += 2) {
+                for (int k = 0; k < 8; k++, word += 2 * UNIT, xi += 2) {
                     short x0 = xq[xi], x1 = xq[xi + 1], x2 = xq[xi + 32], x3 = xq[xi + 33];
                     ShortVector v = ShortVector.fromMemorySegment(S, m, o + word, LE);
                     aLo = aLo.add(v.and((short) 0xF).mul(x0)).add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).mul(x1));
@@ -165,22 +185,25 @@ public final class Q4_KPacked implements PackedKernel {
         ib1.intoArray(is, R + HALF);
     }
 
-    /** is[j·R .. (j+1)·R) = the block sums of the group at o for token j (activations at xb + j·cols). */
+    /**
+     * is[j·R .. (j+1)·R) = the block sums of one group for token j (activations at xb + j·cols); o is the group's first
+     * unit in its pair's block.
+     */
     private static void sumQuad(MemorySegment m, long o, short[] xq, int xb, int cols, int[] is) {
         int x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         IntVector i00 = IntVector.zero(I), i01 = IntVector.zero(I), i10 = IntVector.zero(I), i11 = IntVector.zero(I);
         IntVector i20 = IntVector.zero(I), i21 = IntVector.zero(I), i30 = IntVector.zero(I), i31 = IntVector.zero(I);
         for (int c = 0; c < 4; c++) {
-            long quad = SC + (c >> 1) * 4L * R;
+            long quad = 2L * (c < 2 ? SC0 : SC1);
             int shift = 16 * (c & 1);
             IntVector s0 = IntVector.fromMemorySegment(I, m, o + quad, LE).lanewise(VectorOperators.LSHR, shift);
-            IntVector s1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * R, LE).lanewise(VectorOperators.LSHR, shift);
+            IntVector s1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * UNIT, LE).lanewise(VectorOperators.LSHR, shift);
             for (int h = 0; h < 2; h++) {
                 ShortVector lo0 = ShortVector.zero(S), hi0 = ShortVector.zero(S), lo1 = ShortVector.zero(S), hi1 = ShortVector.zero(S);
                 ShortVector lo2 = ShortVector.zero(S), hi2 = ShortVector.zero(S), lo3 = ShortVector.zero(S), hi3 = ShortVector.zero(S);
-                long word = o + (16L * c + 8 * h) * 2 * R;
+                long word = o + 2L * (c < 2 ? QS01 : QS23) + (16L * (c & 1) + 8 * h) * 2 * UNIT;
                 int xi = 64 * c + 16 * h;
-                for (int k = 0; k < 8; k++, word += 2 * R, xi += 2) {
+                for (int k = 0; k < 8; k++, word += 2 * UNIT, xi += 2) {
                     ShortVector v = ShortVector.fromMemorySegment(S, m, word, LE);
                     ShortVector q0 = v.and((short) 0xF);
                     ShortVector q1 = v.lanewise(VectorOperators.LSHR, 8).and((short) 0xF);
@@ -218,7 +241,8 @@ public final class Q4_KPacked implements PackedKernel {
     }
 
     /**
-     * Adds one block to the float totals of the R rows of the group at o for one token (activations from xb):
+     * Adds one block to the float totals of the R rows of one group for one token (activations from xb); o is the
+     * group's first unit in its pair's block:
      * {@code out[at + r] = (first ? 0 : out[at + r]) + is[r]·(d·dx) + (Σ_g m_g·bsum_g)·(dmin·-dx)}, two fused
      * multiply-adds in that order, as {@link #reference}.
      */
@@ -228,9 +252,9 @@ public final class Q4_KPacked implements PackedKernel {
         int sb = xb / Q8Activations.SUM_LENGTH;
         int[] sums = x.sums;
         for (int half = 0; half < 2; half++) {
-            long rows = 2L * R * half; // bytes into the 4-byte-per-row fields
-            IntVector mins0 = IntVector.fromMemorySegment(I, m, o + MIN + rows, LE);
-            IntVector mins1 = IntVector.fromMemorySegment(I, m, o + MIN + 4L * R + rows, LE);
+            long rows = 2L * UNIT * half; // the second vector of a 4-byte-per-row field
+            IntVector mins0 = IntVector.fromMemorySegment(I, m, o + 2L * MIN + rows, LE);
+            IntVector mins1 = IntVector.fromMemorySegment(I, m, o + 2L * (MIN + 4L * R) + rows, LE);
             IntVector im = IntVector.zero(I);
             for (int k = 0; k < 4; k++) {
                 im = im.add(mins0.lanewise(VectorOperators.LSHR, 8 * k).and(0xFF).mul(sums[sb + 2 * k] + sums[sb + 2 * k + 1]))
@@ -238,8 +262,8 @@ public final class Q4_KPacked implements PackedKernel {
             }
             int a = at + HALF * half;
             FloatVector tot = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, a);
-            FloatVector d = FloatVector.fromMemorySegment(F, m, o + D + rows, LE).mul(dx);
-            FloatVector dmin = FloatVector.fromMemorySegment(F, m, o + DMIN + rows, LE).mul(-dx);
+            FloatVector d = FloatVector.fromMemorySegment(F, m, o + 2L * D + rows, LE).mul(dx);
+            FloatVector dmin = FloatVector.fromMemorySegment(F, m, o + 2L * DMIN + rows, LE).mul(-dx);
             tot = ((FloatVector) IntVector.fromArray(I, is, isOffset + HALF * half).convert(VectorOperators.I2F, 0)).fma(d, tot);
             ((FloatVector) im.convert(VectorOperators.I2F, 0)).fma(dmin, tot).intoArray(out, a);
         }

@@ -20,10 +20,13 @@ import java.nio.ByteOrder;
  * are unpacked at load to signed bytes q - 32 (8 bits per weight instead of 6.5625: the price of a one-instruction
  * unpack). A group-block (R rows x 256 weights):
  * <pre>
- * q     [128 words][R]   short: low byte q[2w] - 32, high byte q[2w+1] - 32 of row r (signed)
- * sc    [4][R][4]        byte k of row r in quad j: signed scale of group 4j+k
- * d     [R] f32
+ * per quad j of groups (4j .. 4j+3), in this order:
+ *   sc    [R][4]         byte k of row r: signed scale of group 4j+k
+ *   q     [32 words][R]  short: low byte q[2w] - 32, high byte q[2w+1] - 32 of row r (signed), w = 32j .. 32j+31
+ * d       [R] f32
  * </pre>
+ * The fields come in the order the decode kernel reads them and the group-blocks of a pair interleave vector by
+ * vector, as in {@link Q4_KPacked}: byte F of group j's block is at 2F + j·2R of the pair's block.
  * Per row and block: {@code sum = d·dx · Σ_g sc_g Σ_{i∈g} (q_i - 32) x_i}; products are at most 32 · 127, so the 8
  * low-byte (and 8 high-byte) products of a group add up in a 16-bit lane.
  */
@@ -34,9 +37,12 @@ public final class Q6_KPacked implements PackedKernel {
     private static final int R = S.length();
     private static final int HALF = R / 2;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final int SC = 256 * R;
-    private static final int D = SC + 16 * R;
+    /** Bytes of one quad: its scales, then its 32 words. */
+    private static final int QUAD = 68 * R;
+    private static final int D = 4 * QUAD;
     private static final int BLOCK_BYTES = D + 4 * R;
+    private static final int UNIT = 2 * R;
+    private static final int PAIR_BYTES = 2 * BLOCK_BYTES;
 
     public Q6_KPacked() {
     }
@@ -73,24 +79,26 @@ public final class Q6_KPacked implements PackedKernel {
 
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
-                     MemorySegment dst, long dstOffset) {
+                     MemorySegment dst, long pairOffset, int half) {
         int blocks = cols / 256;
-        int bb = blockBytes(groupRows);
-        int sc = 256 * groupRows, d = sc + 16 * groupRows;
+        int unit = 2 * groupRows;
+        int quad = 68 * groupRows, d = 4 * quad;
         for (int r = 0; r < rows; r++) {
             long row = (firstRow + r) * rowBytes;
             for (int b = 0; b < blocks; b++) {
                 long in = row + 210L * b;
-                long out = dstOffset + (long) b * bb;
-                dst.set(Bytes.FLOAT, out + d + 4L * r, Bytes.f16(src, in + 208));
+                long out = pairOffset + 2L * b * blockBytes(groupRows);
+                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in + 208));
                 for (int j = 0; j < 16; j++) {
-                    dst.set(ValueLayout.JAVA_BYTE, out + sc + (long) (j / 4) * 4 * groupRows + 4L * r + j % 4,
-                            src.get(ValueLayout.JAVA_BYTE, in + 192 + j));
+                    long at = (long) (j / 4) * quad + 4L * r + j % 4;
+                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, at), src.get(ValueLayout.JAVA_BYTE, in + 192 + j));
                 }
                 for (int w = 0; w < 128; w++) {
                     int lo = quant(src, in, 2 * w) - 32;
                     int hi = quant(src, in, 2 * w + 1) - 32;
-                    dst.set(Bytes.SHORT, out + 2L * (w * groupRows + r), (short) ((lo & 0xFF) | (hi << 8)));
+                    long word = (long) (w / 32) * quad + 4L * groupRows + (w % 32) * 2L * groupRows;
+                    dst.set(Bytes.SHORT, out + PackedMatrix.at(unit, half, word + 2L * r),
+                            (short) ((lo & 0xFF) | (hi << 8)));
                 }
             }
         }
@@ -102,13 +110,12 @@ public final class Q6_KPacked implements PackedKernel {
     public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
         int cols = w.cols();
         int[] is = new int[2 * R]; // [group g, group g+1][R]
-        long o = w.groupOffset(g);
-        long p = w.groupOffset(g + 1);
-        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += BLOCK_BYTES, p += BLOCK_BYTES) {
+        long o = w.pairOffset(g >> 1);
+        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
-            sumPair(w.data(), o, p, x.q, xb, is);
+            sumPair(w.data(), o, x.q, xb, is);
             finish(w.data(), o, is, 0, x.d[xb / 256], out, outOffset, b == 0);
-            finish(w.data(), p, is, R, x.d[xb / 256], out, outOffset + R, b == 0);
+            finish(w.data(), o + UNIT, is, R, x.d[xb / 256], out, outOffset + R, b == 0);
         }
     }
 
@@ -116,8 +123,8 @@ public final class Q6_KPacked implements PackedKernel {
     public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
         int cols = w.cols();
         int[] is = new int[4 * R]; // [token t..t+3][R]
-        long o = w.groupOffset(g);
-        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += BLOCK_BYTES) {
+        long o = w.pairOffset(g >> 1) + (g & 1) * UNIT; // this group's units of the pair's blocks
+        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
             sumQuad(w.data(), o, x.q, xb, cols, is);
             for (int j = 0; j < 4; j++) {
@@ -126,20 +133,22 @@ public final class Q6_KPacked implements PackedKernel {
         }
     }
 
-    /** is[0..R) = Σ_g sc_g Σ_{i∈g} (q_i - 32) x_i of one block for the group at o, is[R..2R) for the group at p. */
-    private static void sumPair(MemorySegment m, long o, long p, short[] xq, int xb, int[] is) {
+    /** is[0..R) = Σ_g sc_g Σ_{i∈g} (q_i - 32) x_i of one block for the first group of the pair block at o, is[R..2R) for the second. */
+    private static void sumPair(MemorySegment m, long o, short[] xq, int xb, int[] is) {
+        long p = o + UNIT;
         IntVector ia0 = IntVector.zero(I), ia1 = IntVector.zero(I), ib0 = IntVector.zero(I), ib1 = IntVector.zero(I);
         for (int j = 0; j < 4; j++) {
-            IntVector sa0 = IntVector.fromMemorySegment(I, m, o + SC + 4L * R * j, LE);
-            IntVector sa1 = IntVector.fromMemorySegment(I, m, o + SC + 4L * R * j + 2 * R, LE);
-            IntVector sb0 = IntVector.fromMemorySegment(I, m, p + SC + 4L * R * j, LE);
-            IntVector sb1 = IntVector.fromMemorySegment(I, m, p + SC + 4L * R * j + 2 * R, LE);
+            long quad = 2L * QUAD * j;
+            IntVector sa0 = IntVector.fromMemorySegment(I, m, o + quad, LE);
+            IntVector sa1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * UNIT, LE);
+            IntVector sb0 = IntVector.fromMemorySegment(I, m, p + quad, LE);
+            IntVector sb1 = IntVector.fromMemorySegment(I, m, p + quad + 2 * UNIT, LE);
             for (int k = 0; k < 4; k++) {
                 ShortVector aLo = ShortVector.zero(S), aHi = ShortVector.zero(S);
                 ShortVector bLo = ShortVector.zero(S), bHi = ShortVector.zero(S);
-                long word = 2L * R * 8 * (4 * j + k);
+                long word = quad + 2L * (4 * R) + 2L * UNIT * 8 * k;
                 int xi = xb + 16 * (4 * j + k);
-                for (int i = 0; i < 8; i++, word += 2 * R, xi += 2) {
+                for (int i = 0; i < 8; i++, word += 2 * UNIT, xi += 2) {
                     short x0 = xq[xi], x1 = xq[xi + 1];
                     ShortVector v = ShortVector.fromMemorySegment(S, m, o + word, LE);
                     aLo = aLo.add(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(x0));
@@ -165,20 +174,21 @@ public final class Q6_KPacked implements PackedKernel {
         ib1.intoArray(is, R + HALF);
     }
 
-    /** is[j·R .. (j+1)·R) = the block sums of the group at o for token j (activations at xb + j·cols). */
+    /** is[j·R .. (j+1)·R) = the block sums of one group (first unit at o) for token j (activations at xb + j·cols). */
     private static void sumQuad(MemorySegment m, long o, short[] xq, int xb, int cols, int[] is) {
         int x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         IntVector i00 = IntVector.zero(I), i01 = IntVector.zero(I), i10 = IntVector.zero(I), i11 = IntVector.zero(I);
         IntVector i20 = IntVector.zero(I), i21 = IntVector.zero(I), i30 = IntVector.zero(I), i31 = IntVector.zero(I);
         for (int j = 0; j < 4; j++) {
-            IntVector sq0 = IntVector.fromMemorySegment(I, m, o + SC + 4L * R * j, LE);
-            IntVector sq1 = IntVector.fromMemorySegment(I, m, o + SC + 4L * R * j + 2 * R, LE);
+            long quad = 2L * QUAD * j;
+            IntVector sq0 = IntVector.fromMemorySegment(I, m, o + quad, LE);
+            IntVector sq1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * UNIT, LE);
             for (int k = 0; k < 4; k++) {
                 ShortVector lo0 = ShortVector.zero(S), hi0 = ShortVector.zero(S), lo1 = ShortVector.zero(S), hi1 = ShortVector.zero(S);
                 ShortVector lo2 = ShortVector.zero(S), hi2 = ShortVector.zero(S), lo3 = ShortVector.zero(S), hi3 = ShortVector.zero(S);
-                long word = o + 2L * R * 8 * (4 * j + k);
+                long word = o + quad + 2L * (4 * R) + 2L * UNIT * 8 * k;
                 int xi = 16 * (4 * j + k);
-                for (int i = 0; i < 8; i++, word += 2 * R, xi += 2) {
+                for (int i = 0; i < 8; i++, word += 2 * UNIT, xi += 2) {
                     ShortVector v = ShortVector.fromMemorySegment(S, m, word, LE);
                     ShortVector qa = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
                     ShortVector qb = v.lanewise(VectorOperators.ASHR, 8);
@@ -214,13 +224,13 @@ public final class Q6_KPacked implements PackedKernel {
         i31.intoArray(is, 3 * R + HALF);
     }
 
-    /** {@code out[at + r] = (first ? 0 : out[at + r]) + is[r]·(d·dx)} for the R rows of the group at o. */
+    /** {@code out[at + r] = (first ? 0 : out[at + r]) + is[r]·(d·dx)} for the R rows of one group (first unit at o). */
     private static void finish(MemorySegment m, long o, int[] is, int isOffset, float dx, float[] out, int at,
                                boolean first) {
         for (int half = 0; half < 2; half++) {
             int a = at + HALF * half;
             FloatVector tot = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, a);
-            FloatVector d = FloatVector.fromMemorySegment(F, m, o + D + 2L * R * half, LE).mul(dx);
+            FloatVector d = FloatVector.fromMemorySegment(F, m, o + 2L * D + 2L * UNIT * half, LE).mul(dx);
             ((FloatVector) IntVector.fromArray(I, is, isOffset + HALF * half).convert(VectorOperators.I2F, 0)).fma(d, tot)
                     .intoArray(out, a);
         }
