@@ -23,6 +23,9 @@ import java.util.Arrays;
  *                        8-11 index 2w+1, 12-15 index 2w+17
  * d     [R] f32          in row order
  * </pre>
+ * The fields are whole vectors (units of 2R bytes: one word of the R rows) in the order the decode kernel reads
+ * them, and the group-blocks of a pair interleave unit by unit: byte F of group j's block is at 2F + j·2R of the
+ * pair's block ({@link PackedMatrix#at}), so the decode kernel reads one gapless stream.
  * A nibble is taken out by a shift and a mask of the int view (see {@link Q8_0Packed} on why not 16-bit shifts) and
  * turned into its level by one two-table lane selection. Lanes hold rows in the order 0, H, 1, H+1, ... (H = R/2),
  * so that the int view of a lane pair is (row i, row H+i).
@@ -41,6 +44,10 @@ public final class IQ4_NLPacked implements PackedKernel {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int D = 16 * R;
     private static final int BLOCK_BYTES = D + 4 * R;
+    /** One vector: the interleaving unit of a pair's group-blocks. */
+    private static final int UNIT = 2 * R;
+    /** A pair's two group-blocks of one block. */
+    private static final int PAIR_BYTES = 2 * BLOCK_BYTES;
     /** Words per row and block. */
     private static final int WORDS = 8;
     /** The bias the low halves carry after a block's 16 pair sums: 16 · 2^15. */
@@ -77,19 +84,20 @@ public final class IQ4_NLPacked implements PackedKernel {
 
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
-                     MemorySegment dst, long dstOffset) {
+                     MemorySegment dst, long pairOffset, int half) {
         int blocks = cols / 32;
-        int bb = blockBytes(groupRows);
+        int unit = 2 * groupRows;
+        long pairBytes = 2L * blockBytes(groupRows);
         int d = 16 * groupRows;
         for (int r = 0; r < rows; r++) {
             long row = (firstRow + r) * rowBytes;
             int lane = Q8_0Packed.lane(r, groupRows);
             for (int b = 0; b < blocks; b++) {
                 long in = row + 18L * b;
-                long out = dstOffset + (long) b * bb;
-                dst.set(Bytes.FLOAT, out + d + 4L * r, Bytes.f16(src, in));
+                long out = pairOffset + b * pairBytes;
+                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in));
                 for (int w = 0; w < WORDS; w++) {
-                    dst.set(Bytes.SHORT, out + 2L * (w * groupRows + lane), src.get(Bytes.SHORT, in + 2 + 2L * w));
+                    dst.set(Bytes.SHORT, out + PackedMatrix.at(unit, half, 2L * (w * groupRows + lane)), src.get(Bytes.SHORT, in + 2 + 2L * w));
                 }
             }
         }
@@ -102,13 +110,13 @@ public final class IQ4_NLPacked implements PackedKernel {
     @Override
     public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
         int cols = w.cols();
-        pair(w.data(), w.groupOffset(g), w.groupOffset(g + 1), x.q, x.d, t * cols, cols / 32, out, outOffset);
+        pair(w.data(), w.pairOffset(g >> 1), w.pairOffset(g >> 1) + UNIT, x.q, x.d, t * cols, cols / 32, out, outOffset);
     }
 
     @Override
     public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
         int cols = w.cols();
-        quad(w.data(), w.groupOffset(g), x.q, x.d, t * cols, cols, out, outOffset, outStride);
+        quad(w.data(), w.pairOffset(g >> 1) + (g & 1) * UNIT, x.q, x.d, t * cols, cols, out, outOffset, outStride);
     }
 
     /** out[at .. at+R) = the R rows of the group at o · activations from xb, out[at+R .. at+2R) those at p. */
@@ -117,19 +125,19 @@ public final class IQ4_NLPacked implements PackedKernel {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
         IntVector bias = IntVector.broadcast(I, -BIAS);
         ShortVector lv1 = ShortVector.fromArray(S, TABLES, 0), lv2 = ShortVector.fromArray(S, TABLES, R);
-        for (int b = 0; b < blocks; b++, o += BLOCK_BYTES, p += BLOCK_BYTES) {
+        for (int b = 0; b < blocks; b++, o += PAIR_BYTES, p += PAIR_BYTES) {
             IntVector ta = bias, ha = IntVector.zero(I), tb = bias, hb = IntVector.zero(I);
             int xi = xb + 32 * b;
             for (int k = 0; k < WORDS; k++) {
                 short x0 = xq[xi + 2 * k], x1 = xq[xi + 2 * k + 1], x2 = xq[xi + 2 * k + 16], x3 = xq[xi + 2 * k + 17];
-                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * R * k, LE);
+                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * UNIT * k, LE);
                 IntVector s = v.and(NIBBLE).reinterpretAsShorts().selectFrom(lv1, lv2).mul(x0)
                         .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().selectFrom(lv1, lv2).mul(x1)).reinterpretAsInts();
                 IntVector s2 = v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().selectFrom(lv1, lv2).mul(x2)
                         .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().selectFrom(lv1, lv2).mul(x3)).reinterpretAsInts();
                 ta = ta.add(s.lanewise(VectorOperators.XOR, 0x8000)).add(s2.lanewise(VectorOperators.XOR, 0x8000));
                 ha = ha.add(s.lanewise(VectorOperators.ASHR, 16)).add(s2.lanewise(VectorOperators.ASHR, 16));
-                IntVector u = IntVector.fromMemorySegment(I, m, p + 2L * R * k, LE);
+                IntVector u = IntVector.fromMemorySegment(I, m, p + 2L * UNIT * k, LE);
                 IntVector r = u.and(NIBBLE).reinterpretAsShorts().selectFrom(lv1, lv2).mul(x0)
                         .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().selectFrom(lv1, lv2).mul(x1)).reinterpretAsInts();
                 IntVector r2 = u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().selectFrom(lv1, lv2).mul(x2)
@@ -139,13 +147,13 @@ public final class IQ4_NLPacked implements PackedKernel {
             }
             float dx = xd[xi / 32];
             a0 = ((FloatVector) ta.sub(ha.lanewise(VectorOperators.LSHL, 16)).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, m, o + D, LE).mul(dx), a0);
+                    .fma(FloatVector.fromMemorySegment(F, m, o + 2 * D, LE).mul(dx), a0);
             a1 = ((FloatVector) ha.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, m, o + D + 2 * R, LE).mul(dx), a1);
+                    .fma(FloatVector.fromMemorySegment(F, m, o + 2 * D + 2 * UNIT, LE).mul(dx), a1);
             b0 = ((FloatVector) tb.sub(hb.lanewise(VectorOperators.LSHL, 16)).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, m, p + D, LE).mul(dx), b0);
+                    .fma(FloatVector.fromMemorySegment(F, m, p + 2 * D, LE).mul(dx), b0);
             b1 = ((FloatVector) hb.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, m, p + D + 2 * R, LE).mul(dx), b1);
+                    .fma(FloatVector.fromMemorySegment(F, m, p + 2 * D + 2 * UNIT, LE).mul(dx), b1);
         }
         a0.intoArray(out, at);
         a1.intoArray(out, at + HALF);
@@ -161,12 +169,12 @@ public final class IQ4_NLPacked implements PackedKernel {
         FloatVector f20 = FloatVector.zero(F), f21 = FloatVector.zero(F), f30 = FloatVector.zero(F), f31 = FloatVector.zero(F);
         IntVector bias = IntVector.broadcast(I, -BIAS);
         ShortVector lv1 = ShortVector.fromArray(S, TABLES, 0), lv2 = ShortVector.fromArray(S, TABLES, R);
-        for (int b = 0, blocks = cols / 32; b < blocks; b++, o += BLOCK_BYTES) {
+        for (int b = 0, blocks = cols / 32; b < blocks; b++, o += PAIR_BYTES) {
             IntVector t0 = bias, h0 = IntVector.zero(I), t1 = bias, h1 = IntVector.zero(I);
             IntVector t2 = bias, h2 = IntVector.zero(I), t3 = bias, h3 = IntVector.zero(I);
             int xi = 32 * b;
             for (int k = 0; k < WORDS; k++, xi += 2) {
-                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * R * k, LE);
+                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * UNIT * k, LE);
                 ShortVector q0 = v.and(NIBBLE).reinterpretAsShorts().selectFrom(lv1, lv2);
                 ShortVector q1 = v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().selectFrom(lv1, lv2);
                 ShortVector q2 = v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().selectFrom(lv1, lv2);
@@ -188,8 +196,8 @@ public final class IQ4_NLPacked implements PackedKernel {
                 t3 = t3.add(s3.lanewise(VectorOperators.XOR, 0x8000)).add(z3.lanewise(VectorOperators.XOR, 0x8000));
                 h3 = h3.add(s3.lanewise(VectorOperators.ASHR, 16)).add(z3.lanewise(VectorOperators.ASHR, 16));
             }
-            FloatVector d0 = FloatVector.fromMemorySegment(F, m, o + D, LE);
-            FloatVector d1 = FloatVector.fromMemorySegment(F, m, o + D + 2 * R, LE);
+            FloatVector d0 = FloatVector.fromMemorySegment(F, m, o + 2 * D, LE);
+            FloatVector d1 = FloatVector.fromMemorySegment(F, m, o + 2 * D + 2 * UNIT, LE);
             int xd0 = (xb + 32 * b) / 32, step = cols / 32;
             float dx0 = xd[xd0], dx1 = xd[xd0 + step], dx2 = xd[xd0 + 2 * step], dx3 = xd[xd0 + 3 * step];
             f00 = ((FloatVector) t0.sub(h0.lanewise(VectorOperators.LSHL, 16)).convert(VectorOperators.I2F, 0)).fma(d0.mul(dx0), f00);

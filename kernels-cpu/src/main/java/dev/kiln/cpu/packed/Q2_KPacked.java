@@ -20,11 +20,15 @@ import java.nio.ByteOrder;
  * &amp; 3), w = d * sc * q - dmin * m (see {@link dev.kiln.cpu.quant.Q2_K}). A group-block (R rows x 256 weights), 88
  * bytes per row instead of 84 (d and dmin as f32):
  * <pre>
- * qs    [32 words][R]    short: the row's GGUF qs bytes 2w, 2w+1 as stored; pass c = w / 8 = 2h + s holds, in the
- *                        bit pairs 2j (low byte) and 8 + 2j (high byte), weights l, l+1 of group 8h + 2j + s
- * sc    [4][R][4]        byte k of row r in pass c: the GGUF scale byte of group 8h + s + 2k (c = 2h + s)
+ * per pass c = 2h + s (0..3), in this order:
+ *   qs  [8 words][R]     short: the row's GGUF qs bytes 2w, 2w+1 as stored (w = 8c + k): in the bit pairs 2j
+ *                        (low byte) and 8 + 2j (high byte), weights l, l+1 of group 8h + 2j + s (l = 2k)
+ *   sc  [R][4]           byte k of row r: the GGUF scale byte of group 8h + s + 2k
  * d     [R] f32, dmin [R] f32
  * </pre>
+ * Each field is a whole number of vectors (units of 2R bytes), in the order the decode kernel reads them; the
+ * group-blocks of a pair interleave unit by unit ({@link PackedMatrix#at}): byte F of group j's block is at
+ * 2F + j·2R of the pair's block, so the decode kernel reads one gapless stream.
  * Lanes hold rows in the order 0, H, 1, H+1, ... (H = R/2), so that the int view of a lane pair is (row i, row H+i);
  * sc, d and dmin are in row order. Bit pairs are taken out by shifts and masks of the int view (see {@link Q8_0Packed}
  * on why not 16-bit shifts).
@@ -42,10 +46,16 @@ public final class Q2_KPacked implements PackedKernel {
     private static final int R = S.length();
     private static final int HALF = R / 2;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final int SC = 64 * R;
-    private static final int D = SC + 16 * R;
+    /** Bytes of one pass: its 8 words, then its scales (at SC). */
+    private static final int PASS = 20 * R;
+    private static final int SC = 16 * R;
+    private static final int D = 4 * PASS;
     private static final int DMIN = D + 4 * R;
     private static final int BLOCK_BYTES = DMIN + 4 * R;
+    /** One vector: the interleaving unit of a pair's group-blocks. */
+    private static final int UNIT = 2 * R;
+    /** A pair's two group-blocks of one block. */
+    private static final int PAIR_BYTES = 2 * BLOCK_BYTES;
     /** Bits 0-1 (q) and 2-3 (4q of the next bit pair) of both 16-bit halves of an int lane. */
     private static final int LOW = 0x0003_0003;
     private static final int HIGH = 0x000C_000C;
@@ -75,27 +85,30 @@ public final class Q2_KPacked implements PackedKernel {
 
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
-                     MemorySegment dst, long dstOffset) {
+                     MemorySegment dst, long pairOffset, int half) {
         int blocks = cols / 256;
-        int bb = blockBytes(groupRows);
-        int sc = 64 * groupRows, d = sc + 16 * groupRows, dmin = d + 4 * groupRows;
+        int unit = 2 * groupRows;
+        long pairBytes = 2L * blockBytes(groupRows);
+        // the field offsets of the class comment, for groupRows rows
+        int pass = 20 * groupRows, sc = 16 * groupRows, d = 4 * pass, dmin = d + 4 * groupRows;
         for (int r = 0; r < rows; r++) {
             long row = (firstRow + r) * rowBytes;
             int lane = Q8_0Packed.lane(r, groupRows);
             for (int b = 0; b < blocks; b++) {
                 long in = row + 84L * b;
-                long out = dstOffset + (long) b * bb;
-                dst.set(Bytes.FLOAT, out + d + 4L * r, Bytes.f16(src, in + 80));
-                dst.set(Bytes.FLOAT, out + dmin + 4L * r, Bytes.f16(src, in + 82));
+                long out = pairOffset + b * pairBytes;
+                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in + 80));
+                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, dmin + 4L * r), Bytes.f16(src, in + 82));
                 for (int c = 0; c < 4; c++) {
                     for (int k = 0; k < 4; k++) {
                         int group = 8 * (c >> 1) + (c & 1) + 2 * k;
-                        dst.set(ValueLayout.JAVA_BYTE, out + sc + 4L * (c * groupRows + r) + k,
+                        dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, (long) c * pass + sc + 4L * r + k),
                                 src.get(ValueLayout.JAVA_BYTE, in + group));
                     }
                 }
                 for (int w = 0; w < 32; w++) {
-                    dst.set(Bytes.SHORT, out + 2L * (w * groupRows + lane), src.get(Bytes.SHORT, in + 16 + 2L * w));
+                    long word = (long) (w / 8) * pass + 2L * ((w % 8) * groupRows + lane);
+                    dst.set(Bytes.SHORT, out + PackedMatrix.at(unit, half, word), src.get(Bytes.SHORT, in + 16 + 2L * w));
                 }
             }
         }
@@ -107,9 +120,9 @@ public final class Q2_KPacked implements PackedKernel {
     public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
         int cols = w.cols();
         int[] is = new int[2 * R]; // [group g, group g+1][R] scale-weighted integer sums of one block
-        long o = w.groupOffset(g);
-        long p = w.groupOffset(g + 1);
-        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += BLOCK_BYTES, p += BLOCK_BYTES) {
+        long o = w.pairOffset(g >> 1);
+        long p = o + UNIT;
+        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES, p += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
             sumPair(w.data(), o, p, x.q, xb, is);
             finish(w.data(), o, is, 0, x, xb, out, outOffset, b == 0);
@@ -121,8 +134,8 @@ public final class Q2_KPacked implements PackedKernel {
     public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
         int cols = w.cols();
         int[] is = new int[4 * R]; // [token t..t+3][R]
-        long o = w.groupOffset(g);
-        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += BLOCK_BYTES) {
+        long o = w.pairOffset(g >> 1) + (g & 1) * UNIT; // this group's units of the pair's blocks
+        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
             sumQuad(w.data(), o, x.q, xb, cols, is);
             for (int j = 0; j < 4; j++) {
@@ -137,9 +150,9 @@ public final class Q2_KPacked implements PackedKernel {
         for (int c = 0; c < 4; c++) {
             ShortVector a0 = ShortVector.zero(S), a1 = ShortVector.zero(S), a2 = ShortVector.zero(S), a3 = ShortVector.zero(S);
             ShortVector b0 = ShortVector.zero(S), b1 = ShortVector.zero(S), b2 = ShortVector.zero(S), b3 = ShortVector.zero(S);
-            long word = 2L * R * 8 * c;
+            long word = 2L * PASS * c;
             int xi = xb + 128 * (c >> 1) + 16 * (c & 1);
-            for (int k = 0; k < 8; k++, word += 2 * R, xi += 2) {
+            for (int k = 0; k < 8; k++, word += 2 * UNIT, xi += 2) {
                 IntVector v = IntVector.fromMemorySegment(I, m, o + word, LE);
                 IntVector u = IntVector.fromMemorySegment(I, m, p + word, LE);
                 IntVector v8 = v.lanewise(VectorOperators.LSHR, 8), u8 = u.lanewise(VectorOperators.LSHR, 8);
@@ -161,11 +174,11 @@ public final class Q2_KPacked implements PackedKernel {
                 a3 = a3.add(v4.and(HIGH).reinterpretAsShorts().mul(x0)).add(v12.and(HIGH).reinterpretAsShorts().mul(x1));
                 b3 = b3.add(u4.and(HIGH).reinterpretAsShorts().mul(x0)).add(u12.and(HIGH).reinterpretAsShorts().mul(x1));
             }
-            long quad = SC + 4L * R * c;
+            long quad = 2L * (PASS * c + SC);
             IntVector sa0 = IntVector.fromMemorySegment(I, m, o + quad, LE);
-            IntVector sa1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * R, LE);
+            IntVector sa1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * UNIT, LE);
             IntVector sb0 = IntVector.fromMemorySegment(I, m, p + quad, LE);
-            IntVector sb1 = IntVector.fromMemorySegment(I, m, p + quad + 2 * R, LE);
+            IntVector sb1 = IntVector.fromMemorySegment(I, m, p + quad + 2 * UNIT, LE);
             ia0 = ia0.add(((IntVector) a0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).mul(sa0.lanewise(VectorOperators.LSHL, 2).and(0x3C))).add(((IntVector) a1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).mul(sa0.lanewise(VectorOperators.LSHR, 8).and(0xF)))
                     .add(((IntVector) a2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).mul(sa0.lanewise(VectorOperators.LSHR, 14).and(0x3C))).add(((IntVector) a3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).mul(sa0.lanewise(VectorOperators.LSHR, 24).and(0xF)));
             ia1 = ia1.add(a0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul(sa1.lanewise(VectorOperators.LSHL, 2).and(0x3C))).add(a1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16).mul(sa1.lanewise(VectorOperators.LSHR, 8).and(0xF)))
@@ -187,17 +200,17 @@ public final class Q2_KPacked implements PackedKernel {
         IntVector i00 = IntVector.zero(I), i01 = IntVector.zero(I), i10 = IntVector.zero(I), i11 = IntVector.zero(I);
         IntVector i20 = IntVector.zero(I), i21 = IntVector.zero(I), i30 = IntVector.zero(I), i31 = IntVector.zero(I);
         for (int c = 0; c < 4; c++) {
-            long quad = SC + 4L * R * c;
+            long quad = 2L * (PASS * c + SC);
             IntVector sq0 = IntVector.fromMemorySegment(I, m, o + quad, LE);
-            IntVector sq1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * R, LE);
+            IntVector sq1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * UNIT, LE);
             // j = 0, 1 (bit pairs 0-1 and 2-3 of each byte), then j = 2, 3 (bit pairs 4-5 and 6-7); written out twice
             // so that every shift count is a constant (a variable count costs a vmovd, see Q8_0Packed)
             {
                 ShortVector e0 = ShortVector.zero(S), e1 = ShortVector.zero(S), e2 = ShortVector.zero(S), e3 = ShortVector.zero(S);
                 ShortVector d0 = ShortVector.zero(S), d1 = ShortVector.zero(S), d2 = ShortVector.zero(S), d3 = ShortVector.zero(S);
-                long word = o + 2L * R * 8 * c;
+                long word = o + 2L * PASS * c;
                 int xi = 128 * (c >> 1) + 16 * (c & 1);
-                for (int k = 0; k < 8; k++, word += 2 * R, xi += 2) {
+                for (int k = 0; k < 8; k++, word += 2 * UNIT, xi += 2) {
                     IntVector v = IntVector.fromMemorySegment(I, m, word, LE);
                     IntVector v8 = v.lanewise(VectorOperators.LSHR, 8);
                     ShortVector qa = v.and(LOW).reinterpretAsShorts(), qb = v8.and(LOW).reinterpretAsShorts();      // q
@@ -236,9 +249,9 @@ public final class Q2_KPacked implements PackedKernel {
             {
                 ShortVector e0 = ShortVector.zero(S), e1 = ShortVector.zero(S), e2 = ShortVector.zero(S), e3 = ShortVector.zero(S);
                 ShortVector d0 = ShortVector.zero(S), d1 = ShortVector.zero(S), d2 = ShortVector.zero(S), d3 = ShortVector.zero(S);
-                long word = o + 2L * R * 8 * c;
+                long word = o + 2L * PASS * c;
                 int xi = 128 * (c >> 1) + 16 * (c & 1) + 64;
-                for (int k = 0; k < 8; k++, word += 2 * R, xi += 2) {
+                for (int k = 0; k < 8; k++, word += 2 * UNIT, xi += 2) {
                     IntVector v = IntVector.fromMemorySegment(I, m, word, LE).lanewise(VectorOperators.LSHR, 4);
                     IntVector v8 = v.lanewise(VectorOperators.LSHR, 8);
                     ShortVector qa = v.and(LOW).reinterpretAsShorts(), qb = v8.and(LOW).reinterpretAsShorts();      // q
@@ -296,10 +309,10 @@ public final class Q2_KPacked implements PackedKernel {
         int sb = xb / Q8Activations.SUM_LENGTH;
         int[] sums = x.sums;
         for (int half = 0; half < 2; half++) {
-            long rows = 2L * R * half; // bytes into the 4-byte-per-row fields
+            long rows = 2L * UNIT * half; // the second vector of a 4-byte-per-row field
             IntVector im = IntVector.zero(I);
             for (int c = 0; c < 4; c++) {
-                IntVector mins = IntVector.fromMemorySegment(I, m, o + SC + 4L * R * c + rows, LE);
+                IntVector mins = IntVector.fromMemorySegment(I, m, o + 2L * (PASS * c + SC) + rows, LE);
                 int g = sb + 8 * (c >> 1) + (c & 1);
                 im = im.add(mins.lanewise(VectorOperators.LSHR, 4).and(0xF).mul(sums[g]))
                         .add(mins.lanewise(VectorOperators.LSHR, 12).and(0xF).mul(sums[g + 2]))
@@ -308,8 +321,8 @@ public final class Q2_KPacked implements PackedKernel {
             }
             int a = at + HALF * half;
             FloatVector tot = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, a);
-            FloatVector d = FloatVector.fromMemorySegment(F, m, o + D + rows, LE).mul(dx);
-            FloatVector dmin = FloatVector.fromMemorySegment(F, m, o + DMIN + rows, LE).mul(-dx);
+            FloatVector d = FloatVector.fromMemorySegment(F, m, o + 2L * D + rows, LE).mul(dx);
+            FloatVector dmin = FloatVector.fromMemorySegment(F, m, o + 2L * DMIN + rows, LE).mul(-dx);
             tot = ((FloatVector) IntVector.fromArray(I, is, isOffset + HALF * half).convert(VectorOperators.I2F, 0)).fma(d, tot);
             ((FloatVector) im.convert(VectorOperators.I2F, 0)).fma(dmin, tot).intoArray(out, a);
         }

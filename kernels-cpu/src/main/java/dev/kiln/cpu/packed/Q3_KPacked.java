@@ -27,11 +27,16 @@ import java.util.Arrays;
  * second, and word 6 the last weight of each in slots 0 and 1. A group-block (R rows x 256 weights), 132 bytes per
  * row instead of 110 (3.5 bits per quant instead of 3.4375 without bits split across words, and the scales as bytes):
  * <pre>
- * qs    [8 pairs][7 words][R]   short: slots of the row in that lane, as above
- * sc    [16][R]                 byte: signed scale (sc - 32) of group g, row r (one load and a sign-extending
- *                               conversion give a group's scales as ints)
+ * per pair of groups 2i, 2i+1, in this order (8 vectors):
+ *   qs    [word 6, 0, 1, 2][R]   short: slots of the row in that lane, as above
+ *   sc    [2][R]                 byte: signed scale (sc - 32) of group 2i (then 2i+1), row r (one load and a
+ *                                sign-extending conversion give a group's scales as ints)
+ *   qs    [words 3, 4, 5][R]
  * d     [R] f32
  * </pre>
+ * Each field is a whole number of vectors (units of 2R bytes; the scales of two groups share one), in the order the
+ * decode kernel reads them; the group-blocks of a pair interleave unit by unit ({@link PackedMatrix#at}), so the
+ * decode kernel reads one gapless stream.
  * Lanes hold rows in the order 0, H, 1, H+1, ... (H = R/2), so that the int view of a lane pair is (row i, row H+i);
  * sc and d are in row order.
  *
@@ -49,11 +54,17 @@ public final class Q3_KPacked implements PackedKernel {
     private static final int R = S.length();
     private static final int HALF = R / 2;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    /** Bytes of one pair of groups (7 words). */
-    private static final int PAIR = 14 * R;
-    private static final int SC = 8 * PAIR;
-    private static final int D = SC + 16 * R;
+    /** One vector: the interleaving unit of a pair's group-blocks. */
+    private static final int UNIT = 2 * R;
+    /** Bytes of two groups (7 words and a unit of scales); within them the first words of each group, the scales. */
+    private static final int TWO_GROUPS = 8 * UNIT;
+    private static final int WORDS_0 = UNIT;
+    private static final int WORDS_1 = 5 * UNIT;
+    private static final int SC = 4 * UNIT;
+    private static final int D = 8 * TWO_GROUPS;
     private static final int BLOCK_BYTES = D + 4 * R;
+    /** A pair's two group-blocks of one block. */
+    private static final int PAIR_BYTES = 2 * BLOCK_BYTES;
     /** The low 3 bits of both 16-bit halves of an int lane. */
     private static final int SLOT = 0x0007_0007;
 
@@ -98,10 +109,11 @@ public final class Q3_KPacked implements PackedKernel {
 
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
-                     MemorySegment dst, long dstOffset) {
+                     MemorySegment dst, long pairOffset, int half) {
         int blocks = cols / 256;
-        int bb = blockBytes(groupRows);
-        int sc = 112 * groupRows, d = sc + 16 * groupRows;
+        int unit = 2 * groupRows;
+        long pairBytes = 2L * blockBytes(groupRows);
+        int twoGroups = 8 * unit, d = 8 * twoGroups; // the offsets of the class comment, for groupRows rows
         int[] v = new int[256];
         int[] words = new int[7];
         for (int r = 0; r < rows; r++) {
@@ -109,25 +121,28 @@ public final class Q3_KPacked implements PackedKernel {
             int lane = Q8_0Packed.lane(r, groupRows);
             for (int b = 0; b < blocks; b++) {
                 long in = row + 110L * b;
-                long out = dstOffset + (long) b * bb;
-                dst.set(Bytes.FLOAT, out + d + 4L * r, Bytes.f16(src, in + 108));
+                long out = pairOffset + b * pairBytes;
+                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in + 108));
                 for (int g = 0; g < 16; g++) {
-                    dst.set(ValueLayout.JAVA_BYTE, out + sc + (long) g * groupRows + r, (byte) scale(src, in, g));
+                    long at = (long) (g / 2) * twoGroups + 4L * unit + (g % 2) * groupRows + r;
+                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, at), (byte) scale(src, in, g));
                 }
                 for (int i = 0; i < 256; i++) {
                     v[i] = quant(src, in, i) + 4;
                 }
                 for (int pair = 0; pair < 8; pair++) {
                     Arrays.fill(words, 0);
-                    for (int half = 0; half < 2; half++) {
-                        int first = 32 * pair + 16 * half;
+                    for (int second = 0; second < 2; second++) {
+                        int first = 32 * pair + 16 * second;
                         for (int l = 0; l < 15; l++) {
-                            words[3 * half + l % 3] |= v[first + l] << 3 * (l / 3);
+                            words[3 * second + l % 3] |= v[first + l] << 3 * (l / 3);
                         }
-                        words[6] |= v[first + 15] << 3 * half;
+                        words[6] |= v[first + 15] << 3 * second;
                     }
                     for (int w = 0; w < 7; w++) {
-                        dst.set(Bytes.SHORT, out + 2L * ((7 * pair + w) * groupRows + lane), (short) words[w]);
+                        int slot = w == 6 ? 0 : w < 3 ? w + 1 : w + 2; // vector of word w in the two groups' 8
+                        long at = (long) pair * twoGroups + (long) slot * unit + 2L * lane;
+                        dst.set(Bytes.SHORT, out + PackedMatrix.at(unit, half, at), (short) words[w]);
                     }
                 }
             }
@@ -140,9 +155,9 @@ public final class Q3_KPacked implements PackedKernel {
     public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
         int cols = w.cols();
         int[] is = new int[2 * R]; // [group g, group g+1][R] scale-weighted integer sums of one block
-        long o = w.groupOffset(g);
-        long p = w.groupOffset(g + 1);
-        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += BLOCK_BYTES, p += BLOCK_BYTES) {
+        long o = w.pairOffset(g >> 1);
+        long p = o + UNIT;
+        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES, p += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
             sumPair(w.data(), o, p, x.q, x.sums, xb, is);
             finish(w.data(), o, is, 0, x.d[xb / 256], out, outOffset, b == 0);
@@ -154,8 +169,8 @@ public final class Q3_KPacked implements PackedKernel {
     public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
         int cols = w.cols();
         int[] is = new int[4 * R]; // [token t..t+3][R]
-        long o = w.groupOffset(g);
-        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += BLOCK_BYTES) {
+        long o = w.pairOffset(g >> 1) + (g & 1) * UNIT; // this group's units of the pair's blocks
+        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
             sumQuad(w.data(), o, x.q, x.sums, xb, cols, is);
             for (int j = 0; j < 4; j++) {
@@ -169,17 +184,17 @@ public final class Q3_KPacked implements PackedKernel {
         IntVector ia0 = IntVector.zero(I), ia1 = IntVector.zero(I), ib0 = IntVector.zero(I), ib1 = IntVector.zero(I);
         for (int g = 0; g < 16; g++) {
             int half = g & 1;
-            long pair = PAIR * (g >> 1);
+            long two = 2L * TWO_GROUPS * (g >> 1); // groups g & ~1 and g | 1
             int xg = xb + 16 * g;
             // the offset, -4 Σx, then the last weight (word 6, slot `half`)
             short x15 = xq[xg + 15];
             ShortVector offset = ShortVector.broadcast(S, (short) (-4 * sums[xg / Q8Activations.SUM_LENGTH]));
-            IntVector v = IntVector.fromMemorySegment(I, m, o + pair + 12 * R, LE);
-            IntVector u = IntVector.fromMemorySegment(I, m, p + pair + 12 * R, LE);
+            IntVector v = IntVector.fromMemorySegment(I, m, o + two, LE);
+            IntVector u = IntVector.fromMemorySegment(I, m, p + two, LE);
             ShortVector a = offset.add(v.lanewise(VectorOperators.LSHR, 3 * half).and(SLOT).reinterpretAsShorts().mul(x15));
             ShortVector c = offset.add(u.lanewise(VectorOperators.LSHR, 3 * half).and(SLOT).reinterpretAsShorts().mul(x15));
-            long word = pair + 6L * R * half;
-            for (int k = 0; k < 3; k++, word += 2 * R) {
+            long word = two + 2L * (WORDS_0 + (WORDS_1 - WORDS_0) * half);
+            for (int k = 0; k < 3; k++, word += 2 * UNIT) {
                 short x0 = xq[xg + k], x1 = xq[xg + k + 3], x2 = xq[xg + k + 6], x3 = xq[xg + k + 9], x4 = xq[xg + k + 12];
                 v = IntVector.fromMemorySegment(I, m, o + word, LE);
                 a = a.add(v.and(SLOT).reinterpretAsShorts().mul(x0)
@@ -194,8 +209,8 @@ public final class Q3_KPacked implements PackedKernel {
                                 .add(u.lanewise(VectorOperators.LSHR, 9).and(SLOT).reinterpretAsShorts().mul(x3)))
                         .add(u.lanewise(VectorOperators.LSHR, 12).and(SLOT).reinterpretAsShorts().mul(x4));
             }
-            ByteVector sa = ByteVector.fromMemorySegment(B, m, o + SC + (long) R * g, LE);
-            ByteVector sb = ByteVector.fromMemorySegment(B, m, p + SC + (long) R * g, LE);
+            ByteVector sa = ByteVector.fromMemorySegment(B, m, o + two + 2L * SC + (long) R * half, LE);
+            ByteVector sb = ByteVector.fromMemorySegment(B, m, p + two + 2L * SC + (long) R * half, LE);
             IntVector sa0 = (IntVector) sa.convertShape(VectorOperators.B2I, I, 0);
             IntVector sa1 = (IntVector) sa.convertShape(VectorOperators.B2I, I, 1);
             IntVector sb0 = (IntVector) sb.convertShape(VectorOperators.B2I, I, 0);
@@ -219,17 +234,17 @@ public final class Q3_KPacked implements PackedKernel {
         IntVector i20 = IntVector.zero(I), i21 = IntVector.zero(I), i30 = IntVector.zero(I), i31 = IntVector.zero(I);
         for (int g = 0; g < 16; g++) {
             int half = g & 1;
-            long pair = o + PAIR * (g >> 1);
+            long two = o + 2L * TWO_GROUPS * (g >> 1);
             int xg = 16 * g;
-            IntVector v = IntVector.fromMemorySegment(I, m, pair + 12 * R, LE);
+            IntVector v = IntVector.fromMemorySegment(I, m, two, LE);
             ShortVector q = v.lanewise(VectorOperators.LSHR, 3 * half).and(SLOT).reinterpretAsShorts();
             int sb = xg / Q8Activations.SUM_LENGTH;
             ShortVector s0 = q.mul(xq[x0 + xg + 15]).add((short) (-4 * sums[x0 / Q8Activations.SUM_LENGTH + sb]));
             ShortVector s1 = q.mul(xq[x1 + xg + 15]).add((short) (-4 * sums[x1 / Q8Activations.SUM_LENGTH + sb]));
             ShortVector s2 = q.mul(xq[x2 + xg + 15]).add((short) (-4 * sums[x2 / Q8Activations.SUM_LENGTH + sb]));
             ShortVector s3 = q.mul(xq[x3 + xg + 15]).add((short) (-4 * sums[x3 / Q8Activations.SUM_LENGTH + sb]));
-            long word = pair + 6L * R * half;
-            for (int k = 0; k < 3; k++, word += 2 * R, xg++) {
+            long word = two + 2L * (WORDS_0 + (WORDS_1 - WORDS_0) * half);
+            for (int k = 0; k < 3; k++, word += 2 * UNIT, xg++) {
                 v = IntVector.fromMemorySegment(I, m, word, LE);
                 ShortVector q0 = v.and(SLOT).reinterpretAsShorts();
                 ShortVector q1 = v.lanewise(VectorOperators.LSHR, 3).and(SLOT).reinterpretAsShorts();
@@ -241,7 +256,7 @@ public final class Q3_KPacked implements PackedKernel {
                 s2 = s2.add(q0.mul(xq[x2 + xg]).add(q1.mul(xq[x2 + xg + 3]))).add(q2.mul(xq[x2 + xg + 6]).add(q3.mul(xq[x2 + xg + 9]))).add(q4.mul(xq[x2 + xg + 12]));
                 s3 = s3.add(q0.mul(xq[x3 + xg]).add(q1.mul(xq[x3 + xg + 3]))).add(q2.mul(xq[x3 + xg + 6]).add(q3.mul(xq[x3 + xg + 9]))).add(q4.mul(xq[x3 + xg + 12]));
             }
-            ByteVector sv = ByteVector.fromMemorySegment(B, m, o + SC + (long) R * g, LE);
+            ByteVector sv = ByteVector.fromMemorySegment(B, m, two + 2L * SC + (long) R * half, LE);
             IntVector sc0 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 0);
             IntVector sc1 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 1);
             IntVector t0 = s0.reinterpretAsInts(), t1 = s1.reinterpretAsInts(), t2 = s2.reinterpretAsInts(), t3 = s3.reinterpretAsInts();
@@ -270,7 +285,7 @@ public final class Q3_KPacked implements PackedKernel {
         for (int half = 0; half < 2; half++) {
             int a = at + HALF * half;
             FloatVector tot = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, a);
-            FloatVector d = FloatVector.fromMemorySegment(F, m, o + D + 2L * R * half, LE).mul(dx);
+            FloatVector d = FloatVector.fromMemorySegment(F, m, o + 2L * D + 2L * UNIT * half, LE).mul(dx);
             ((FloatVector) IntVector.fromArray(I, is, isOffset + HALF * half).convert(VectorOperators.I2F, 0)).fma(d, tot)
                     .intoArray(out, a);
         }

@@ -22,6 +22,9 @@ import java.nio.ByteOrder;
  *                        8-11 index 2w+1, 12-15 index 2w+17
  * d     [R] f32, m [R] f32    in row order
  * </pre>
+ * The fields are whole vectors (units of 2R bytes: one word of the R rows) in the order the decode kernel reads
+ * them, and the group-blocks of a pair interleave unit by unit: byte F of group j's block is at 2F + j·2R of the
+ * pair's block ({@link PackedMatrix#at}), so the decode kernel reads one gapless stream.
  * Lanes hold rows in the order 0, H, 1, H+1, ... (H = R/2), so that the int view of a lane pair is (row i, row H+i).
  *
  * <p>Per row and block: {@code sum = d·dx · Σ q_i x_i + m·dx · Σ x_i}. The block's 16-bit sum starts at -8·Σx and
@@ -39,6 +42,10 @@ public final class Q4_1Packed implements PackedKernel {
     private static final int D = 16 * R;
     private static final int M = D + 4 * R;
     private static final int BLOCK_BYTES = M + 4 * R;
+    /** One vector: the interleaving unit of a pair's group-blocks. */
+    private static final int UNIT = 2 * R;
+    /** A pair's two group-blocks of one block. */
+    private static final int PAIR_BYTES = 2 * BLOCK_BYTES;
     /** The low 4 bits of both 16-bit halves of an int lane. */
     private static final int NIBBLE = 0x000F_000F;
     /** Words per row and block. */
@@ -69,20 +76,21 @@ public final class Q4_1Packed implements PackedKernel {
 
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
-                     MemorySegment dst, long dstOffset) {
+                     MemorySegment dst, long pairOffset, int half) {
         int blocks = cols / 32;
-        int bb = blockBytes(groupRows);
+        int unit = 2 * groupRows;
+        long pairBytes = 2L * blockBytes(groupRows);
         int d = 16 * groupRows;
         for (int r = 0; r < rows; r++) {
             long row = (firstRow + r) * rowBytes;
             int lane = Q8_0Packed.lane(r, groupRows);
             for (int b = 0; b < blocks; b++) {
                 long in = row + 20L * b;
-                long out = dstOffset + (long) b * bb;
-                dst.set(Bytes.FLOAT, out + d + 4L * r, Bytes.f16(src, in));
-                dst.set(Bytes.FLOAT, out + d + 4L * (groupRows + r), Bytes.f16(src, in + 2));
+                long out = pairOffset + b * pairBytes;
+                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in));
+                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * (groupRows + r)), Bytes.f16(src, in + 2));
                 for (int w = 0; w < WORDS; w++) {
-                    dst.set(Bytes.SHORT, out + 2L * (w * groupRows + lane),
+                    dst.set(Bytes.SHORT, out + PackedMatrix.at(unit, half, 2L * (w * groupRows + lane)),
                             src.get(Bytes.SHORT, in + 4 + 2L * w));
                 }
             }
@@ -94,32 +102,32 @@ public final class Q4_1Packed implements PackedKernel {
     @Override
     public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
         int cols = w.cols();
-        pair(w.data(), w.groupOffset(g), w.groupOffset(g + 1), x.q, x.d, x.sums, t * cols, cols / 32, out, outOffset);
+        pair(w.data(), w.pairOffset(g >> 1), w.pairOffset(g >> 1) + UNIT, x.q, x.d, x.sums, t * cols, cols / 32, out, outOffset);
     }
 
     @Override
     public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
         int cols = w.cols();
-        quad(w.data(), w.groupOffset(g), x.q, x.d, x.sums, t * cols, cols, out, outOffset, outStride);
+        quad(w.data(), w.pairOffset(g >> 1) + (g & 1) * UNIT, x.q, x.d, x.sums, t * cols, cols, out, outOffset, outStride);
     }
 
     /** out[at .. at+R) = the R rows of the group at o · activations from xb, out[at+R .. at+2R) those at p. */
     private static void pair(MemorySegment m, long o, long p, short[] xq, float[] xd, int[] xs, int xb, int blocks,
                              float[] out, int at) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
-        for (int b = 0; b < blocks; b++, o += BLOCK_BYTES, p += BLOCK_BYTES) {
+        for (int b = 0; b < blocks; b++, o += PAIR_BYTES, p += PAIR_BYTES) {
             int xi = xb + 32 * b;
             // the offset: start at -8·Σx over the block
             int sum = xs[xi / Q8Activations.SUM_LENGTH] + xs[xi / Q8Activations.SUM_LENGTH + 1];
             ShortVector sa = ShortVector.broadcast(S, (short) (-8 * sum)), sb = sa;
             for (int k = 0; k < WORDS; k++) {
                 short x0 = xq[xi + 2 * k], x1 = xq[xi + 2 * k + 16], x2 = xq[xi + 2 * k + 1], x3 = xq[xi + 2 * k + 17];
-                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * R * k, LE);
+                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * UNIT * k, LE);
                 sa = sa.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
                                 .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1)))
                         .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
                                 .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3)));
-                IntVector u = IntVector.fromMemorySegment(I, m, p + 2L * R * k, LE);
+                IntVector u = IntVector.fromMemorySegment(I, m, p + 2L * UNIT * k, LE);
                 sb = sb.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0)
                                 .add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1)))
                         .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
@@ -130,17 +138,17 @@ public final class Q4_1Packed implements PackedKernel {
             FloatVector fs = FloatVector.broadcast(F, (float) sum);
             IntVector ia = sa.reinterpretAsInts(), ib = sb.reinterpretAsInts();
             a0 = ((FloatVector) ia.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(back).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, m, o + D, LE).mul(dx), a0);
-            a0 = fs.fma(FloatVector.fromMemorySegment(F, m, o + M, LE).mul(dx), a0);
+                    .fma(FloatVector.fromMemorySegment(F, m, o + 2 * D, LE).mul(dx), a0);
+            a0 = fs.fma(FloatVector.fromMemorySegment(F, m, o + 2 * M, LE).mul(dx), a0);
             a1 = ((FloatVector) ia.lanewise(VectorOperators.ASHR, 16).add(back).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, m, o + D + 2 * R, LE).mul(dx), a1);
-            a1 = fs.fma(FloatVector.fromMemorySegment(F, m, o + M + 2 * R, LE).mul(dx), a1);
+                    .fma(FloatVector.fromMemorySegment(F, m, o + 2 * D + 2 * UNIT, LE).mul(dx), a1);
+            a1 = fs.fma(FloatVector.fromMemorySegment(F, m, o + 2 * M + 2 * UNIT, LE).mul(dx), a1);
             b0 = ((FloatVector) ib.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(back).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, m, p + D, LE).mul(dx), b0);
-            b0 = fs.fma(FloatVector.fromMemorySegment(F, m, p + M, LE).mul(dx), b0);
+                    .fma(FloatVector.fromMemorySegment(F, m, p + 2 * D, LE).mul(dx), b0);
+            b0 = fs.fma(FloatVector.fromMemorySegment(F, m, p + 2 * M, LE).mul(dx), b0);
             b1 = ((FloatVector) ib.lanewise(VectorOperators.ASHR, 16).add(back).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, m, p + D + 2 * R, LE).mul(dx), b1);
-            b1 = fs.fma(FloatVector.fromMemorySegment(F, m, p + M + 2 * R, LE).mul(dx), b1);
+                    .fma(FloatVector.fromMemorySegment(F, m, p + 2 * D + 2 * UNIT, LE).mul(dx), b1);
+            b1 = fs.fma(FloatVector.fromMemorySegment(F, m, p + 2 * M + 2 * UNIT, LE).mul(dx), b1);
         }
         a0.intoArray(out, at);
         a1.intoArray(out, at + HALF);
@@ -154,7 +162,7 @@ public final class Q4_1Packed implements PackedKernel {
         int x1 = xb + cols, x2 = x1 + cols, x3 = x2 + cols;
         FloatVector f00 = FloatVector.zero(F), f01 = FloatVector.zero(F), f10 = FloatVector.zero(F), f11 = FloatVector.zero(F);
         FloatVector f20 = FloatVector.zero(F), f21 = FloatVector.zero(F), f30 = FloatVector.zero(F), f31 = FloatVector.zero(F);
-        for (int b = 0, blocks = cols / 32; b < blocks; b++, o += BLOCK_BYTES) {
+        for (int b = 0, blocks = cols / 32; b < blocks; b++, o += PAIR_BYTES) {
             int sb = (xb + 32 * b) / Q8Activations.SUM_LENGTH, sumStep = cols / Q8Activations.SUM_LENGTH;
             ShortVector s0 = ShortVector.broadcast(S, (short) (-8 * (xs[sb] + xs[sb + 1])));
             ShortVector s1 = ShortVector.broadcast(S, (short) (-8 * (xs[sb + sumStep] + xs[sb + sumStep + 1])));
@@ -162,7 +170,7 @@ public final class Q4_1Packed implements PackedKernel {
             ShortVector s3 = ShortVector.broadcast(S, (short) (-8 * (xs[sb + 3 * sumStep] + xs[sb + 3 * sumStep + 1])));
             int xi = 32 * b;
             for (int k = 0; k < WORDS; k++, xi += 2) {
-                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * R * k, LE);
+                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * UNIT * k, LE);
                 ShortVector q0 = v.and(NIBBLE).reinterpretAsShorts();
                 ShortVector q1 = v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts();
                 ShortVector q2 = v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts();
@@ -172,10 +180,10 @@ public final class Q4_1Packed implements PackedKernel {
                 s2 = s2.add(q0.mul(xq[x2 + xi]).add(q1.mul(xq[x2 + xi + 16]))).add(q2.mul(xq[x2 + xi + 1]).add(q3.mul(xq[x2 + xi + 17])));
                 s3 = s3.add(q0.mul(xq[x3 + xi]).add(q1.mul(xq[x3 + xi + 16]))).add(q2.mul(xq[x3 + xi + 1]).add(q3.mul(xq[x3 + xi + 17])));
             }
-            FloatVector d0 = FloatVector.fromMemorySegment(F, m, o + D, LE);
-            FloatVector d1 = FloatVector.fromMemorySegment(F, m, o + D + 2 * R, LE);
-            FloatVector m0 = FloatVector.fromMemorySegment(F, m, o + M, LE);
-            FloatVector m1 = FloatVector.fromMemorySegment(F, m, o + M + 2 * R, LE);
+            FloatVector d0 = FloatVector.fromMemorySegment(F, m, o + 2 * D, LE);
+            FloatVector d1 = FloatVector.fromMemorySegment(F, m, o + 2 * D + 2 * UNIT, LE);
+            FloatVector m0 = FloatVector.fromMemorySegment(F, m, o + 2 * M, LE);
+            FloatVector m1 = FloatVector.fromMemorySegment(F, m, o + 2 * M + 2 * UNIT, LE);
             int xd0 = (xb + 32 * b) / 32, step = cols / 32;
             float dx0 = xd[xd0], dx1 = xd[xd0 + step], dx2 = xd[xd0 + 2 * step], dx3 = xd[xd0 + 3 * step];
             IntVector i0 = s0.reinterpretAsInts(), i1 = s1.reinterpretAsInts(), i2 = s2.reinterpretAsInts(), i3 = s3.reinterpretAsInts();

@@ -22,6 +22,9 @@ import java.nio.ByteOrder;
  * qs    [11 words][R]    short: three 5-bit quants of the row in that lane, slots at bits 0, 5, 10 (see Q5_0Packed)
  * d     [R] f32, m [R] f32    in row order
  * </pre>
+ * The fields are whole vectors (units of 2R bytes: one word of the R rows) in the order the decode kernel reads
+ * them, and the group-blocks of a pair interleave unit by unit: byte F of group j's block is at 2F + j·2R of the
+ * pair's block ({@link PackedMatrix#at}), so the decode kernel reads one gapless stream.
  * Lanes hold rows in the order 0, H, 1, H+1, ... (H = R/2), so that the int view of a lane pair is (row i, row H+i).
  *
  * <p>Per row and block: {@code sum = d·dx · Σ q_i x_i + m·dx · Σ x_i}. Weights 0..15 and 16..31 are summed in two
@@ -40,6 +43,10 @@ public final class Q5_1Packed implements PackedKernel {
     private static final int D = 22 * R;
     private static final int M = D + 4 * R;
     private static final int BLOCK_BYTES = M + 4 * R;
+    /** One vector: the interleaving unit of a pair's group-blocks. */
+    private static final int UNIT = 2 * R;
+    /** A pair's two group-blocks of one block. */
+    private static final int PAIR_BYTES = 2 * BLOCK_BYTES;
     /** The low 5 bits of both 16-bit halves of an int lane. */
     private static final int SLOT = 0x001F_001F;
 
@@ -75,18 +82,19 @@ public final class Q5_1Packed implements PackedKernel {
 
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
-                     MemorySegment dst, long dstOffset) {
+                     MemorySegment dst, long pairOffset, int half) {
         int blocks = cols / 32;
-        int bb = blockBytes(groupRows);
+        int unit = 2 * groupRows;
+        long pairBytes = 2L * blockBytes(groupRows);
         int d = 22 * groupRows;
         for (int r = 0; r < rows; r++) {
             long row = (firstRow + r) * rowBytes;
             int lane = Q8_0Packed.lane(r, groupRows);
             for (int b = 0; b < blocks; b++) {
                 long in = row + 24L * b;
-                long out = dstOffset + (long) b * bb;
-                dst.set(Bytes.FLOAT, out + d + 4L * r, Bytes.f16(src, in));
-                dst.set(Bytes.FLOAT, out + d + 4L * (groupRows + r), Bytes.f16(src, in + 2));
+                long out = pairOffset + b * pairBytes;
+                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in));
+                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * (groupRows + r)), Bytes.f16(src, in + 2));
                 for (int k = 0; k < 11; k++) {
                     int word = 0;
                     for (int s = 0; s < 3; s++) {
@@ -95,7 +103,7 @@ public final class Q5_1Packed implements PackedKernel {
                             word |= quant(src, in, i) << (5 * s);
                         }
                     }
-                    dst.set(Bytes.SHORT, out + 2L * (k * groupRows + lane), (short) word);
+                    dst.set(Bytes.SHORT, out + PackedMatrix.at(unit, half, 2L * (k * groupRows + lane)), (short) word);
                 }
             }
         }
@@ -106,20 +114,20 @@ public final class Q5_1Packed implements PackedKernel {
     @Override
     public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
         int cols = w.cols();
-        pair(w.data(), w.groupOffset(g), w.groupOffset(g + 1), x.q, x.d, x.sums, t * cols, cols / 32, out, outOffset);
+        pair(w.data(), w.pairOffset(g >> 1), w.pairOffset(g >> 1) + UNIT, x.q, x.d, x.sums, t * cols, cols / 32, out, outOffset);
     }
 
     @Override
     public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
         int cols = w.cols();
-        quad(w.data(), w.groupOffset(g), x.q, x.d, x.sums, t * cols, cols, out, outOffset, outStride);
+        quad(w.data(), w.pairOffset(g >> 1) + (g & 1) * UNIT, x.q, x.d, x.sums, t * cols, cols, out, outOffset, outStride);
     }
 
     /** out[at .. at+R) = the R rows of the group at o · activations from xb, out[at+R .. at+2R) those at p. */
     private static void pair(MemorySegment m, long o, long p, short[] xq, float[] xd, int[] xs, int xb, int blocks,
                              float[] out, int at) {
         FloatVector f0 = FloatVector.zero(F), f1 = FloatVector.zero(F), g0 = FloatVector.zero(F), g1 = FloatVector.zero(F);
-        for (int b = 0; b < blocks; b++, o += BLOCK_BYTES, p += BLOCK_BYTES) {
+        for (int b = 0; b < blocks; b++, o += PAIR_BYTES, p += PAIR_BYTES) {
             int xi = xb + 32 * b;
             int sb = xi / Q8Activations.SUM_LENGTH;
             // weights 0..15 (a0, b0) and 16..31 (a1, b1), each sum starting at -16·Σx of its 16 activations
@@ -128,8 +136,8 @@ public final class Q5_1Packed implements PackedKernel {
             ShortVector b0 = a0, b1 = a1;
             for (int k = 0; k < 8; k++) {
                 short x0 = xq[xi + 2 * k], x1 = xq[xi + 2 * k + 1], x2 = xq[xi + 16 + k];
-                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * R * k, LE);
-                IntVector u = IntVector.fromMemorySegment(I, m, p + 2L * R * k, LE);
+                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * UNIT * k, LE);
+                IntVector u = IntVector.fromMemorySegment(I, m, p + 2L * UNIT * k, LE);
                 a0 = a0.add(v.and(SLOT).reinterpretAsShorts().mul(x0))
                         .add(v.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts().mul(x1));
                 a1 = a1.add(v.lanewise(VectorOperators.LSHR, 10).and(SLOT).reinterpretAsShorts().mul(x2));
@@ -139,8 +147,8 @@ public final class Q5_1Packed implements PackedKernel {
             }
             for (int k = 8; k < 11; k++) {
                 short x0 = xq[xi + 10 + 2 * k], x1 = xq[xi + 11 + 2 * k];
-                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * R * k, LE);
-                IntVector u = IntVector.fromMemorySegment(I, m, p + 2L * R * k, LE);
+                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * UNIT * k, LE);
+                IntVector u = IntVector.fromMemorySegment(I, m, p + 2L * UNIT * k, LE);
                 a1 = a1.add(v.and(SLOT).reinterpretAsShorts().mul(x0))
                         .add(v.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts().mul(x1));
                 b1 = b1.add(u.and(SLOT).reinterpretAsShorts().mul(x0))
@@ -158,18 +166,18 @@ public final class Q5_1Packed implements PackedKernel {
             IntVector ai = a0.reinterpretAsInts(), ah = a1.reinterpretAsInts(), bi = b0.reinterpretAsInts(), bh = b1.reinterpretAsInts();
             f0 = ((FloatVector) ai.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(ah.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(back).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, m, o + D, LE).mul(dx), f0);
-            f0 = fs.fma(FloatVector.fromMemorySegment(F, m, o + M, LE).mul(dx), f0);
+                    .fma(FloatVector.fromMemorySegment(F, m, o + 2 * D, LE).mul(dx), f0);
+            f0 = fs.fma(FloatVector.fromMemorySegment(F, m, o + 2 * M, LE).mul(dx), f0);
             f1 = ((FloatVector) ai.lanewise(VectorOperators.ASHR, 16).add(ah.lanewise(VectorOperators.ASHR, 16)).add(back).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, m, o + D + 2 * R, LE).mul(dx), f1);
-            f1 = fs.fma(FloatVector.fromMemorySegment(F, m, o + M + 2 * R, LE).mul(dx), f1);
+                    .fma(FloatVector.fromMemorySegment(F, m, o + 2 * D + 2 * UNIT, LE).mul(dx), f1);
+            f1 = fs.fma(FloatVector.fromMemorySegment(F, m, o + 2 * M + 2 * UNIT, LE).mul(dx), f1);
             g0 = ((FloatVector) bi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(bh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(back).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, m, p + D, LE).mul(dx), g0);
-            g0 = fs.fma(FloatVector.fromMemorySegment(F, m, p + M, LE).mul(dx), g0);
+                    .fma(FloatVector.fromMemorySegment(F, m, p + 2 * D, LE).mul(dx), g0);
+            g0 = fs.fma(FloatVector.fromMemorySegment(F, m, p + 2 * M, LE).mul(dx), g0);
             g1 = ((FloatVector) bi.lanewise(VectorOperators.ASHR, 16).add(bh.lanewise(VectorOperators.ASHR, 16)).add(back).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, m, p + D + 2 * R, LE).mul(dx), g1);
-            g1 = fs.fma(FloatVector.fromMemorySegment(F, m, p + M + 2 * R, LE).mul(dx), g1);
+                    .fma(FloatVector.fromMemorySegment(F, m, p + 2 * D + 2 * UNIT, LE).mul(dx), g1);
+            g1 = fs.fma(FloatVector.fromMemorySegment(F, m, p + 2 * M + 2 * UNIT, LE).mul(dx), g1);
         }
         f0.intoArray(out, at);
         f1.intoArray(out, at + HALF);
@@ -183,7 +191,7 @@ public final class Q5_1Packed implements PackedKernel {
         int x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         FloatVector f00 = FloatVector.zero(F), f01 = FloatVector.zero(F), f10 = FloatVector.zero(F), f11 = FloatVector.zero(F);
         FloatVector f20 = FloatVector.zero(F), f21 = FloatVector.zero(F), f30 = FloatVector.zero(F), f31 = FloatVector.zero(F);
-        for (int b = 0, blocks = cols / 32; b < blocks; b++, o += BLOCK_BYTES) {
+        for (int b = 0, blocks = cols / 32; b < blocks; b++, o += PAIR_BYTES) {
             int xg = 32 * b;
             int sb = (xb + xg) / Q8Activations.SUM_LENGTH, sumStep = cols / Q8Activations.SUM_LENGTH;
             // [token][weights 0..15 or 16..31]
@@ -196,7 +204,7 @@ public final class Q5_1Packed implements PackedKernel {
             ShortVector l3 = ShortVector.broadcast(S, (short) (-16 * xs[sb + 3 * sumStep]));
             ShortVector h3 = ShortVector.broadcast(S, (short) (-16 * xs[sb + 3 * sumStep + 1]));
             for (int k = 0; k < 8; k++) {
-                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * R * k, LE);
+                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * UNIT * k, LE);
                 ShortVector q0 = v.and(SLOT).reinterpretAsShorts();
                 ShortVector q1 = v.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts();
                 ShortVector q2 = v.lanewise(VectorOperators.LSHR, 10).and(SLOT).reinterpretAsShorts();
@@ -211,7 +219,7 @@ public final class Q5_1Packed implements PackedKernel {
                 h3 = h3.add(q2.mul(xq[x3 + i2]));
             }
             for (int k = 8; k < 11; k++) {
-                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * R * k, LE);
+                IntVector v = IntVector.fromMemorySegment(I, m, o + 2L * UNIT * k, LE);
                 ShortVector q0 = v.and(SLOT).reinterpretAsShorts();
                 ShortVector q1 = v.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts();
                 int i0 = xg + 10 + 2 * k;
@@ -228,10 +236,10 @@ public final class Q5_1Packed implements PackedKernel {
                     h3 = h3.add(q2.mul(xq[x3 + i2]));
                 }
             }
-            FloatVector d0 = FloatVector.fromMemorySegment(F, m, o + D, LE);
-            FloatVector d1 = FloatVector.fromMemorySegment(F, m, o + D + 2 * R, LE);
-            FloatVector m0 = FloatVector.fromMemorySegment(F, m, o + M, LE);
-            FloatVector m1 = FloatVector.fromMemorySegment(F, m, o + M + 2 * R, LE);
+            FloatVector d0 = FloatVector.fromMemorySegment(F, m, o + 2 * D, LE);
+            FloatVector d1 = FloatVector.fromMemorySegment(F, m, o + 2 * D + 2 * UNIT, LE);
+            FloatVector m0 = FloatVector.fromMemorySegment(F, m, o + 2 * M, LE);
+            FloatVector m1 = FloatVector.fromMemorySegment(F, m, o + 2 * M + 2 * UNIT, LE);
             int xd0 = (xb + 32 * b) / 32, step = cols / 32;
             float dx0 = xd[xd0];
             IntVector l0i = l0.reinterpretAsInts(), h0i = h0.reinterpretAsInts();

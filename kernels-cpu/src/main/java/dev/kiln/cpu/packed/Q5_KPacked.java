@@ -27,12 +27,17 @@ import java.nio.ByteOrder;
  * 16+k; words 8 and 9 hold 26+2(k-8), 27+2(k-8) and 16+k; word 10 holds 30 and 31. A group-block (R rows x 256
  * weights), 200 bytes per row instead of 176 (5.5 bits per quant as in GGUF, the scales as bytes, d and dmin as f32):
  * <pre>
- * qs    [8 groups][11 words][R]   short: slots of the row in that lane, as above
- * sc    [8][R]                    byte: 6-bit scale of group g, row r (a load and a conversion give a group's
- *                                 scales as ints)
- * m     [8][R]                    likewise the 6-bit minimums
+ * per pair of groups 2i, 2i+1, in this order (23 vectors):
+ *   qs  [11 words][R]   short: slots of the row in that lane (group 2i), as above
+ *   sc  [2][R]          byte: 6-bit scale of group 2i (then 2i+1), row r (a load and a conversion give a group's
+ *                       scales as ints)
+ *   qs  [11 words][R]   group 2i+1
+ * m     [8][R]          byte: the 6-bit minimum of group g, row r
  * d     [R] f32, dmin [R] f32
  * </pre>
+ * Each field is a whole number of vectors (units of 2R bytes; the scales of two groups share one), in the order the
+ * decode kernel reads them; the group-blocks of a pair interleave unit by unit ({@link PackedMatrix#at}), so the
+ * decode kernel reads one gapless stream.
  * Lanes hold rows in the order 0, H, 1, H+1, ... (H = R/2), so that the int view of a lane pair is (row i, row H+i);
  * sc, m, d and dmin are in row order.
  *
@@ -51,13 +56,19 @@ public final class Q5_KPacked implements PackedKernel {
     private static final int R = S.length();
     private static final int HALF = R / 2;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    /** Bytes of one group's 11 words. */
-    private static final int GROUP = 22 * R;
-    private static final int SC = 8 * GROUP;
-    private static final int MIN = SC + 8 * R;
+    /** One vector: the interleaving unit of a pair's group-blocks. */
+    private static final int UNIT = 2 * R;
+    /** Bytes of two groups: 11 words, the scales of both, 11 words. */
+    private static final int TWO_GROUPS = 23 * UNIT;
+    /** Where the scales and the second group's words are in two groups. */
+    private static final int SC = 11 * UNIT;
+    private static final int SECOND = 12 * UNIT;
+    private static final int MIN = 4 * TWO_GROUPS;
     private static final int D = MIN + 8 * R;
     private static final int DMIN = D + 4 * R;
     private static final int BLOCK_BYTES = DMIN + 4 * R;
+    /** A pair's two group-blocks of one block. */
+    private static final int PAIR_BYTES = 2 * BLOCK_BYTES;
     /** The low 5 bits of both 16-bit halves of an int lane. */
     private static final int SLOT = 0x001F_001F;
 
@@ -102,24 +113,27 @@ public final class Q5_KPacked implements PackedKernel {
 
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
-                     MemorySegment dst, long dstOffset) {
+                     MemorySegment dst, long pairOffset, int half) {
         int blocks = cols / 256;
-        int bb = blockBytes(groupRows);
-        int sc = 176 * groupRows, min = sc + 8 * groupRows, d = min + 8 * groupRows, dmin = d + 4 * groupRows;
+        int unit = 2 * groupRows;
+        long pairBytes = 2L * blockBytes(groupRows);
+        // the offsets of the class comment, for groupRows rows
+        int twoGroups = 23 * unit, min = 4 * twoGroups, d = min + 8 * groupRows, dmin = d + 4 * groupRows;
         for (int r = 0; r < rows; r++) {
             long row = (firstRow + r) * rowBytes;
             int lane = Q8_0Packed.lane(r, groupRows);
             for (int b = 0; b < blocks; b++) {
                 long in = row + 176L * b;
-                long out = dstOffset + (long) b * bb;
-                dst.set(Bytes.FLOAT, out + d + 4L * r, Bytes.f16(src, in));
-                dst.set(Bytes.FLOAT, out + dmin + 4L * r, Bytes.f16(src, in + 2));
+                long out = pairOffset + b * pairBytes;
+                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in));
+                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, dmin + 4L * r), Bytes.f16(src, in + 2));
                 long packedScales = Q4_K.packedScales(Bytes.i64(src, in + 4), Bytes.i32(src, in + 12));
                 long packedMins = Q4_K.packedMins(Bytes.i64(src, in + 4), Bytes.i32(src, in + 12));
                 for (int j = 0; j < 8; j++) {
-                    long at = (long) j * groupRows + r;
-                    dst.set(ValueLayout.JAVA_BYTE, out + sc + at, (byte) (packedScales >>> (8 * j)));
-                    dst.set(ValueLayout.JAVA_BYTE, out + min + at, (byte) (packedMins >>> (8 * j)));
+                    long sc = (long) (j / 2) * twoGroups + 11L * unit + (j % 2) * groupRows + r;
+                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, sc), (byte) (packedScales >>> (8 * j)));
+                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, min + (long) j * groupRows + r),
+                            (byte) (packedMins >>> (8 * j)));
                 }
                 for (int g = 0; g < 8; g++) {
                     for (int k = 0; k < 11; k++) {
@@ -130,7 +144,8 @@ public final class Q5_KPacked implements PackedKernel {
                                 word |= quant(src, in, 32 * g + i) << (5 * s);
                             }
                         }
-                        dst.set(Bytes.SHORT, out + 2L * ((11 * g + k) * groupRows + lane), (short) word);
+                        long at = (long) (g / 2) * twoGroups + (long) (12 * (g % 2) + k) * unit + 2L * lane;
+                        dst.set(Bytes.SHORT, out + PackedMatrix.at(unit, half, at), (short) word);
                     }
                 }
             }
@@ -143,9 +158,9 @@ public final class Q5_KPacked implements PackedKernel {
     public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
         int cols = w.cols();
         int[] is = new int[2 * R]; // [group g, group g+1][R] scale-weighted integer sums of one block
-        long o = w.groupOffset(g);
-        long p = w.groupOffset(g + 1);
-        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += BLOCK_BYTES, p += BLOCK_BYTES) {
+        long o = w.pairOffset(g >> 1);
+        long p = o + UNIT;
+        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES, p += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
             sumPair(w.data(), o, p, x.q, x.sums, xb, is);
             finish(w.data(), o, is, 0, x, xb, out, outOffset, b == 0);
@@ -157,8 +172,8 @@ public final class Q5_KPacked implements PackedKernel {
     public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
         int cols = w.cols();
         int[] is = new int[4 * R]; // [token t..t+3][R]
-        long o = w.groupOffset(g);
-        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += BLOCK_BYTES) {
+        long o = w.pairOffset(g >> 1) + (g & 1) * UNIT; // this group's units of the pair's blocks
+        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
             sumQuad(w.data(), o, x.q, x.sums, xb, cols, is);
             for (int j = 0; j < 4; j++) {
@@ -171,7 +186,8 @@ public final class Q5_KPacked implements PackedKernel {
     private static void sumPair(MemorySegment m, long o, long p, short[] xq, int[] sums, int xb, int[] is) {
         IntVector ia0 = IntVector.zero(I), ia1 = IntVector.zero(I), ib0 = IntVector.zero(I), ib1 = IntVector.zero(I);
         for (int g = 0; g < 8; g++) {
-            long base = (long) GROUP * g;
+            long two = 2L * TWO_GROUPS * (g >> 1);
+            long base = two + 2L * SECOND * (g & 1);
             int xg = xb + 32 * g;
             int sb = xg / Q8Activations.SUM_LENGTH;
             ShortVector a0 = ShortVector.broadcast(S, (short) (-16 * sums[sb]));
@@ -179,8 +195,8 @@ public final class Q5_KPacked implements PackedKernel {
             ShortVector b0 = a0, b1 = a1;
             for (int k = 0; k < 8; k++) {
                 short x0 = xq[xg + 2 * k], x1 = xq[xg + 2 * k + 1], x2 = xq[xg + 16 + k];
-                IntVector v = IntVector.fromMemorySegment(I, m, o + base + 2L * R * k, LE);
-                IntVector u = IntVector.fromMemorySegment(I, m, p + base + 2L * R * k, LE);
+                IntVector v = IntVector.fromMemorySegment(I, m, o + base + 2L * UNIT * k, LE);
+                IntVector u = IntVector.fromMemorySegment(I, m, p + base + 2L * UNIT * k, LE);
                 a0 = a0.add(v.and(SLOT).reinterpretAsShorts().mul(x0))
                         .add(v.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts().mul(x1));
                 a1 = a1.add(v.lanewise(VectorOperators.LSHR, 10).and(SLOT).reinterpretAsShorts().mul(x2));
@@ -190,8 +206,8 @@ public final class Q5_KPacked implements PackedKernel {
             }
             for (int k = 8; k < 11; k++) {
                 short x0 = xq[xg + 10 + 2 * k], x1 = xq[xg + 11 + 2 * k];
-                IntVector v = IntVector.fromMemorySegment(I, m, o + base + 2L * R * k, LE);
-                IntVector u = IntVector.fromMemorySegment(I, m, p + base + 2L * R * k, LE);
+                IntVector v = IntVector.fromMemorySegment(I, m, o + base + 2L * UNIT * k, LE);
+                IntVector u = IntVector.fromMemorySegment(I, m, p + base + 2L * UNIT * k, LE);
                 a1 = a1.add(v.and(SLOT).reinterpretAsShorts().mul(x0))
                         .add(v.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts().mul(x1));
                 b1 = b1.add(u.and(SLOT).reinterpretAsShorts().mul(x0))
@@ -203,8 +219,8 @@ public final class Q5_KPacked implements PackedKernel {
                 }
             }
             IntVector back = IntVector.broadcast(I, 16 * (sums[sb] + sums[sb + 1]));
-            ByteVector scA = ByteVector.fromMemorySegment(B, m, o + SC + (long) R * g, LE);
-            ByteVector scB = ByteVector.fromMemorySegment(B, m, p + SC + (long) R * g, LE);
+            ByteVector scA = ByteVector.fromMemorySegment(B, m, o + two + 2L * SC + (long) R * (g & 1), LE);
+            ByteVector scB = ByteVector.fromMemorySegment(B, m, p + two + 2L * SC + (long) R * (g & 1), LE);
             IntVector sa0 = (IntVector) scA.convertShape(VectorOperators.B2I, I, 0);
             IntVector sa1 = (IntVector) scA.convertShape(VectorOperators.B2I, I, 1);
             IntVector sb0 = (IntVector) scB.convertShape(VectorOperators.B2I, I, 0);
@@ -231,7 +247,8 @@ public final class Q5_KPacked implements PackedKernel {
         IntVector i00 = IntVector.zero(I), i01 = IntVector.zero(I), i10 = IntVector.zero(I), i11 = IntVector.zero(I);
         IntVector i20 = IntVector.zero(I), i21 = IntVector.zero(I), i30 = IntVector.zero(I), i31 = IntVector.zero(I);
         for (int g = 0; g < 8; g++) {
-            long base = o + (long) GROUP * g;
+            long two = o + 2L * TWO_GROUPS * (g >> 1);
+            long base = two + 2L * SECOND * (g & 1);
             int xg = 32 * g;
             int sb = (xb + xg) / Q8Activations.SUM_LENGTH;
             // [token][first or second 16 of the group]
@@ -244,7 +261,7 @@ public final class Q5_KPacked implements PackedKernel {
             ShortVector l3 = ShortVector.broadcast(S, (short) (-16 * sums[sb + 3 * step]));
             ShortVector h3 = ShortVector.broadcast(S, (short) (-16 * sums[sb + 3 * step + 1]));
             for (int k = 0; k < 8; k++) {
-                IntVector v = IntVector.fromMemorySegment(I, m, base + 2L * R * k, LE);
+                IntVector v = IntVector.fromMemorySegment(I, m, base + 2L * UNIT * k, LE);
                 ShortVector q0 = v.and(SLOT).reinterpretAsShorts();
                 ShortVector q1 = v.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts();
                 ShortVector q2 = v.lanewise(VectorOperators.LSHR, 10).and(SLOT).reinterpretAsShorts();
@@ -259,7 +276,7 @@ public final class Q5_KPacked implements PackedKernel {
                 h3 = h3.add(q2.mul(xq[x3 + i2]));
             }
             for (int k = 8; k < 11; k++) {
-                IntVector v = IntVector.fromMemorySegment(I, m, base + 2L * R * k, LE);
+                IntVector v = IntVector.fromMemorySegment(I, m, base + 2L * UNIT * k, LE);
                 ShortVector q0 = v.and(SLOT).reinterpretAsShorts();
                 ShortVector q1 = v.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts();
                 int i0 = xg + 10 + 2 * k;
@@ -276,7 +293,7 @@ public final class Q5_KPacked implements PackedKernel {
                     h3 = h3.add(q2.mul(xq[x3 + i2]));
                 }
             }
-            ByteVector sv = ByteVector.fromMemorySegment(B, m, o + SC + (long) R * g, LE);
+            ByteVector sv = ByteVector.fromMemorySegment(B, m, two + 2L * SC + (long) R * (g & 1), LE);
             IntVector s0 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 0);
             IntVector s1 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 1);
             IntVector l0i = l0.reinterpretAsInts(), h0i = h0.reinterpretAsInts(), l1i = l1.reinterpretAsInts(), h1i = h1.reinterpretAsInts();
@@ -318,7 +335,7 @@ public final class Q5_KPacked implements PackedKernel {
         int[] sums = x.sums;
         IntVector im0 = IntVector.zero(I), im1 = IntVector.zero(I); // rows 0..H-1, H..R-1
         for (int g = 0; g < 8; g++) {
-            ByteVector mins = ByteVector.fromMemorySegment(B, m, o + MIN + (long) R * g, LE);
+            ByteVector mins = ByteVector.fromMemorySegment(B, m, o + 2L * (MIN + UNIT * (g >> 1)) + (long) R * (g & 1), LE);
             int sum = sums[sb + 2 * g] + sums[sb + 2 * g + 1];
             im0 = im0.add(((IntVector) mins.convertShape(VectorOperators.B2I, I, 0)).mul(sum));
             im1 = im1.add(((IntVector) mins.convertShape(VectorOperators.B2I, I, 1)).mul(sum));
@@ -326,12 +343,12 @@ public final class Q5_KPacked implements PackedKernel {
         FloatVector tot0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at);
         FloatVector tot1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + HALF);
         tot0 = ((FloatVector) IntVector.fromArray(I, is, isOffset).convert(VectorOperators.I2F, 0))
-                .fma(FloatVector.fromMemorySegment(F, m, o + D, LE).mul(dx), tot0);
+                .fma(FloatVector.fromMemorySegment(F, m, o + 2L * D, LE).mul(dx), tot0);
         tot1 = ((FloatVector) IntVector.fromArray(I, is, isOffset + HALF).convert(VectorOperators.I2F, 0))
-                .fma(FloatVector.fromMemorySegment(F, m, o + D + 2 * R, LE).mul(dx), tot1);
-        ((FloatVector) im0.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F, m, o + DMIN, LE).mul(-dx), tot0)
+                .fma(FloatVector.fromMemorySegment(F, m, o + 2L * D + 2 * UNIT, LE).mul(dx), tot1);
+        ((FloatVector) im0.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F, m, o + 2L * DMIN, LE).mul(-dx), tot0)
                 .intoArray(out, at);
-        ((FloatVector) im1.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F, m, o + DMIN + 2 * R, LE).mul(-dx), tot1)
+        ((FloatVector) im1.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F, m, o + 2L * DMIN + 2 * UNIT, LE).mul(-dx), tot1)
                 .intoArray(out, at + HALF);
     }
 

@@ -23,6 +23,9 @@ import java.nio.ByteOrder;
  * qs    [32][R]          byte: quant j of the row in that lane (signed, as stored)
  * d     [R] f32          in row order
  * </pre>
+ * The group-blocks of a pair interleave unit by unit (a unit is one vector, 2R bytes: here one word, the R bytes of
+ * quants 2k and 2k+1), so byte F of group j's block is at 2F + j·2R of the pair's block ({@link PackedMatrix#at}) and
+ * the decode kernel reads one gapless stream.
  * A quant's R bytes are loaded and sign-extended to R shorts by one conversion. Lanes hold rows in the order 0, H, 1,
  * H+1, ... (H = R/2): seen as ints, a lane pair is (row i, row H+i), so the low and high 16 bits of the int lanes are
  * the first and second half of the group's rows.
@@ -51,6 +54,10 @@ public final class Q8_0Packed implements PackedKernel {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int D = 32 * R;
     private static final int BLOCK_BYTES = D + 4 * R;
+    /** One vector: the interleaving unit of a pair's group-blocks. */
+    private static final int UNIT = 2 * R;
+    /** A pair's two group-blocks of one block. */
+    private static final int PAIR_BYTES = 2 * BLOCK_BYTES;
     /** Words per block, and the bias the low halves carry after them: 16 · 2^15. */
     private static final int WORDS = 16;
     private static final int BIAS = WORDS << 15;
@@ -86,19 +93,21 @@ public final class Q8_0Packed implements PackedKernel {
 
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
-                     MemorySegment dst, long dstOffset) {
+                     MemorySegment dst, long pairOffset, int half) {
         int blocks = cols / 32;
-        int bb = blockBytes(groupRows);
+        int unit = 2 * groupRows;
+        long pairBytes = 2L * blockBytes(groupRows);
         int d = 32 * groupRows;
         for (int r = 0; r < rows; r++) {
             long row = (firstRow + r) * rowBytes;
             int lane = lane(r, groupRows);
             for (int b = 0; b < blocks; b++) {
                 long in = row + 34L * b;
-                long out = dstOffset + (long) b * bb;
-                dst.set(Bytes.FLOAT, out + d + 4L * r, Bytes.f16(src, in));
+                long out = pairOffset + b * pairBytes;
+                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in));
                 for (int j = 0; j < 32; j++) {
-                    dst.set(ValueLayout.JAVA_BYTE, out + (long) j * groupRows + lane, src.get(ValueLayout.JAVA_BYTE, in + 2 + j));
+                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, (long) j * groupRows + lane),
+                            src.get(ValueLayout.JAVA_BYTE, in + 2 + j));
                 }
             }
         }
@@ -111,13 +120,13 @@ public final class Q8_0Packed implements PackedKernel {
     @Override
     public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
         int cols = w.cols();
-        pair(w.data(), w.groupOffset(g), w.groupOffset(g + 1), x.q, x.d, t * cols, cols / 32, out, outOffset);
+        pair(w.data(), w.pairOffset(g >> 1), w.pairOffset(g >> 1) + UNIT, x.q, x.d, t * cols, cols / 32, out, outOffset);
     }
 
     @Override
     public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
         int cols = w.cols();
-        quad(w.data(), w.groupOffset(g), x.q, x.d, t * cols, cols, out, outOffset, outStride);
+        quad(w.data(), w.pairOffset(g >> 1) + (g & 1) * UNIT, x.q, x.d, t * cols, cols, out, outOffset, outStride);
     }
 
     /** out[at .. at+R) = the R rows of the group at o · activations from xb, out[at+R .. at+2R) those at p. */
@@ -125,27 +134,27 @@ public final class Q8_0Packed implements PackedKernel {
                              float[] out, int at) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
         IntVector bias = IntVector.broadcast(I, -BIAS);
-        for (int b = 0; b < blocks; b++, o += BLOCK_BYTES, p += BLOCK_BYTES) {
+        for (int b = 0; b < blocks; b++, o += PAIR_BYTES, p += PAIR_BYTES) {
             IntVector ta = bias, ha = IntVector.zero(I), tb = bias, hb = IntVector.zero(I);
             int xi = xb + 32 * b;
             for (int k = 0; k < WORDS; k++) {
                 short x0 = xq[xi + 2 * k], x1 = xq[xi + 2 * k + 1];
-                IntVector s = ((ShortVector) ByteVector.fromMemorySegment(B, m, o + 2L * R * k, LE).convertShape(VectorOperators.B2S, S, 0)).mul(x0).add(((ShortVector) ByteVector.fromMemorySegment(B, m, o + 2L * R * k + R, LE).convertShape(VectorOperators.B2S, S, 0)).mul(x1)).reinterpretAsInts();
+                IntVector s = ((ShortVector) ByteVector.fromMemorySegment(B, m, o + 2L * UNIT * k, LE).convertShape(VectorOperators.B2S, S, 0)).mul(x0).add(((ShortVector) ByteVector.fromMemorySegment(B, m, o + 2L * UNIT * k + R, LE).convertShape(VectorOperators.B2S, S, 0)).mul(x1)).reinterpretAsInts();
                 ta = ta.add(s.lanewise(VectorOperators.XOR, 0x8000));
                 ha = ha.add(s.lanewise(VectorOperators.ASHR, 16));
-                IntVector r = ((ShortVector) ByteVector.fromMemorySegment(B, m, p + 2L * R * k, LE).convertShape(VectorOperators.B2S, S, 0)).mul(x0).add(((ShortVector) ByteVector.fromMemorySegment(B, m, p + 2L * R * k + R, LE).convertShape(VectorOperators.B2S, S, 0)).mul(x1)).reinterpretAsInts();
+                IntVector r = ((ShortVector) ByteVector.fromMemorySegment(B, m, p + 2L * UNIT * k, LE).convertShape(VectorOperators.B2S, S, 0)).mul(x0).add(((ShortVector) ByteVector.fromMemorySegment(B, m, p + 2L * UNIT * k + R, LE).convertShape(VectorOperators.B2S, S, 0)).mul(x1)).reinterpretAsInts();
                 tb = tb.add(r.lanewise(VectorOperators.XOR, 0x8000));
                 hb = hb.add(r.lanewise(VectorOperators.ASHR, 16));
             }
             float dx = xd[xi / 32];
             a0 = ((FloatVector) ta.sub(ha.lanewise(VectorOperators.LSHL, 16)).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, m, o + D, LE).mul(dx), a0);
+                    .fma(FloatVector.fromMemorySegment(F, m, o + 2 * D, LE).mul(dx), a0);
             a1 = ((FloatVector) ha.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, m, o + D + 2 * R, LE).mul(dx), a1);
+                    .fma(FloatVector.fromMemorySegment(F, m, o + 2 * D + 2 * UNIT, LE).mul(dx), a1);
             b0 = ((FloatVector) tb.sub(hb.lanewise(VectorOperators.LSHL, 16)).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, m, p + D, LE).mul(dx), b0);
+                    .fma(FloatVector.fromMemorySegment(F, m, p + 2 * D, LE).mul(dx), b0);
             b1 = ((FloatVector) hb.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, m, p + D + 2 * R, LE).mul(dx), b1);
+                    .fma(FloatVector.fromMemorySegment(F, m, p + 2 * D + 2 * UNIT, LE).mul(dx), b1);
         }
         a0.intoArray(out, at);
         a1.intoArray(out, at + HALF);
@@ -160,13 +169,13 @@ public final class Q8_0Packed implements PackedKernel {
         FloatVector f00 = FloatVector.zero(F), f01 = FloatVector.zero(F), f10 = FloatVector.zero(F), f11 = FloatVector.zero(F);
         FloatVector f20 = FloatVector.zero(F), f21 = FloatVector.zero(F), f30 = FloatVector.zero(F), f31 = FloatVector.zero(F);
         IntVector bias = IntVector.broadcast(I, -BIAS);
-        for (int b = 0, blocks = cols / 32; b < blocks; b++, o += BLOCK_BYTES) {
+        for (int b = 0, blocks = cols / 32; b < blocks; b++, o += PAIR_BYTES) {
             IntVector t0 = bias, h0 = IntVector.zero(I), t1 = bias, h1 = IntVector.zero(I);
             IntVector t2 = bias, h2 = IntVector.zero(I), t3 = bias, h3 = IntVector.zero(I);
             int xi = 32 * b;
             for (int k = 0; k < WORDS; k++, xi += 2) {
-                ShortVector lo = ((ShortVector) ByteVector.fromMemorySegment(B, m, o + 2L * R * k, LE).convertShape(VectorOperators.B2S, S, 0));
-                ShortVector hi = ((ShortVector) ByteVector.fromMemorySegment(B, m, o + 2L * R * k + R, LE).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector lo = ((ShortVector) ByteVector.fromMemorySegment(B, m, o + 2L * UNIT * k, LE).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector hi = ((ShortVector) ByteVector.fromMemorySegment(B, m, o + 2L * UNIT * k + R, LE).convertShape(VectorOperators.B2S, S, 0));
                 IntVector s0 = lo.mul(xq[xb + xi]).add(hi.mul(xq[xb + xi + 1])).reinterpretAsInts();
                 IntVector s1 = lo.mul(xq[x1 + xi]).add(hi.mul(xq[x1 + xi + 1])).reinterpretAsInts();
                 IntVector s2 = lo.mul(xq[x2 + xi]).add(hi.mul(xq[x2 + xi + 1])).reinterpretAsInts();
@@ -180,8 +189,8 @@ public final class Q8_0Packed implements PackedKernel {
                 t3 = t3.add(s3.lanewise(VectorOperators.XOR, 0x8000));
                 h3 = h3.add(s3.lanewise(VectorOperators.ASHR, 16));
             }
-            FloatVector d0 = FloatVector.fromMemorySegment(F, m, o + D, LE);
-            FloatVector d1 = FloatVector.fromMemorySegment(F, m, o + D + 2 * R, LE);
+            FloatVector d0 = FloatVector.fromMemorySegment(F, m, o + 2 * D, LE);
+            FloatVector d1 = FloatVector.fromMemorySegment(F, m, o + 2 * D + 2 * UNIT, LE);
             int xd0 = (xb + 32 * b) / 32, step = cols / 32;
             float dx0 = xd[xd0], dx1 = xd[xd0 + step], dx2 = xd[xd0 + 2 * step], dx3 = xd[xd0 + 3 * step];
             f00 = ((FloatVector) t0.sub(h0.lanewise(VectorOperators.LSHL, 16)).convert(VectorOperators.I2F, 0)).fma(d0.mul(dx0), f00);
