@@ -1,7 +1,9 @@
 package dev.kiln.bench;
 
+import dev.kiln.core.spi.DeviceTensor;
+import dev.kiln.core.spi.MatMulPrecision;
+import dev.kiln.cpu.CpuBackend;
 import dev.kiln.cpu.CpuThreads;
-import dev.kiln.cpu.MatMul;
 import dev.kiln.gguf.GgmlType;
 import dev.kiln.gguf.TensorData;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -23,7 +25,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Quantized matrix x activations through {@link MatMul}, as the engine calls it, at Mistral-7B shapes
+ * Quantized matrix x activations through the CPU backend's {@code matMul}, as the engine calls it (precision q8:
+ * repacked weights and 8-bit activations; f32: float activations on the mapped weights), at Mistral-7B shapes
  * ({@code rows x cols}: 4096x4096 attention, 14336x4096 ffn gate/up, 4096x14336 ffn down), for decode (1 token) and
  * batched prompt processing (32, 512 tokens), next to {@link #memoryRead}: one pass over a buffer of the weights' size
  * on the same threads. {@link MatVecReport} turns the two into a fraction of read bandwidth.
@@ -36,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+        "-XX:CompileCommand=quiet", "-XX:CompileCommand=CompileThresholdScaling,dev.kiln.cpu.packed.*::*,0.05",
         "-Xmx8g"})
 public class MatVecBench {
 
@@ -52,13 +56,17 @@ public class MatVecBench {
     @Param({"2"})
     public int threads;
 
+    @Param({"q8", "f32"})
+    public String precision;
+
     private Arena arena;
     private CpuThreads pool;
-    private MatMul matMul;
+    private CpuBackend backend;
     private MemoryRead memory;
     private TensorData weights;
-    private float[] x;   // [tokens][cols]
-    private float[] out; // [tokens][rows]
+    private DeviceTensor matrix;
+    private DeviceTensor x;   // [tokens][cols]
+    private DeviceTensor out; // [tokens][rows]
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -67,27 +75,31 @@ public class MatVecBench {
         int cols = Integer.parseInt(rc[1]);
         arena = Arena.ofShared();
         pool = new CpuThreads(threads);
-        matMul = new MatMul(pool);
+        backend = new CpuBackend(threads, MatMulPrecision.parse(precision));
         weights = SyntheticWeights.matrix(arena, GgmlType.valueOf(type), rows, cols, 42);
+        matrix = backend.upload(weights);
         memory = new MemoryRead(pool, weights.segment().byteSize());
-        x = new float[tokens * cols];
+        float[] input = new float[tokens * cols];
         SplittableRandom random = new SplittableRandom(7);
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (random.nextDouble() * 2 - 1);
+        for (int i = 0; i < input.length; i++) {
+            input[i] = (float) (random.nextDouble() * 2 - 1);
         }
-        out = new float[tokens * rows];
+        x = backend.allocate(input.length);
+        backend.fromHost(input, x, input.length);
+        out = backend.allocate((long) tokens * rows);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        backend.close();
         pool.close();
         arena.close();
     }
 
     /** The weights times {@code tokens} activation rows. */
     @Benchmark
-    public float[] matMul() {
-        matMul.apply(weights, x, out, tokens);
+    public DeviceTensor matMul() {
+        backend.ops().matMul(out, matrix, x, tokens);
         return out;
     }
 

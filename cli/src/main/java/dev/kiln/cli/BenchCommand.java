@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.core.spi.MatMulPrecision;
 import dev.kiln.gguf.GgufFile;
 import dev.kiln.gguf.TensorInfo;
 import picocli.CommandLine.Command;
@@ -12,7 +13,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code kiln bench -m FILE [-p 512] [-n 128] [-r 5] [-t 1,2] [-ngl 0,99] [-b 512] [-o md|json|csv]}: llama-bench's
+ * {@code kiln bench -m FILE [-p 512] [-n 128] [-d 0] [-r 5] [-t 1,2] [-ngl 0,99] [-b 512] [--cpu-matmul q8,f32]
+ * [-o md|json|csv]}: llama-bench's
  * tests ({@link BenchRunner}) for every combination of the list-valued flags, one row per combination and test
  * ({@link BenchReport}).
  */
@@ -23,7 +25,8 @@ final class BenchCommand implements Callable<Integer> {
     /** Opens the model for one combination of flags. */
     @FunctionalInterface
     interface Opener {
-        BenchModel open(Path model, int threads, int gpuLayers, int batchSize, int contextSize) throws IOException;
+        BenchModel open(Path model, int threads, int gpuLayers, int batchSize, int contextSize, MatMulPrecision precision)
+                throws IOException;
     }
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file.")
@@ -36,6 +39,17 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-n", "--n-gen"}, split = ",", paramLabel = "N", defaultValue = "128",
             description = "Token counts for tg tests, comma-separated; 0 skips (default: ${DEFAULT-VALUE}).")
     List<Integer> gens;
+
+    @Option(names = {"-d", "--n-depth"}, split = ",", paramLabel = "N", defaultValue = "0",
+            description = "Context tokens before each test (not timed), comma-separated: decode and prompt speed at "
+                    + "depth, as llama-bench's -d (default: ${DEFAULT-VALUE}).")
+    List<Integer> depths;
+
+    @Option(names = "--cpu-matmul", split = ",", paramLabel = "q8|f32", defaultValue = "q8",
+            converter = EngineOptions.Precision.class,
+            description = "CPU matrix products, comma-separated: q8 (8-bit activations, integer kernels) or f32 (exact); "
+                    + "the backend column shows which (default: ${DEFAULT-VALUE}).")
+    List<MatMulPrecision> precisions;
 
     @Option(names = {"-r", "--repetitions"}, paramLabel = "N", defaultValue = "5",
             description = "Timed runs per test, after one warm-up (default: ${DEFAULT-VALUE}).")
@@ -81,22 +95,24 @@ final class BenchCommand implements Callable<Integer> {
             threads = List.of(Runtime.getRuntime().availableProcessors());
         }
         validate();
-        List<BenchRunner.Test> tests = BenchRunner.tests(prompts, gens);
+        List<BenchRunner.Test> tests = BenchRunner.tests(prompts, gens, depths);
         BenchReport.ModelInfo info = modelInfo(model);
-        int contextSize = tests.stream().mapToInt(BenchRunner.Test::tokens).max().orElseThrow();
+        int contextSize = tests.stream().mapToInt(BenchRunner.Test::positions).max().orElseThrow();
         PrintWriter out = spec.commandLine().getOut();
         BenchReport.header(format, out);
         boolean first = true;
         for (int batch : batchSizes) {
             for (int ngl : gpuLayers) {
-                for (int t : threads) {
-                    BenchRunner runner = new BenchRunner(batch, repetitions, warmups);
-                    try (BenchModel m = opener.open(model, t, ngl, batch, contextSize)) {
-                        for (BenchRunner.Test test : tests) {
-                            BenchRunner.Samples samples = runner.run(m, test);
-                            BenchReport.row(format, new BenchReport.Row(info, m.backend(), t, ngl, batch, samples),
-                                    first, out);
-                            first = false;
+                for (MatMulPrecision precision : precisions) {
+                    for (int t : threads) {
+                        BenchRunner runner = new BenchRunner(batch, repetitions, warmups);
+                        try (BenchModel m = opener.open(model, t, ngl, batch, contextSize, precision)) {
+                            for (BenchRunner.Test test : tests) {
+                                BenchRunner.Samples samples = runner.run(m, test);
+                                BenchReport.row(format, new BenchReport.Row(info, m.backend(), t, ngl, batch, samples),
+                                        first, out);
+                                first = false;
+                            }
                         }
                     }
                 }
@@ -131,6 +147,11 @@ final class BenchCommand implements Callable<Integer> {
         for (int n : gpuLayers) {
             if (n < 0) {
                 throw new UsageException("-ngl: expected N >= 0, found " + n);
+            }
+        }
+        for (int d : depths) {
+            if (d < 0) {
+                throw new UsageException("-d: expected N >= 0, found " + d);
             }
         }
         if (BenchRunner.tests(prompts, gens).isEmpty()) {

@@ -88,7 +88,7 @@ final class BenchReport {
 
     private static final List<String> CSV_FIELDS = List.of("model_filename", "model_type", "model_size",
             "model_n_params", "backends", "n_batch", "n_threads", "n_gpu_layers", "test", "n_prompt", "n_gen",
-            "avg_ns", "stddev_ns", "avg_ts", "stddev_ts", "samples_ns", "samples_ts");
+            "n_depth", "avg_ns", "stddev_ns", "avg_ts", "stddev_ts", "samples_ns", "samples_ts");
 
     static ObjectNode json(Row row) {
         BenchRunner.Samples s = row.samples();
@@ -104,6 +104,7 @@ final class BenchReport {
         o.put("test", s.test().name());
         o.put("n_prompt", s.test().nPrompt());
         o.put("n_gen", s.test().nGen());
+        o.put("n_depth", s.test().depth());
         o.put("avg_ns", Math.round(s.meanNanos()));
         o.put("stddev_ns", Math.round(s.stddevNanos()));
         o.put("avg_ts", s.meanRate());

@@ -4,7 +4,9 @@ import dev.kiln.core.Kiln;
 import dev.kiln.core.LoadOptions;
 import dev.kiln.core.Model;
 import dev.kiln.core.kv.KvCache;
+import dev.kiln.core.spi.BackendConfig;
 import dev.kiln.core.spi.Batch;
+import dev.kiln.core.spi.MatMulPrecision;
 import dev.kiln.gguf.Metadata;
 
 import java.io.IOException;
@@ -22,8 +24,11 @@ final class EngineBenchModel implements BenchModel {
     private final float[] logits; // [vocab]
     private final int bos;
 
-    private EngineBenchModel(Model model, int capacity) {
+    private final MatMulPrecision precision;
+
+    private EngineBenchModel(Model model, int capacity, MatMulPrecision precision) {
         this.model = model;
+        this.precision = precision;
         this.cache = model.newCache(1, capacity);
         this.logits = new float[model.hyperParams().vocabSize()];
         Metadata md = model.metadata();
@@ -32,16 +37,18 @@ final class EngineBenchModel implements BenchModel {
         this.bos = addBos ? md.findInt("tokenizer.ggml.bos_token_id").orElse(-1) : -1;
     }
 
-    static BenchModel open(Path path, int threads, int gpuLayers, int batchSize, int contextSize) throws IOException {
+    static BenchModel open(Path path, int threads, int gpuLayers, int batchSize, int contextSize,
+                           MatMulPrecision precision) throws IOException {
         LoadOptions options = LoadOptions.defaults().withThreads(threads).withGpuLayers(gpuLayers)
-                .withBatchSize(batchSize).withContextSize(contextSize);
+                .withBatchSize(batchSize).withContextSize(contextSize)
+                .withBackendConfig(BackendConfig.of(threads).with(MatMulPrecision.OPTION, precision));
         Model model = Kiln.load(path, options);
         try {
             if (contextSize > model.hyperParams().contextLength()) {
                 throw new UsageException("a test needs " + contextSize + " positions but the model's context length is "
                         + model.hyperParams().contextLength());
             }
-            return new EngineBenchModel(model, contextSize);
+            return new EngineBenchModel(model, contextSize, precision);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -66,7 +73,7 @@ final class EngineBenchModel implements BenchModel {
                 return "CUDA";
             }
         }
-        return "CPU";
+        return "CPU " + precision.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     @Override

@@ -2,6 +2,8 @@ package dev.kiln.cli;
 
 import dev.kiln.core.LoadOptions;
 import dev.kiln.core.graph.Placement;
+import dev.kiln.core.spi.BackendConfig;
+import dev.kiln.core.spi.MatMulPrecision;
 import dev.kiln.gguf.GgmlType;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -15,7 +17,9 @@ import java.util.Locale;
  */
 final class EngineOptions {
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file.")
+    /** Null when not given: {@link #model()} refuses that, {@link #modelOrDemo} runs the demo model. */
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = "GGUF model file (run and serve without -m: the built-in demo model " + DemoModel.NAME + ").")
     Path model;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all processors).")
@@ -44,6 +48,32 @@ final class EngineOptions {
     @Option(names = "--backend", paramLabel = "NAME", description = "Accelerator for offloaded layers (default: the best available).")
     String backend = "";
 
+    @Option(names = "--cpu-matmul", paramLabel = "q8|f32", converter = Precision.class,
+            description = "CPU matrix products: q8 (default: activations quantized to 8 bits and integer kernels on "
+                    + "weights repacked at load, as llama.cpp) or f32 (exact: float activations, weights read in place).")
+    MatMulPrecision cpuMatMul = MatMulPrecision.Q8;
+
+    /** The {@code -m} file; a usage error when none was given. */
+    Path model() {
+        if (model == null) {
+            throw new UsageException("-m/--model: a GGUF model file is needed");
+        }
+        return model;
+    }
+
+    /**
+     * The {@code -m} file, or the built-in demo model ({@link DemoModel}) when none was given, which one line on
+     * {@code err} says.
+     */
+    Path modelOrDemo(java.io.PrintWriter err, String command) throws java.io.IOException {
+        if (model != null) {
+            return model;
+        }
+        err.println(DemoModel.notice(command));
+        err.flush();
+        return DemoModel.file();
+    }
+
     LoadOptions toLoadOptions() {
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (t < 1 || t > 1024) {
@@ -56,7 +86,8 @@ final class EngineOptions {
             throw new UsageException("-ctv/--cache-type-v: must equal -ctk (" + name(cacheTypeK) + ") for now, found " + name(v));
         }
         return LoadOptions.defaults().withThreads(t).withGpuLayers(gpuLayers).withContextSize(context)
-                .withBatchSize(batch).withCacheType(cacheTypeK).withAccelerator(backend);
+                .withBatchSize(batch).withCacheType(cacheTypeK).withAccelerator(backend)
+                .withBackendConfig(BackendConfig.of(t).with(MatMulPrecision.OPTION, cpuMatMul));
     }
 
     /**
@@ -106,6 +137,18 @@ final class EngineOptions {
                 // reported below
             }
             throw new picocli.CommandLine.TypeConversionException("expected a layer count >= 0, -1 or auto, found '" + value + "'");
+        }
+    }
+
+    /** {@code --cpu-matmul}: q8 or f32. */
+    static final class Precision implements ITypeConverter<MatMulPrecision> {
+        @Override
+        public MatMulPrecision convert(String value) {
+            try {
+                return MatMulPrecision.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("expected q8 or f32, found '" + value + "'");
+            }
         }
     }
 

@@ -43,7 +43,7 @@ final class LogitsCommand implements Callable<Integer> {
         if (tokens.length == 0) {
             throw new UsageException("--tokens: expected at least one id");
         }
-        try (Model model = Kiln.load(engine.model, options)) {
+        try (Model model = Kiln.load(engine.model(), options)) {
             engine.warnIfNothingOffloaded(model, spec.commandLine().getErr(), "logits");
             int vocab = model.hyperParams().vocabSize();
             for (int id : tokens) {

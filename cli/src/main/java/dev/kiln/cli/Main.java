@@ -22,6 +22,7 @@ import java.io.PrintWriter;
                 BenchCommand.class,
                 LogitsCommand.class,
                 ServeCommand.class,
+                GrammarCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

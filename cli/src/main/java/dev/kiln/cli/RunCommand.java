@@ -31,13 +31,22 @@ import java.util.concurrent.Callable;
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Generate text from a prompt, or chat with -cnv.",
         footer = {"", "Examples:",
+                "  kiln run -p \"Once upon a time\"                     (the built-in demo model)",
                 "  kiln run -m model.gguf -p \"Once upon a time\" -n 50 --temp 0",
                 "  kiln run -m model.gguf -cnv -sys \"You are a helpful assistant.\"",
-                "  kiln run -m deepseek-r1.gguf -cnv --reasoning-budget 512"})
+                "  kiln run -m deepseek-r1.gguf -cnv --reasoning-budget 512",
+                "  kiln run -m model.gguf -p \"A person as JSON:\" --json-schema '{\"type\": \"object\"}'",
+                "  kiln run -m model.gguf -p \"2+2=\" --grammar-file arithmetic.gbnf"})
 final class RunCommand implements Callable<Integer> {
 
     @Mixin
     EngineOptions engine;
+
+    @Mixin
+    GrammarOptions grammar;
+
+    @Mixin
+    TemplateOptions template;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "Prompt to start from.")
     String prompt;
@@ -103,7 +112,9 @@ final class RunCommand implements Callable<Integer> {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
         }
         var options = engine.toLoadOptions();
-        SamplingParams params = samplingParams();
+        SamplingParams params = samplingParams().withGrammar(grammar.compile());
+        String templateSource = template.source();
+        var templateVariables = template.variables();
         String text = promptText();
         if (text == null && !conversation) {
             throw new UsageException("-p/--prompt or -f/--file: a prompt is needed (or use -cnv to chat)");
@@ -122,8 +133,12 @@ final class RunCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Model model = Kiln.load(engine.model, options); Session session = model.newSession()) {
+        Path file = engine.modelOrDemo(err, "run");
+        try (Model model = Kiln.load(file, options); Session session = model.newSession()) {
             engine.warnIfNothingOffloaded(model, err, "run");
+            if (templateSource != null || !templateVariables.isEmpty()) {
+                model.useChatTemplate(templateSource, templateVariables);
+            }
             if (verbose) {
                 err.printf("kiln: %s, %d blocks, context %d, %s%n", model.hyperParams().architecture().ggufName(),
                         model.hyperParams().blockCount(), session.contextSize(), model.describePlacement());

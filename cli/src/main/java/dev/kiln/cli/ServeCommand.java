@@ -15,11 +15,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code kiln serve -m FILE [--host 127.0.0.1] [--port 8080] [-c N] [-b N] [-ngl N] [-t N] [-np N] [--api-key KEY]
+ * {@code kiln serve [-m FILE] [--host 127.0.0.1] [--port 8080] [-c N] [-b N] [-ngl N] [-t N] [-np N] [--api-key KEY]
  * [--alias NAME] [--reasoning-budget N] [--no-webui]}: the OpenAI-compatible server and its chat page at {@code /}, a
- * drop-in for llama-server's command line (same flag names and defaults). It listens first ({@code /health} is 503
- * while the model loads), prints one line when requests are served, and on SIGINT/SIGTERM ends in-flight requests,
- * stops listening and frees the model.
+ * drop-in for llama-server's command line (same flag names and defaults; without {@code -m}, the built-in demo model).
+ * It listens first ({@code /health} is 503 while the model loads), prints one line when requests are served, and on
+ * SIGINT/SIGTERM ends in-flight requests, stops listening and frees the model.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "OpenAI-compatible HTTP server (llama-server's flags) with a chat page at /: /v1/chat/completions, "
@@ -28,6 +28,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     EngineOptions engine;
+
+    @Mixin
+    TemplateOptions template;
 
     @Option(names = "--host", paramLabel = "ADDR", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host = "127.0.0.1";
@@ -93,8 +96,13 @@ final class ServeCommand implements Callable<Integer> {
         if (apiKey != null && apiKey.isBlank()) {
             throw new UsageException("--api-key: expected a non-empty key");
         }
+        String templateSource = template.source();
+        var templateVariables = template.variables();
         PrintWriter out = spec.commandLine().getOut();
-        Server server = Server.start(serverConfig());
+        java.nio.file.Path file = engine.modelOrDemo(spec.commandLine().getErr(), "serve");
+        ServerConfig config = serverConfig();
+        String name = config.alias();
+        Server server = Server.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             server.close();
@@ -104,7 +112,7 @@ final class ServeCommand implements Callable<Integer> {
         ServedModel model;
         try {
             // like llama-server's buffer sizes: what the GPU holds, part by part (nothing when every layer is on the CPU)
-            model = EngineModels.open(engine.model, options, engine.contextSize(), parallel,
+            model = EngineModels.open(file, options, engine.contextSize(), parallel, templateSource, templateVariables,
                     m -> m.describeDeviceMemory().ifPresent(line -> {
                         out.println("kiln serve: " + line);
                         out.flush();
@@ -115,7 +123,7 @@ final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         server.serve(model);
-        out.println("kiln serve: listening on " + server.uri() + " (model " + (alias != null ? alias : model.name())
+        out.println("kiln serve: listening on " + server.uri() + " (model " + (name != null ? name : model.name())
                 + ", " + parallel + " slot" + (parallel == 1 ? "" : "s") + " of " + model.model().sequenceLength()
                 + " tokens)");
         out.flush();
@@ -125,7 +133,8 @@ final class ServeCommand implements Callable<Integer> {
 
     /** How the server listens, from the flags (validated by {@link #call()} first). */
     ServerConfig serverConfig() {
-        return new ServerConfig(host, port, apiKey, alias, engine.batchSize(), maxQueue, 16L << 20,
+        String name = alias != null || engine.model != null ? alias : DemoModel.NAME;
+        return new ServerConfig(host, port, apiKey, name, engine.batchSize(), maxQueue, 16L << 20,
                 reasoningBudget, timeoutSeconds * 1000L, !noWebui);
     }
 }

@@ -71,7 +71,7 @@ class BenchCommandTest {
 
     private static Run run(String... args) {
         List<FakeModel> models = new ArrayList<>();
-        BenchCommand command = new BenchCommand((path, threads, ngl, batch, context) -> {
+        BenchCommand command = new BenchCommand((path, threads, ngl, batch, context, precision) -> {
             FakeModel m = new FakeModel(threads);
             models.add(m);
             return m;
@@ -107,6 +107,28 @@ class BenchCommandTest {
         expected.addAll(tg);
         expected.add("close");
         assertEquals(expected, r.models().getFirst().calls);
+    }
+
+    @Test
+    void depthFillsTheContextBeforeEachTimedRun() {
+        Run r = run("-m", model(), "-p", "8", "-n", "2", "-d", "0,20", "-r", "1", "-t", "1", "-b", "16");
+        assertEquals(0, r.status(), r.err());
+        // at depth 20: 16+4 untimed tokens (BOS first), then the test's tokens at positions 20.. without BOS
+        List<String> fill = List.of("clear", "16@0:1", "4@16");
+        List<String> expected = new ArrayList<>(List.of("clear", "8@0:1", "clear", "8@0:1", "clear", "1@0:1", "clear", "1@0:1", "1@1"));
+        for (int i = 0; i < 2; i++) { // warm-up and timed run
+            expected.addAll(fill);
+            expected.add("8@20");
+        }
+        expected.addAll(fill);
+        expected.add("1@20");
+        expected.addAll(fill);
+        expected.addAll(List.of("1@20", "1@21"));
+        expected.add("close");
+        assertEquals(expected, r.models().getFirst().calls);
+        assertTrue(r.out().contains("pp8 @ d20"), r.out());
+        assertTrue(r.out().contains("tg2 @ d20"), r.out());
+        assertTrue(run("-m", model(), "-p", "8", "-n", "0", "-d", "-1").status() != 0);
     }
 
     @Test

@@ -13,7 +13,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,11 +23,7 @@ class InspectCommandTest {
 
     @Test
     void inspectsEveryReferenceFile() throws IOException {
-        Path root = TestData.require(".");
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(root)) {
-            files = walk.filter(p -> p.toString().endsWith(".gguf")).sorted().toList();
-        }
+        List<Path> files = TestData.walk(".gguf");
         assertFalse(files.isEmpty());
         for (Path f : files) {
             CliRun text = CliRun.of("inspect", f.toString());
@@ -45,11 +40,7 @@ class InspectCommandTest {
     /** Tensor count and per-type counts agree with the reference tensor lists made by llama.cpp's tools. */
     @Test
     void jsonAgreesWithTheReferenceTensorLists() throws IOException {
-        Path dir = TestData.require("synthetic");
-        List<Path> lists;
-        try (Stream<Path> s = Files.list(dir)) {
-            lists = s.filter(p -> p.toString().endsWith(".tensors.txt")).sorted().toList();
-        }
+        List<Path> lists = TestData.files("synthetic", ".tensors.txt");
         assertFalse(lists.isEmpty());
         for (Path list : lists) {
             Map<String, Integer> expectedTypes = new HashMap<>();
@@ -60,7 +51,7 @@ class InspectCommandTest {
                     expectedCount++;
                 }
             }
-            Path model = dir.resolve(list.getFileName().toString().replace(".tensors.txt", ".gguf"));
+            Path model = list.resolveSibling(list.getFileName().toString().replace(".tensors.txt", ".gguf"));
             CliRun run = CliRun.of("inspect", "--json", model.toString());
             assertEquals(0, run.status(), run.err());
             JsonNode node = JSON.readTree(run.out());

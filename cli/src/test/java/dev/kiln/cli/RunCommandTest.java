@@ -21,6 +21,24 @@ class RunCommandTest {
         assertTrue(run.err().contains("generation:     50 tokens"), run.err());
     }
 
+    /** The README's first command: no -m runs the built-in demo model, and one stderr line says so. */
+    @Test
+    void withoutAModelRunsTheDemo() {
+        CliRun run = CliRun.of("run", "-p", "Once upon a time", "-n", "30", "--temp", "0", "-t", "1");
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.out().startsWith("Once upon a time, there was a little girl named Lily. She loved to play"), run.out());
+        assertEquals(DemoModel.notice("run"), run.err().lines().findFirst().orElseThrow());
+        assertTrue(run.err().contains("-m MODEL.gguf"), run.err());
+        assertEquals(1, run.err().lines().filter(l -> l.contains("demo")).count(), run.err());
+    }
+
+    @Test
+    void logitsStillNeedsAModel() {
+        CliRun run = CliRun.of("logits", "--tokens", "1,2", "-o", "x.f32");
+        assertEquals(2, run.status(), run.err());
+        assertTrue(run.err().contains("-m/--model"), run.err());
+    }
+
     @Test
     void noDisplayPromptPrintsOnlyTheContinuation() {
         Path model = TestData.require("real/stories260K.gguf");

@@ -69,6 +69,46 @@ class ServeCommandTest {
         }
     }
 
+    /** Without -m the demo model is served under its own name, and one stderr line says so. */
+    @Test
+    void withoutAModelServesTheDemo() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--port", "0", "-t", "1",
+                "-c", "256");
+        Path stdout = Files.createTempFile("kiln-serve", ".out");
+        Path stderr = Files.createTempFile("kiln-serve", ".err");
+        Process p = new ProcessBuilder(command).redirectError(stderr.toFile()).redirectOutput(stdout.toFile()).start();
+        try {
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (Files.readString(stdout).indexOf('\n') < 0) {
+                assertTrue(p.isAlive() && System.currentTimeMillis() < deadline, "no ready line: " + Files.readString(stderr));
+                Thread.sleep(50);
+            }
+            String ready = Files.readString(stdout).lines().findFirst().orElseThrow();
+            assertTrue(ready.contains("(model stories260K, 1 slot of 256 tokens)"), ready);
+            // the first line but the JVM's own incubator-module warning
+            assertEquals(DemoModel.notice("serve"), Files.readString(stderr).lines()
+                    .filter(l -> !l.startsWith("WARNING: Using incubator modules")).findFirst().orElseThrow());
+            Matcher m = Pattern.compile("http://[^ ]+").matcher(ready);
+            assertTrue(m.find());
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(m.group())
+                    .resolve("/v1/completions")).POST(HttpRequest.BodyPublishers.ofString(
+                    "{\"prompt\": \"Once upon a time\", \"max_tokens\": 8, \"temperature\": 0}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            // the llama2.c reference text (testdata/real/README.md), continued from the prompt
+            assertTrue(r.body().contains("\"text\":\", there was a little girl\"") && r.body().contains("\"model\":\"stories260K\""),
+                    r.body());
+            p.destroy();
+            assertTrue(p.waitFor(15, TimeUnit.SECONDS), "still running 15 s after SIGTERM");
+        } finally {
+            p.destroyForcibly();
+            Files.deleteIfExists(stdout);
+            Files.deleteIfExists(stderr);
+        }
+    }
+
     @Test
     void noWebuiTurnsThePageOff() {
         ServeCommand on = new ServeCommand();

@@ -74,6 +74,19 @@ class SynthCommandTest {
     }
 
     @Test
+    void explicitTokenizerSettingsWinOverTheVocabulary() throws IOException {
+        Path vocab = TestData.require("vocab/qwen3-vocab.gguf");   // it has a chat template of its own
+        Path file = dir.resolve("tmpl.gguf");
+        String template = "{% for m in messages %}[{{ m.role }}] {{ m.content }}{% endfor %}";
+        CliRun run = CliRun.of(args("synth", "--shape", "qwen3-8b", "--type", "Q8_0", "--vocab", vocab.toString(),
+                "--set", "tokenizer.chat_template=" + template, "-o", file.toString()));
+        assertEquals(0, run.status(), run.err());
+        JsonNode node = JSON.readTree(CliRun.of("inspect", "--json", file.toString()).out());
+        assertEquals(template, node.get("metadata").get("tokenizer.chat_template").asText());
+        assertFalse(node.get("metadata").has("qwen3.tokenizer.chat_template"));
+    }
+
+    @Test
     void badArgumentsAreOneLineUsageErrors() {
         CliRun unknown = CliRun.of("synth", "--shape", "gpt-5", "-o", dir.resolve("x.gguf").toString());
         assertEquals(2, unknown.status());

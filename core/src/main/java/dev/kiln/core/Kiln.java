@@ -79,9 +79,9 @@ public final class Kiln {
             Tokenizer tokenizer = Tokenizers.from(model.metadata());
             String template = model.metadata().findString("tokenizer.chat_template").orElse(null);
             long nanos = System.nanoTime() - t0;
-            LOG.info("loaded {} ({}, {} blocks) in {} ms: {}", path.getFileName(), hp.architecture().ggufName(),
+            LOG.info("loaded {} ({}, {} blocks) in {} ms: {} ({})", path.getFileName(), hp.architecture().ggufName(),
                     hp.blockCount(), nanos / 1_000_000, placement.describe(cpu.name(),
-                            accelerator == null ? "accelerator" : accelerator.name()));
+                            accelerator == null ? "accelerator" : accelerator.name()), cpu.description());
             return new Model(model, options, cpu, accelerator, placement, forward, tokenizer, template, nanos, deviceMemory);
         } catch (RuntimeException | Error e) {
             for (AutoCloseable c : new AutoCloseable[] {forward, accelerator, cpu, model}) {

@@ -32,8 +32,10 @@ public final class Model implements AutoCloseable {
     private final Placement placement;
     private final Forward forward;
     private final Tokenizer tokenizer;
-    private final String chatTemplateSource; // null when the file has none
+    private String chatTemplateSource;       // null when the file has none
+    private java.util.Map<String, Object> templateVariables = java.util.Map.of();
     private ChatTemplate chatTemplate;       // parsed on first use
+    private volatile dev.kiln.core.grammar.TokenTrie tokenTrie; // built on first use of a grammar
     private final long loadNanos;
     private final DeviceBudget.Parts deviceMemory; // null when nothing is offloaded
 
@@ -107,6 +109,44 @@ public final class Model implements AutoCloseable {
                     : ChatTemplate.forModel(metadata());
         }
         return chatTemplate;
+    }
+
+    /**
+     * The vocabulary as grammars see it (built on first use, about a second for 150k tokens): every token's bytes,
+     * with the family's tool-call and think markers.
+     */
+    public dev.kiln.core.grammar.TokenTrie tokenTrie() {
+        dev.kiln.core.grammar.TokenTrie t = tokenTrie;
+        if (t == null) {
+            synchronized (this) {
+                t = tokenTrie;
+                if (t == null) {
+                    t = dev.kiln.core.grammar.TokenTrie.of(tokenizer, dev.kiln.core.grammar.TokenTrie.MARKERS);
+                    tokenTrie = t;
+                }
+            }
+        }
+        return t;
+    }
+
+    /**
+     * Uses {@code source} (Jinja) as the chat template instead of the file's, and {@code variables} as extra template
+     * variables for every chat (llama.cpp's {@code --chat-template-file} and {@code --chat-template-kwargs}).
+     *
+     * @throws IllegalArgumentException when the template does not parse
+     */
+    public synchronized void useChatTemplate(String source, java.util.Map<String, Object> variables) {
+        if (source != null) {
+            ChatTemplate parsed = ChatTemplate.of(source);
+            chatTemplateSource = source;
+            chatTemplate = parsed;
+        }
+        templateVariables = java.util.Map.copyOf(variables);
+    }
+
+    /** Extra variables every chat template rendering gets ({@code --chat-template-kwargs}). */
+    public synchronized java.util.Map<String, Object> templateVariables() {
+        return templateVariables;
     }
 
     /** Whether the file has its own chat template ({@code tokenizer.chat_template}). */

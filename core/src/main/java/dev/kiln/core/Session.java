@@ -112,6 +112,7 @@ public final class Session implements AutoCloseable {
         RenderOptions.Builder options = RenderOptions.builder().addGenerationPrompt(true)
                 .bosToken(vocab.bos() >= 0 ? vocab.token(vocab.bos()) : "")
                 .eosToken(vocab.eos() >= 0 ? vocab.token(vocab.eos()) : "");
+        model.templateVariables().forEach(options::variable);
         if (budget.limit() == 0 && thinkingSwitch) {
             options.variable("enable_thinking", false);
         }
@@ -151,7 +152,12 @@ public final class Session implements AutoCloseable {
                 sampler.accept(history[i]);
             }
         }
-        Sampler active = limiter != null ? limiter.wrap(sampler) : sampler;
+        Sampler active = sampler;
+        if (params.grammar() != null) {
+            active = new dev.kiln.core.sampling.GrammarSampler(sampler,
+                    params.grammar().bind(model.tokenTrie()).matcher(), maxTokens);
+        }
+        active = limiter != null ? limiter.wrap(active) : active;
         TokenDecoder decoder = model.tokenizer().decoder();
         StringBuilder text = new StringBuilder();
         Generation g = generator.generate(ids, maxTokens, active, vocab::isEndOfGeneration, token -> {

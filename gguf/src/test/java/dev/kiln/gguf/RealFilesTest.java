@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,11 +20,7 @@ class RealFilesTest {
 
     @Test
     void everyReferenceFileOpens() throws IOException {
-        Path root = TestData.require(".");
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(root)) {
-            files = walk.filter(p -> p.toString().endsWith(".gguf")).sorted().toList();
-        }
+        List<Path> files = TestData.walk(".gguf");
         assertFalse(files.isEmpty());
         for (Path p : files) {
             try (GgufFile gguf = GgufFile.open(p)) {
@@ -39,14 +34,10 @@ class RealFilesTest {
 
     @Test
     void synthetic_tensorListsMatchTheReferenceDumps() throws IOException {
-        Path dir = TestData.require("synthetic");
-        List<Path> lists;
-        try (Stream<Path> s = Files.list(dir)) {
-            lists = s.filter(p -> p.toString().endsWith(".tensors.txt")).sorted().toList();
-        }
+        List<Path> lists = TestData.files("synthetic", ".tensors.txt");
         assertFalse(lists.isEmpty());
         for (Path list : lists) {
-            Path model = dir.resolve(list.getFileName().toString().replace(".tensors.txt", ".gguf"));
+            Path model = list.resolveSibling(list.getFileName().toString().replace(".tensors.txt", ".gguf"));
             List<String> expected = new ArrayList<>();
             long dataStart = -1;
             for (String line : Files.readAllLines(list)) {

@@ -19,9 +19,13 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.EnumSet;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The CPU backend. With {@link MatMulPrecision#Q8} (the default) weight matrices of a type with an integer kernel are
@@ -38,8 +42,11 @@ public final class CpuBackend implements Backend {
     private final CpuOps ops;
     private final MatMulPrecision precision;
     private final Arena packed = Arena.ofShared();
-    private final Set<GgmlType> warmedUp = EnumSet.noneOf(GgmlType.class);
+    /** Each packed type's kernel warm-up, run on a background thread while loading goes on. */
+    private final Map<GgmlType, CompletableFuture<Void>> warmUps = new EnumMap<>(GgmlType.class);
+    private ExecutorService warmUpThread; // created on the first packed tensor
     private long packedBytes;
+    private long packNanos;
     private volatile boolean closed;
     private long sourceBytes;
 
@@ -69,8 +76,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String description() {
-        return "cpu, " + threads.threads() + (threads.threads() == 1 ? " thread" : " threads") + ", "
+        String s = "cpu, " + threads.threads() + (threads.threads() == 1 ? " thread" : " threads") + ", "
                 + (precision == MatMulPrecision.Q8 ? "q8 activations" : "f32 activations");
+        return packedBytes == 0 ? s : String.format(Locale.ROOT, "%s (%.0f MiB of weights repacked from %.0f MiB in %d ms)",
+                s, packedBytes / 1048576.0, sourceBytes / 1048576.0, packNanos / 1_000_000);
     }
 
     @Override
@@ -102,6 +111,22 @@ public final class CpuBackend implements Backend {
         return new CpuTensor.Weights(weights);
     }
 
+    /**
+     * The warm-up of {@code kernel}'s type, started on the backend's warm-up thread the first time the type is packed
+     * (the JIT compiles the kernels while the other tensors are packed; the first product waits for it).
+     */
+    private synchronized CompletableFuture<Void> warmUp(PackedKernel kernel, int groupRows) {
+        if (warmUpThread == null) {
+            warmUpThread = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "kiln-cpu-warm-up");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return warmUps.computeIfAbsent(kernel.type(),
+                type -> CompletableFuture.runAsync(() -> PackedMatMul.warmUp(kernel, groupRows), warmUpThread));
+    }
+
     @Override
     public DeviceTensor uploadTable(TensorData table) {
         Objects.requireNonNull(table, "table");
@@ -123,17 +148,21 @@ public final class CpuBackend implements Backend {
         PackedMatrix m = new PackedMatrix(owned.name(), owned.type(), owned.rows(), owned.cols(), owned.groupRows(),
                 owned.blocksPerRow(), owned.blockBytes(), view);
         MemorySegment src = weights.segment();
+        long t0 = System.nanoTime();
         threads.parallelFor(m.groups(), (start, end) -> {
             for (int g = start; g < end; g++) {
                 Packing.packGroup(m, src, kernel, g);
             }
         });
-        if (warmedUp.add(weights.type())) {
-            PackedMatMul.warmUp(kernel, groupRows);
+        packNanos += System.nanoTime() - t0;
+        if (src.isMapped()) {
+            // the file's pages are not read again (row lookups use uploadTable's tensors): drop them from this
+            // process's resident memory, so the repacked copy replaces them instead of doubling the footprint
+            src.unload();
         }
         packedBytes += m.data().byteSize();
         sourceBytes += src.byteSize();
-        return new CpuTensor.Packed(m, kernel, weights);
+        return new CpuTensor.Packed(m, kernel, weights, warmUp(kernel, groupRows));
     }
 
     @Override
@@ -187,6 +216,11 @@ public final class CpuBackend implements Backend {
             return;
         }
         closed = true;
+        synchronized (this) {
+            if (warmUpThread != null) {
+                warmUpThread.shutdownNow();
+            }
+        }
         ops.close();
         threads.close();
         packed.close();

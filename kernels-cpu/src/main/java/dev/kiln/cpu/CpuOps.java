@@ -11,37 +11,37 @@ import dev.kiln.core.spi.Rope;
 import java.util.Objects;
 
 /**
- * The CPU implementation of {@link Ops}: matrix multiplications through {@link MatMul} (rows split across the
- * backend's {@link CpuThreads}), attention split by (row, KV head) across the same pool with its inner loops in
- * {@link VectorMath}, and the cheap element-wise ops in plain loops on the calling thread. Norm sums accumulate in double (as ggml's {@code ggml_float}); softmax
- * subtracts the row maximum. These loops are also the scalar reference other backends are tested against.
+ * The CPU implementation of {@link Ops}: matrix multiplications through {@link MatMul} (float activations) or
+ * {@link PackedMatMul} (repacked weights, 8-bit activations), rows split across the backend's {@link CpuThreads};
+ * attention through {@link CpuAttention} on the same pool; SwiGLU vectorized (split across the pool for prompt
+ * batches); the other element-wise ops in plain loops on the calling thread. Norm sums accumulate in double (as
+ * ggml's {@code ggml_float}); softmax subtracts the row maximum.
  *
- * <p>Not thread-safe: one forward pass at a time (the per-call attention state lives in fields, so a call
- * allocates nothing).
+ * <p>Not thread-safe: one forward pass at a time (per-call state lives in fields, so a call allocates nothing).
  */
 final class CpuOps implements Ops {
-    /** Multiply-adds below which attention runs on the calling thread (about 10 µs of work). */
-    private static final long SMALL_ATTENTION = 1 << 15;
+    /** Element-wise ops on at least this many floats (prompt batches) are split across the pool. */
+    private static final int PARALLEL_ELEMENTS = 1 << 15;
+    /** Floats per element-wise task (a multiple of every vector length). */
+    private static final int ELEMENT_CHUNK = 1 << 12;
 
     private final CpuThreads threads;
     private final MatMul matMul;
+    private final CpuAttention attention;
     private final PackedMatMul packedMatMul;
     private volatile boolean closed;
-    private final RangeTask attentionTask = this::attentionRange;
-    private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[3][0]);
+    private final RangeTask swiGluTask = this::swiGluRange;
 
-    // Per-call attention state, read by attentionTask.
-    private float[] attnOut;
-    private float[] attnQ;
-    private KvLayer attnKv;
-    private CpuTensor.Cache attnKeys;
-    private CpuTensor.Cache attnValues;
-    private Batch attnBatch;
-    private Attention attnShape;
+    // Per-call swiGlu state, read by swiGluTask.
+    private float[] swiGate;
+    private float[] swiUp;
+    private int swiCount;
+
 
     CpuOps(CpuThreads threads) {
         this.threads = threads;
         this.matMul = new MatMul(threads);
+        this.attention = new CpuAttention(threads);
         this.packedMatMul = new PackedMatMul(threads);
     }
 
@@ -151,104 +151,7 @@ final class CpuOps implements Ops {
 
     @Override
     public void attention(DeviceTensor out, DeviceTensor q, KvLayer kv, Batch batch, Attention attention) {
-        attnOut = floats(out);
-        attnQ = floats(q);
-        attnKv = kv;
-        attnKeys = cache(kv.keys());
-        attnValues = cache(kv.values());
-        attnBatch = batch;
-        attnShape = attention;
-        try {
-            int pairs = batch.size() * attention.headCountKv();
-            long work = (long) pairs * (batch.cell(batch.size() - 1) + 1) * (attention.keyLength() + attention.valueLength())
-                    * attention.groupSize();
-            if (work < SMALL_ATTENTION) {
-                attentionRange(0, pairs); // waking the pool costs more than this
-            } else {
-                threads.parallelFor(pairs, attentionTask);
-            }
-        } finally {
-            attnOut = null;
-            attnQ = null;
-            attnKv = null;
-            attnKeys = null;
-            attnValues = null;
-            attnBatch = null;
-        }
-    }
-
-    /**
-     * Attention for the (row, KV head) pairs {@code start..end-1} (index = row · headCountKv + kvHead): each cached
-     * key and value row is converted once and used by every query head of the group.
-     */
-    private void attentionRange(int start, int end) {
-        Attention shape = attnShape;
-        KvLayer kv = attnKv;
-        int heads = shape.headCount();
-        int headsKv = shape.headCountKv();
-        int kl = shape.keyLength();
-        int vl = shape.valueLength();
-        int group = shape.groupSize();
-        int kw = kv.keyWidth();
-        int vw = kv.valueWidth();
-        float[][] s = scratch.get();
-        if (s[0].length < group * kv.sequenceCapacity()) {
-            s[0] = new float[group * kv.sequenceCapacity()];
-        }
-        if (s[1].length < kl) {
-            s[1] = new float[kl];
-        }
-        if (s[2].length < vl) {
-            s[2] = new float[vl];
-        }
-        float[] scores = s[0];  // [group][cells]
-        float[] key = s[1];     // [keyLength]
-        float[] value = s[2];   // [valueLength]
-        for (int index = start; index < end; index++) {
-            int r = index / headsKv;
-            int kvHead = index % headsKv;
-            int firstHead = kvHead * group;
-            int cells = attnBatch.cell(r) + 1;
-            long firstRow = kv.row(attnBatch.sequence(r), 0);
-            float scale = shape.scale() * shape.temperature(attnBatch.position(r));
-            // scores[g][t] = scale · q_h·k_t for the group's query heads h and every cell up to the row's own
-            for (int t = 0; t < cells; t++) {
-                attnKeys.load((int) ((firstRow + t) * kw + kvHead * kl), key, 0, kl);
-                for (int g = 0; g < group; g++) {
-                    int qOff = (r * heads + firstHead + g) * kl;
-                    scores[g * cells + t] = VectorMath.dot(attnQ, qOff, key, 0, kl) * scale;
-                }
-            }
-            // softmax per head (the maximum subtracted)
-            for (int g = 0; g < group; g++) {
-                int base = g * cells;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int t = 0; t < cells; t++) {
-                    max = Math.max(max, scores[base + t]);
-                }
-                double sum = 0;
-                for (int t = 0; t < cells; t++) {
-                    float e = (float) Math.exp(scores[base + t] - max);
-                    scores[base + t] = e;
-                    sum += e;
-                }
-                float inv = (float) (1.0 / sum);
-                for (int t = 0; t < cells; t++) {
-                    scores[base + t] *= inv;
-                }
-                int oOff = (r * heads + firstHead + g) * vl;
-                for (int i = 0; i < vl; i++) {
-                    attnOut[oOff + i] = 0f;
-                }
-            }
-            // out_h = Σ_t p_h,t · v_t
-            for (int t = 0; t < cells; t++) {
-                attnValues.load((int) ((firstRow + t) * vw + kvHead * vl), value, 0, vl);
-                for (int g = 0; g < group; g++) {
-                    VectorMath.axpy(scores[g * cells + t], value, 0, attnOut, (r * heads + firstHead + g) * vl, vl);
-                }
-            }
-        }
+        this.attention.apply(floats(out), floats(q), kv, cache(kv.keys()), cache(kv.values()), batch, attention);
     }
 
     @Override
@@ -256,10 +159,23 @@ final class CpuOps implements Ops {
         float[] g = floats(gate);
         float[] u = floats(up);
         Objects.checkFromIndexSize(0, floats, Math.min(g.length, u.length));
-        for (int i = 0; i < floats; i++) {
-            float v = g[i];
-            g[i] = v / (1f + (float) Math.exp(-v)) * u[i];
+        if (floats < PARALLEL_ELEMENTS) {
+            VectorMath.swiGlu(g, u, 0, floats);
+            return;
         }
+        swiGate = g;
+        swiUp = u;
+        swiCount = floats;
+        try {
+            threads.parallelFor((floats + ELEMENT_CHUNK - 1) / ELEMENT_CHUNK, swiGluTask);
+        } finally {
+            swiGate = null;
+            swiUp = null;
+        }
+    }
+
+    private void swiGluRange(int start, int end) {
+        VectorMath.swiGlu(swiGate, swiUp, start * ELEMENT_CHUNK, Math.min(swiCount, end * ELEMENT_CHUNK));
     }
 
     @Override

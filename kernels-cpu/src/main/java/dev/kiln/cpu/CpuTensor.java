@@ -6,6 +6,8 @@ import dev.kiln.cpu.packed.PackedMatrix;
 import dev.kiln.gguf.GgmlType;
 import dev.kiln.gguf.TensorData;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * The CPU backend's tensors: F32 arrays for activations and small F32 weights (norms, biases), zero-copy views of
  * the mapped file for weight matrices, and KV-cache storage in F32, F16 or Q8_0.
@@ -40,9 +42,10 @@ sealed interface CpuTensor extends DeviceTensor {
 
     /**
      * A weight matrix repacked for the integer kernels ({@link dev.kiln.core.spi.MatMulPrecision#Q8}); {@code source}
-     * is the mapped original (row lookups, messages).
+     * is the mapped original (row lookups, messages); {@code warmUp} completes when the kernel's JIT warm-up has.
      */
-    record Packed(PackedMatrix matrix, PackedKernel kernel, TensorData source) implements CpuTensor {
+    record Packed(PackedMatrix matrix, PackedKernel kernel, TensorData source, CompletableFuture<Void> warmUp)
+            implements CpuTensor {
         @Override
         public GgmlType type() {
             return source.type();

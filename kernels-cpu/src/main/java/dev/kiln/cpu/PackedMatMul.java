@@ -34,24 +34,41 @@ final class PackedMatMul {
         this.threads = Objects.requireNonNull(threads, "threads");
     }
 
-    /** Calls per kernel in {@link #warmUp}: enough for C2 to compile the kernel loops (see MatMul.warmUp). */
-    private static final int WARM_UP_CALLS = 2000;
+    /** A kernel call at most this slow per weight counts as compiled by C2 (C2: ~0.03 ns, C1: several ns). */
+    private static final double COMPILED_NANOS_PER_WEIGHT = 0.5;
+    /** Consecutive compiled-speed calls of each kernel that end a warm-up. */
+    private static final int WARM_CALLS = 200;
+    /** Longest warm-up per type. */
+    private static final long WARM_UP_NANOS = 5_000_000_000L;
 
     /**
-     * Runs both kernels of {@code kernel} on a small all-zero matrix until the JIT has compiled them: interpreted or
-     * C1-compiled, Vector API code is hundreds of times slower, and a model's first tokens would wait for the compiler.
+     * Runs both kernels of {@code kernel} on a small all-zero matrix until C2 has compiled them: interpreted or
+     * C1-compiled, Vector API code is a hundred times slower, and a model's first tokens would wait for the compiler.
+     * The matrix has two blocks per row so that every branch the real matrices take is taken (a branch never seen
+     * would make C2's code trap back to the interpreter later). Returns when both kernels have run at compiled speed
+     * {@link #WARM_CALLS} times in a row, or after {@link #WARM_UP_NANOS}.
      */
     static void warmUp(PackedKernel kernel, int groupRows) {
         try (Arena arena = Arena.ofConfined()) {
-            int cols = kernel.blockLength();
+            int cols = 2 * kernel.blockLength();
             PackedMatrix m = Packing.allocate("warm-up." + kernel.type(), kernel.type(), 2 * groupRows, cols, kernel,
                     groupRows, arena);
             Q8Activations x = new Q8Activations(kernel.activationBlock());
             x.quantize(new float[Q8Activations.TOKEN_BLOCK * cols], Q8Activations.TOKEN_BLOCK, cols);
             float[] out = new float[Q8Activations.TOKEN_BLOCK * 2 * groupRows];
-            for (int i = 0; i < WARM_UP_CALLS; i++) {
+            double pairLimit = COMPILED_NANOS_PER_WEIGHT * 2 * groupRows * cols;
+            double quadLimit = COMPILED_NANOS_PER_WEIGHT * Q8Activations.TOKEN_BLOCK * groupRows * cols;
+            long deadline = System.nanoTime() + WARM_UP_NANOS;
+            int fastPairs = 0;
+            int fastQuads = 0;
+            for (int i = 0; (fastPairs < WARM_CALLS || fastQuads < WARM_CALLS) && System.nanoTime() < deadline; i++) {
+                long t0 = System.nanoTime();
                 kernel.multiplyPair(m, 0, x, i % Q8Activations.TOKEN_BLOCK, out, 0);
+                long t1 = System.nanoTime();
                 kernel.multiplyQuad(m, i & 1, x, 0, out, 0, 2 * groupRows);
+                long t2 = System.nanoTime();
+                fastPairs = t1 - t0 <= pairLimit ? fastPairs + 1 : 0;
+                fastQuads = t2 - t1 <= quadLimit ? fastQuads + 1 : 0;
             }
         }
     }
@@ -69,6 +86,9 @@ final class PackedMatMul {
         if ((long) tokens * m.rows() > out.length) {
             throw new IllegalArgumentException("tensor " + m.name() + ": out needs [" + tokens + "][" + m.rows()
                     + "] floats, found " + out.length);
+        }
+        if (!w.warmUp().isDone()) {
+            w.warmUp().join(); // the first product of a type waits for the kernels to be compiled
         }
         Q8Activations q = w.kernel().activationBlock() == 256 ? blocks256 : blocks32;
         q.quantize(x, tokens, m.cols());

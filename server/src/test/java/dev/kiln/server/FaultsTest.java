@@ -123,7 +123,9 @@ class FaultsTest {
             assertEquals(20, r.json().at("/usage/completion_tokens").asInt());
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        assertTrue(seconds < 5, "other requests took " + seconds + " s");
+        // A stalled scheduler would wait for the unread stream until the test closes it (minutes); three 20-token
+        // replies take well under a second on a quiet machine and ~5 s on a heavily loaded one.
+        assertTrue(seconds < 30, "other requests took " + seconds + " s");
         stalled.close();
         awaitIdle(http, 20_000);
     }

@@ -252,18 +252,21 @@ class ServerHttpTest {
     }
 
     @Test
-    void requiredOrNamedToolChoiceWithAPlainTextAnswerComesBackAsContent() throws Exception {
-        // no grammar forces the call: like llama-server when its parser finds no call, the text is the content
+    void requiredOrNamedToolChoiceTurnsAPlainTextAnswerIntoACall() throws Exception {
+        // the model wants to answer in text; the tool-call grammar lets it write only a call (of the named tool)
         Http http = start(ServerConfig.defaults(), Script.reply("It is sunny."), 1, "{% if tools %}<tool_call>{% endif %}");
         String tools = "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}, "
                 + "{\"type\": \"function\", \"function\": {\"name\": \"read_file\"}}]";
         for (String choice : new String[] {"\"required\"", "{\"type\": \"function\", \"function\": {\"name\": \"read_file\"}}"}) {
-            Http.Reply r = http.post("/v1/chat/completions", Http.chat("weather?", tools + ", \"tool_choice\": " + choice));
+            Http.Reply r = http.post("/v1/chat/completions", Http.chat("weather?", tools + ", \"tool_choice\": " + choice
+                    + ", \"max_tokens\": 60"));
             assertEquals(200, r.status(), r.body());
-            assertEquals("It is sunny.", r.json().at("/choices/0/message/content").asText(), choice);
-            assertEquals("stop", r.json().at("/choices/0/finish_reason").asText(), choice);
-            assertTrue(r.json().at("/choices/0/message/tool_calls").isMissingNode()
-                    || r.json().at("/choices/0/message/tool_calls").isNull(), r.body());
+            assertEquals("tool_calls", r.json().at("/choices/0/finish_reason").asText(), r.body());
+            JsonNode call = r.json().at("/choices/0/message/tool_calls/0/function");
+            if (choice.contains("read_file")) {
+                assertEquals("read_file", call.at("/name").asText(), r.body());
+            }
+            assertTrue(Http.JSON.readTree(call.at("/arguments").asText()).isObject(), r.body());
         }
     }
 

@@ -23,7 +23,7 @@ public record ThinkTags(String open, String close) {
         return Optional.empty();
     }
 
-    /** True when the rendered prompt already opened a think block (DeepSeek-R1 templates end with "<think>\n"). */
+    /** True when the rendered prompt already opened a think block (DeepSeek-R1 templates end with {@code "<think>\n"}). */
     public boolean promptOpensThinking(String prompt) {
         String p = prompt.stripTrailing();
         return p.endsWith(open);

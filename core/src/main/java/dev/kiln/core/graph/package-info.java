@@ -5,8 +5,8 @@
  * residual stream where adjacent slots live on different backends.
  *
  * <pre>
- * tokens -> embed (cpu) -> [block 0] -> ... -> [block n-1] -> [output head: gather logit rows, norm, matmul] -> logits
- *                          |<- slots on cpu ->|<-------- slots on the accelerator (-ngl k) -------->|
+ * tokens -&gt; embed (cpu) -&gt; [block 0] -&gt; ... -&gt; [block n-1] -&gt; [output head: gather logit rows, norm, matmul] -&gt; logits
+ *                          |&lt;- slots on cpu -&gt;|&lt;-------- slots on the accelerator (-ngl k) --------&gt;|
  *                                  residual [rows][dim] crosses once at the boundary
  * </pre>
  */

@@ -16,12 +16,14 @@ package dev.kiln.core.sampling;
  *   <li>{@code frequencyPenalty}: subtracted per occurrence in that window.</li>
  *   <li>{@code seed}: seed of the draw; {@link #RANDOM_SEED} (llama.cpp's {@code LLAMA_DEFAULT_SEED}) picks one
  *       at random when the sampler is made.</li>
+ *   <li>{@code grammar}: when not null, only text the grammar accepts is generated (GBNF, JSON Schema: see
+ *       {@link dev.kiln.core.grammar.Grammar}); the end-of-generation token is allowed only where it may end.</li>
  * </ul>
  * Same parameters and same seed give the same tokens for the same logits.
  */
 public record SamplingParams(float temperature, int topK, float topP, float minP,
                              float repeatPenalty, int repeatLastN, float presencePenalty, float frequencyPenalty,
-                             long seed) {
+                             long seed, dev.kiln.core.grammar.Grammar grammar) {
 
     /** llama.cpp's {@code LLAMA_DEFAULT_SEED}: choose a random seed. */
     public static final long RANDOM_SEED = 0xFFFF_FFFFL;
@@ -32,6 +34,12 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
 
     /** Greedy decoding: temperature 0, no penalties. */
     public static final SamplingParams GREEDY = DEFAULTS.withTemperature(0f);
+
+    /** Parameters without a grammar. */
+    public SamplingParams(float temperature, int topK, float topP, float minP, float repeatPenalty, int repeatLastN,
+                          float presencePenalty, float frequencyPenalty, long seed) {
+        this(temperature, topK, topP, minP, repeatPenalty, repeatLastN, presencePenalty, frequencyPenalty, seed, null);
+    }
 
     public SamplingParams {
         requireFinite("temperature", temperature);
@@ -73,38 +81,43 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
     }
 
     public SamplingParams withTemperature(float v) {
-        return new SamplingParams(v, topK, topP, minP, repeatPenalty, repeatLastN, presencePenalty, frequencyPenalty, seed);
+        return new SamplingParams(v, topK, topP, minP, repeatPenalty, repeatLastN, presencePenalty, frequencyPenalty, seed, grammar);
     }
 
     public SamplingParams withTopK(int v) {
-        return new SamplingParams(temperature, v, topP, minP, repeatPenalty, repeatLastN, presencePenalty, frequencyPenalty, seed);
+        return new SamplingParams(temperature, v, topP, minP, repeatPenalty, repeatLastN, presencePenalty, frequencyPenalty, seed, grammar);
     }
 
     public SamplingParams withTopP(float v) {
-        return new SamplingParams(temperature, topK, v, minP, repeatPenalty, repeatLastN, presencePenalty, frequencyPenalty, seed);
+        return new SamplingParams(temperature, topK, v, minP, repeatPenalty, repeatLastN, presencePenalty, frequencyPenalty, seed, grammar);
     }
 
     public SamplingParams withMinP(float v) {
-        return new SamplingParams(temperature, topK, topP, v, repeatPenalty, repeatLastN, presencePenalty, frequencyPenalty, seed);
+        return new SamplingParams(temperature, topK, topP, v, repeatPenalty, repeatLastN, presencePenalty, frequencyPenalty, seed, grammar);
     }
 
     public SamplingParams withRepeatPenalty(float v) {
-        return new SamplingParams(temperature, topK, topP, minP, v, repeatLastN, presencePenalty, frequencyPenalty, seed);
+        return new SamplingParams(temperature, topK, topP, minP, v, repeatLastN, presencePenalty, frequencyPenalty, seed, grammar);
     }
 
     public SamplingParams withRepeatLastN(int v) {
-        return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, v, presencePenalty, frequencyPenalty, seed);
+        return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, v, presencePenalty, frequencyPenalty, seed, grammar);
     }
 
     public SamplingParams withPresencePenalty(float v) {
-        return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN, v, frequencyPenalty, seed);
+        return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN, v, frequencyPenalty, seed, grammar);
     }
 
     public SamplingParams withFrequencyPenalty(float v) {
-        return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN, presencePenalty, v, seed);
+        return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN, presencePenalty, v, seed, grammar);
     }
 
     public SamplingParams withSeed(long v) {
-        return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN, presencePenalty, frequencyPenalty, v);
+        return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN, presencePenalty, frequencyPenalty, v, grammar);
+    }
+
+    /** These parameters constrained by {@code g} (null: no constraint). */
+    public SamplingParams withGrammar(dev.kiln.core.grammar.Grammar g) {
+        return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN, presencePenalty, frequencyPenalty, seed, g);
     }
 }

@@ -54,6 +54,6 @@ public interface Ops {
     /** {@code acc += x}, element-wise over {@code floats} elements (the residual). */
     void add(DeviceTensor acc, DeviceTensor x, int floats);
 
-    /** {@code dst[i] = src[rows[i]]} for i < count, rows of {@code dim} floats (the rows whose logits are needed). */
+    /** {@code dst[i] = src[rows[i]]} for {@code i < count}, rows of {@code dim} floats (the rows whose logits are needed). */
     void gatherRows(DeviceTensor dst, DeviceTensor src, int[] rows, int count, int dim);
 }

@@ -149,8 +149,26 @@ public record ModelShape(String name, String architecture, String displayName,
             b.putUint32(a + "attention.key_length", headDim);
             b.putUint32(a + "attention.value_length", headDim);
         }
-        extraMetadata.forEach((k, v) -> b.set(k.startsWith("general.") ? k : a + k, v));
+        extraMetadata.forEach((k, v) -> {
+            if (!k.startsWith("tokenizer.")) {
+                b.set(k.startsWith("general.") ? k : a + k, v);
+            }
+        });
         return b.build();
+    }
+
+    /**
+     * The {@code tokenizer.*} keys set explicitly ({@code --set tokenizer.chat_template=...}): written after the
+     * vocabulary's own keys, so that they win over a generated or copied vocabulary.
+     */
+    public Map<String, MetadataValue> tokenizerOverrides() {
+        Map<String, MetadataValue> out = new LinkedHashMap<>();
+        extraMetadata.forEach((k, v) -> {
+            if (k.startsWith("tokenizer.")) {
+                out.put(k, v);
+            }
+        });
+        return out;
     }
 
     /**

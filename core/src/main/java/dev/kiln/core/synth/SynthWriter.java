@@ -91,6 +91,7 @@ public final class SynthWriter {
         b.putUint32("general.file_type", mix.fileType());
         b.putUint32("general.quantization_version", 2);
         b.putAll(tokenizer);
+        shape.tokenizerOverrides().forEach(b::set);
         return b.build();
     }
 

@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,12 +30,8 @@ class QuantMixTest {
 
     @Test
     void planMatchesEveryTensorsTxt() throws IOException {
-        Path dir = TestData.require("synthetic");
-        List<Path> lists;
-        try (Stream<Path> files = Files.list(dir)) {
-            lists = files.filter(p -> p.getFileName().toString().endsWith(".tensors.txt")).sorted().toList();
-        }
-        assertFalse(lists.isEmpty(), "no *.tensors.txt in " + dir);
+        List<Path> lists = TestData.files("synthetic", ".tensors.txt");
+        assertFalse(lists.isEmpty(), "no *.tensors.txt in the test data's synthetic/");
         for (Path list : lists) {
             String model = list.getFileName().toString().replace(".tensors.txt", "");
             QuantMix mix = QuantMix.byName(model.substring(model.indexOf('.') + 1));
@@ -46,7 +41,7 @@ class QuantMixTest {
             assertEquals(mix.fileType(), Integer.parseInt(header.group(3)), model + ": general.file_type");
 
             ModelShape shape;
-            try (GgufFile file = GgufFile.open(dir.resolve(model + ".gguf"))) {
+            try (GgufFile file = GgufFile.open(list.resolveSibling(model + ".gguf"))) {
                 shape = ModelShape.of(model, file);
             }
             List<TensorPlan.Entry> plan = TensorPlan.of(shape, mix);

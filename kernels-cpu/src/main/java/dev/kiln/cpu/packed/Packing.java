@@ -4,6 +4,7 @@ import dev.kiln.gguf.GgmlType;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /** Repacks a GGUF weight matrix into the row-interleaved layout of its {@link PackedKernel}. */
 public final class Packing {
@@ -38,6 +39,37 @@ public final class Packing {
         groups += groups & 1;
         MemorySegment data = arena.allocate(groups * blocksPerRow * blockBytes, 64);
         return new PackedMatrix(name, type, rows, cols, groupRows, blocksPerRow, blockBytes, data);
+    }
+
+    /**
+     * Copies a group-block assembled in {@code stage} (the kernel's field layout, {@code blockBytes} bytes) to its
+     * place in the pair's block at {@code pairBlock} of {@code dst}: unit by unit, as {@link PackedMatrix#at} interleaves
+     * the two groups of a pair.
+     */
+    public static void scatter(byte[] stage, int blockBytes, int unit, MemorySegment dst, long pairBlock, int half) {
+        for (int f = 0; f < blockBytes; f += unit) {
+            MemorySegment.copy(stage, f, dst, ValueLayout.JAVA_BYTE, pairBlock + PackedMatrix.at(unit, half, f), unit);
+        }
+    }
+
+    /** Writes {@code v} little-endian at byte {@code at} of a staged group-block. */
+    public static void putFloat(byte[] stage, int at, float v) {
+        int bits = Float.floatToRawIntBits(v);
+        stage[at] = (byte) bits;
+        stage[at + 1] = (byte) (bits >>> 8);
+        stage[at + 2] = (byte) (bits >>> 16);
+        stage[at + 3] = (byte) (bits >>> 24);
+    }
+
+    /** Writes the low 16 bits of {@code v} little-endian at byte {@code at} of a staged group-block. */
+    public static void putShort(byte[] stage, int at, int v) {
+        stage[at] = (byte) v;
+        stage[at + 1] = (byte) (v >>> 8);
+    }
+
+    /** The f16 at byte {@code at} of a GGUF block copied to the heap, as a float. */
+    public static float f16(byte[] block, int at) {
+        return Float.float16ToFloat((short) ((block[at] & 0xFF) | block[at + 1] << 8));
     }
 
     /** Packs group {@code g} of {@code m} from the GGUF rows in {@code src}. */

@@ -86,31 +86,30 @@ public final class Q2_KPacked implements PackedKernel {
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
-        int blocks = cols / 256;
         int unit = 2 * groupRows;
-        long pairBytes = 2L * blockBytes(groupRows);
         // the field offsets of the class comment, for groupRows rows
         int pass = 20 * groupRows, sc = 16 * groupRows, d = 4 * pass, dmin = d + 4 * groupRows;
-        for (int r = 0; r < rows; r++) {
-            long row = (firstRow + r) * rowBytes;
-            int lane = Q8_0Packed.lane(r, groupRows);
-            for (int b = 0; b < blocks; b++) {
-                long in = row + 84L * b;
-                long out = pairOffset + b * pairBytes;
-                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in + 80));
-                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, dmin + 4L * r), Bytes.f16(src, in + 82));
+        int bb = blockBytes(groupRows);
+        byte[] block = new byte[84]; // one GGUF block of one row
+        byte[] stage = new byte[bb];  // this group's group-block, fields at their offsets (not interleaved)
+        for (int b = 0; b < cols / 256; b++) {
+            for (int r = 0; r < rows; r++) {
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 84L * b, block, 0, 84);
+                int lane = Q8_0Packed.lane(r, groupRows);
+                Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 80));
+                Packing.putFloat(stage, dmin + 4 * r, Packing.f16(block, 82));
                 for (int c = 0; c < 4; c++) {
                     for (int k = 0; k < 4; k++) {
-                        int group = 8 * (c >> 1) + (c & 1) + 2 * k;
-                        dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, (long) c * pass + sc + 4L * r + k),
-                                src.get(ValueLayout.JAVA_BYTE, in + group));
+                        stage[c * pass + sc + 4 * r + k] = block[8 * (c >> 1) + (c & 1) + 2 * k];
                     }
                 }
                 for (int w = 0; w < 32; w++) {
-                    long word = (long) (w / 8) * pass + 2L * ((w % 8) * groupRows + lane);
-                    dst.set(Bytes.SHORT, out + PackedMatrix.at(unit, half, word), src.get(Bytes.SHORT, in + 16 + 2L * w));
+                    int word = (w / 8) * pass + 2 * ((w % 8) * groupRows + lane);
+                    stage[word] = block[16 + 2 * w];
+                    stage[word + 1] = block[17 + 2 * w];
                 }
             }
+            Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
         }
     }
 

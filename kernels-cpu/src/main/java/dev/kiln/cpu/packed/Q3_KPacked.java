@@ -110,25 +110,24 @@ public final class Q3_KPacked implements PackedKernel {
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
-        int blocks = cols / 256;
         int unit = 2 * groupRows;
-        long pairBytes = 2L * blockBytes(groupRows);
         int twoGroups = 8 * unit, d = 8 * twoGroups; // the offsets of the class comment, for groupRows rows
+        int bb = blockBytes(groupRows);
+        byte[] block = new byte[110]; // one GGUF block of one row
+        byte[] stage = new byte[bb];  // this group's group-block, fields at their offsets (not interleaved)
+        MemorySegment view = MemorySegment.ofArray(block);
         int[] v = new int[256];
         int[] words = new int[7];
-        for (int r = 0; r < rows; r++) {
-            long row = (firstRow + r) * rowBytes;
-            int lane = Q8_0Packed.lane(r, groupRows);
-            for (int b = 0; b < blocks; b++) {
-                long in = row + 110L * b;
-                long out = pairOffset + b * pairBytes;
-                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in + 108));
+        for (int b = 0; b < cols / 256; b++) {
+            for (int r = 0; r < rows; r++) {
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 110L * b, block, 0, 110);
+                int lane = Q8_0Packed.lane(r, groupRows);
+                Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 108));
                 for (int g = 0; g < 16; g++) {
-                    long at = (long) (g / 2) * twoGroups + 4L * unit + (g % 2) * groupRows + r;
-                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, at), (byte) scale(src, in, g));
+                    stage[(g / 2) * twoGroups + 4 * unit + (g % 2) * groupRows + r] = (byte) scale(view, 0, g);
                 }
                 for (int i = 0; i < 256; i++) {
-                    v[i] = quant(src, in, i) + 4;
+                    v[i] = quant(view, 0, i) + 4;
                 }
                 for (int pair = 0; pair < 8; pair++) {
                     Arrays.fill(words, 0);
@@ -141,11 +140,11 @@ public final class Q3_KPacked implements PackedKernel {
                     }
                     for (int w = 0; w < 7; w++) {
                         int slot = w == 6 ? 0 : w < 3 ? w + 1 : w + 2; // vector of word w in the two groups' 8
-                        long at = (long) pair * twoGroups + (long) slot * unit + 2L * lane;
-                        dst.set(Bytes.SHORT, out + PackedMatrix.at(unit, half, at), (short) words[w]);
+                        Packing.putShort(stage, pair * twoGroups + slot * unit + 2 * lane, words[w]);
                     }
                 }
             }
+            Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
         }
     }
 

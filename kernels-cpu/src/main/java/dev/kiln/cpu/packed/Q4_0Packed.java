@@ -10,6 +10,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
 
@@ -77,22 +78,22 @@ public final class Q4_0Packed implements PackedKernel {
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
-        int blocks = cols / 32;
         int unit = 2 * groupRows;
-        long pairBytes = 2L * blockBytes(groupRows);
-        int d = 16 * groupRows;
-        for (int r = 0; r < rows; r++) {
-            long row = (firstRow + r) * rowBytes;
-            int lane = Q8_0Packed.lane(r, groupRows);
-            for (int b = 0; b < blocks; b++) {
-                long in = row + 18L * b;
-                long out = pairOffset + b * pairBytes;
-                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in));
+        int d = 16 * groupRows; // the offsets of the class comment, for groupRows rows
+        int bb = blockBytes(groupRows);
+        byte[] block = new byte[18]; // one GGUF block of one row
+        byte[] stage = new byte[bb];  // this group's group-block, fields at their offsets (not interleaved)
+        for (int b = 0; b < cols / 32; b++) {
+            for (int r = 0; r < rows; r++) {
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 18L * b, block, 0, 18);
+                int lane = Q8_0Packed.lane(r, groupRows);
+                Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 0));
                 for (int w = 0; w < WORDS; w++) {
-                    dst.set(Bytes.SHORT, out + PackedMatrix.at(unit, half, 2L * (w * groupRows + lane)),
-                            src.get(Bytes.SHORT, in + 2 + 2L * w));
+                    stage[2 * (w * groupRows + lane)] = block[2 + 2 * w];
+                    stage[2 * (w * groupRows + lane) + 1] = block[3 + 2 * w];
                 }
             }
+            Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
         }
     }
 

@@ -88,31 +88,31 @@ public final class Q4_KPacked implements PackedKernel {
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
-        int blocks = cols / 256;
         int unit = 2 * groupRows;
-        long pairBytes = 2L * blockBytes(groupRows);
         // the field offsets of the class comment, for groupRows rows
         int chunk = 17 * unit, min = 4 * chunk, d = min + 8 * groupRows, dmin = d + 4 * groupRows;
-        for (int r = 0; r < rows; r++) {
-            long row = (firstRow + r) * rowBytes;
-            for (int b = 0; b < blocks; b++) {
-                long in = row + 144L * b;
-                long out = pairOffset + b * pairBytes;
-                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in));
-                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, dmin + 4L * r), Bytes.f16(src, in + 2));
-                long packedScales = Q4_K.packedScales(Bytes.i64(src, in + 4), Bytes.i32(src, in + 12));
-                long packedMins = Q4_K.packedMins(Bytes.i64(src, in + 4), Bytes.i32(src, in + 12));
+        int bb = blockBytes(groupRows);
+        byte[] block = new byte[144]; // one GGUF block of one row
+        byte[] stage = new byte[bb];  // this group's group-block, fields at their offsets (not interleaved)
+        MemorySegment view = MemorySegment.ofArray(block);
+        for (int b = 0; b < cols / 256; b++) {
+            for (int r = 0; r < rows; r++) {
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 144L * b, block, 0, 144);
+                Packing.putFloat(stage, d + 4 * r, Bytes.f16(view, 0));
+                Packing.putFloat(stage, dmin + 4 * r, Bytes.f16(view, 2));
+                long packedScales = Q4_K.packedScales(Bytes.i64(view, 4), Bytes.i32(view, 12));
+                long packedMins = Q4_K.packedMins(Bytes.i64(view, 4), Bytes.i32(view, 12));
                 for (int j = 0; j < 8; j++) {
-                    long sc = (long) (j / 2) * chunk + (j % 2) * groupRows + r;
-                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, sc), (byte) (packedScales >>> (8 * j)));
-                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, min + (long) j * groupRows + r),
-                            (byte) (packedMins >>> (8 * j)));
+                    stage[(j / 2) * chunk + (j % 2) * groupRows + r] = (byte) (packedScales >>> (8 * j));
+                    stage[min + j * groupRows + r] = (byte) (packedMins >>> (8 * j));
                 }
                 for (int w = 0; w < 64; w++) {
-                    long word = (long) (w / 16) * chunk + (long) (1 + w % 16) * unit + 2L * r; // after the scales' unit
-                    dst.set(Bytes.SHORT, out + PackedMatrix.at(unit, half, word), src.get(Bytes.SHORT, in + 16 + 2L * w));
+                    int word = (w / 16) * chunk + (1 + w % 16) * unit + 2 * r; // chunk w / 16, after its scales
+                    stage[word] = block[16 + 2 * w];
+                    stage[word + 1] = block[17 + 2 * w];
                 }
             }
+            Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
         }
     }
 

@@ -10,6 +10,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
 
@@ -84,28 +85,29 @@ public final class Q5_0Packed implements PackedKernel {
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
-        int blocks = cols / 32;
         int unit = 2 * groupRows;
-        long pairBytes = 2L * blockBytes(groupRows);
-        int d = 22 * groupRows;
-        for (int r = 0; r < rows; r++) {
-            long row = (firstRow + r) * rowBytes;
-            int lane = Q8_0Packed.lane(r, groupRows);
-            for (int b = 0; b < blocks; b++) {
-                long in = row + 22L * b;
-                long out = pairOffset + b * pairBytes;
-                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in));
+        int d = 22 * groupRows; // the offsets of the class comment, for groupRows rows
+        int bb = blockBytes(groupRows);
+        byte[] block = new byte[22]; // one GGUF block of one row
+        byte[] stage = new byte[bb];  // this group's group-block, fields at their offsets (not interleaved)
+        MemorySegment view = MemorySegment.ofArray(block);
+        for (int b = 0; b < cols / 32; b++) {
+            for (int r = 0; r < rows; r++) {
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 22L * b, block, 0, 22);
+                int lane = Q8_0Packed.lane(r, groupRows);
+                Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 0));
                 for (int k = 0; k < 11; k++) {
                     int word = 0;
                     for (int s = 0; s < 3; s++) {
                         int i = Q5_KPacked.slotWeight(k, s);
                         if (i >= 0) {
-                            word |= quant(src, in, i) << (5 * s);
+                            word |= quant(view, 0, i) << (5 * s);
                         }
                     }
-                    dst.set(Bytes.SHORT, out + PackedMatrix.at(unit, half, 2L * (k * groupRows + lane)), (short) word);
+                    Packing.putShort(stage, 2 * (k * groupRows + lane), word);
                 }
             }
+            Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
         }
     }
 

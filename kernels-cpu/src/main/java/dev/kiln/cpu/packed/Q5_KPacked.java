@@ -114,26 +114,24 @@ public final class Q5_KPacked implements PackedKernel {
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
-        int blocks = cols / 256;
         int unit = 2 * groupRows;
-        long pairBytes = 2L * blockBytes(groupRows);
         // the offsets of the class comment, for groupRows rows
         int twoGroups = 23 * unit, min = 4 * twoGroups, d = min + 8 * groupRows, dmin = d + 4 * groupRows;
-        for (int r = 0; r < rows; r++) {
-            long row = (firstRow + r) * rowBytes;
-            int lane = Q8_0Packed.lane(r, groupRows);
-            for (int b = 0; b < blocks; b++) {
-                long in = row + 176L * b;
-                long out = pairOffset + b * pairBytes;
-                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in));
-                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, dmin + 4L * r), Bytes.f16(src, in + 2));
-                long packedScales = Q4_K.packedScales(Bytes.i64(src, in + 4), Bytes.i32(src, in + 12));
-                long packedMins = Q4_K.packedMins(Bytes.i64(src, in + 4), Bytes.i32(src, in + 12));
+        int bb = blockBytes(groupRows);
+        byte[] block = new byte[176]; // one GGUF block of one row
+        byte[] stage = new byte[bb];  // this group's group-block, fields at their offsets (not interleaved)
+        MemorySegment view = MemorySegment.ofArray(block);
+        for (int b = 0; b < cols / 256; b++) {
+            for (int r = 0; r < rows; r++) {
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 176L * b, block, 0, 176);
+                int lane = Q8_0Packed.lane(r, groupRows);
+                Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 0));
+                Packing.putFloat(stage, dmin + 4 * r, Packing.f16(block, 2));
+                long packedScales = Q4_K.packedScales(Bytes.i64(view, 4), Bytes.i32(view, 12));
+                long packedMins = Q4_K.packedMins(Bytes.i64(view, 4), Bytes.i32(view, 12));
                 for (int j = 0; j < 8; j++) {
-                    long sc = (long) (j / 2) * twoGroups + 11L * unit + (j % 2) * groupRows + r;
-                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, sc), (byte) (packedScales >>> (8 * j)));
-                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, min + (long) j * groupRows + r),
-                            (byte) (packedMins >>> (8 * j)));
+                    stage[(j / 2) * twoGroups + 11 * unit + (j % 2) * groupRows + r] = (byte) (packedScales >>> (8 * j));
+                    stage[min + j * groupRows + r] = (byte) (packedMins >>> (8 * j));
                 }
                 for (int g = 0; g < 8; g++) {
                     for (int k = 0; k < 11; k++) {
@@ -141,14 +139,14 @@ public final class Q5_KPacked implements PackedKernel {
                         for (int s = 0; s < 3; s++) {
                             int i = slotWeight(k, s);
                             if (i >= 0) {
-                                word |= quant(src, in, 32 * g + i) << (5 * s);
+                                word |= quant(view, 0, 32 * g + i) << (5 * s);
                             }
                         }
-                        long at = (long) (g / 2) * twoGroups + (long) (12 * (g % 2) + k) * unit + 2L * lane;
-                        dst.set(Bytes.SHORT, out + PackedMatrix.at(unit, half, at), (short) word);
+                        Packing.putShort(stage, (g / 2) * twoGroups + (12 * (g % 2) + k) * unit + 2 * lane, word);
                     }
                 }
             }
+            Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
         }
     }
 

@@ -88,26 +88,40 @@ public final class Q6_KPacked implements PackedKernel {
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
-        int blocks = cols / 256;
         int unit = 2 * groupRows;
-        long pairBytes = 2L * blockBytes(groupRows);
         int twoGroups = 17 * unit, d = 8 * twoGroups; // the offsets of the class comment, for groupRows rows
-        for (int r = 0; r < rows; r++) {
-            long row = (firstRow + r) * rowBytes;
-            for (int b = 0; b < blocks; b++) {
-                long in = row + 210L * b;
-                long out = pairOffset + b * pairBytes;
-                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in + 208));
+        int bb = blockBytes(groupRows);
+        byte[] block = new byte[210];  // one GGUF block of one row
+        byte[] q = new byte[256];      // its quants minus 32
+        byte[] stage = new byte[bb];   // this group's group-block, fields at their offsets (not interleaved)
+        for (int b = 0; b < cols / 256; b++) {
+            for (int r = 0; r < rows; r++) {
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 210L * b, block, 0, 210);
+                Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 208));
                 for (int g = 0; g < 16; g++) {
-                    long at = (long) (g / 2) * twoGroups + (g % 2) * groupRows + r;
-                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, at), src.get(ValueLayout.JAVA_BYTE, in + 192 + g));
+                    stage[(g / 2) * twoGroups + (g % 2) * groupRows + r] = block[192 + g];
                 }
-                for (int j = 0; j < 256; j++) {
-                    int g = j / 16;
-                    long at = (long) (g / 2) * twoGroups + (long) (1 + 8 * (g % 2) + (j % 16) / 2) * unit
-                            + (j % 2) * groupRows + r;
-                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, at), (byte) (quant(src, in, j) - 32));
+                unpack(block, q);
+                for (int i = 0; i < 256; i++) {
+                    int g = i / 16; // quant i of group g: unit (i % 16) / 2 of the group's 8, byte half i % 2
+                    stage[(g / 2) * twoGroups + (1 + 8 * (g % 2) + (i % 16) / 2) * unit + (i % 2) * groupRows + r] = q[i];
                 }
+            }
+            Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
+        }
+    }
+
+    /** The 256 quants of a block copied to the heap, minus 32, in weight order ({@link #quant} for all at once). */
+    private static void unpack(byte[] block, byte[] q) {
+        for (int h = 0; h < 2; h++) {
+            for (int l = 0; l < 32; l++) {
+                int ql0 = block[64 * h + l] & 0xFF;
+                int ql1 = block[64 * h + l + 32] & 0xFF;
+                int qh = block[128 + 32 * h + l] & 0xFF;
+                q[128 * h + l] = (byte) (((ql0 & 0xF) | (qh & 3) << 4) - 32);
+                q[128 * h + l + 32] = (byte) (((ql1 & 0xF) | (qh >> 2 & 3) << 4) - 32);
+                q[128 * h + l + 64] = (byte) (((ql0 >> 4) | (qh >> 4 & 3) << 4) - 32);
+                q[128 * h + l + 96] = (byte) (((ql1 >> 4) | (qh >> 6 & 3) << 4) - 32);
             }
         }
     }

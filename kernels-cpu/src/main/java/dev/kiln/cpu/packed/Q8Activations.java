@@ -1,5 +1,11 @@
 package dev.kiln.cpu.packed;
 
+import dev.kiln.cpu.simd.Species;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -28,6 +34,11 @@ public final class Q8Activations {
     /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer held in the low mantissa bits. */
     private static final float ROUNDER = 12582912f;
     private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
+
+    private static final VectorSpecies<Float> F = Species.preferred();
+    /** Shorts as many as F has lanes (half its bits). */
+    private static final VectorSpecies<Short> SHORTS = VectorSpecies.of(short.class,
+            VectorShape.forBitSize(F.vectorBitSize() / 2));
 
     private final int block;
     short[] q = new short[0];
@@ -107,7 +118,25 @@ public final class Q8Activations {
         }
     }
 
+    /** Vector form of {@link #quantizeBlockScalar}: the same operations (no fused multiply-add), so the same quants. */
     private void quantizeBlock(float[] x, int from, int b) {
+        FloatVector max = FloatVector.zero(F);
+        for (int i = from, end = from + block; i < end; i += F.length()) {
+            max = max.max(FloatVector.fromArray(F, x, i).abs());
+        }
+        float amax = max.reduceLanes(VectorOperators.MAX);
+        float scale = amax / 127f;
+        float inverse = amax == 0f ? 0f : 127f / amax;
+        d[b] = scale;
+        for (int i = from, end = from + block; i < end; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, i).mul(inverse).add(ROUNDER);
+            v.reinterpretAsInts().sub(ROUNDER_BITS).convertShape(VectorOperators.I2S, SHORTS, 0)
+                    .reinterpretAsShorts().intoArray(q, i);
+        }
+    }
+
+    /** The scalar reference of {@link #quantizeBlock}. */
+    void quantizeBlockScalar(float[] x, int from, int b) {
         float amax = 0f;
         for (int i = from, end = from + block; i < end; i++) {
             amax = Math.max(amax, Math.abs(x[i]));

@@ -94,22 +94,21 @@ public final class Q8_0Packed implements PackedKernel {
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
-        int blocks = cols / 32;
         int unit = 2 * groupRows;
-        long pairBytes = 2L * blockBytes(groupRows);
-        int d = 32 * groupRows;
-        for (int r = 0; r < rows; r++) {
-            long row = (firstRow + r) * rowBytes;
-            int lane = lane(r, groupRows);
-            for (int b = 0; b < blocks; b++) {
-                long in = row + 34L * b;
-                long out = pairOffset + b * pairBytes;
-                dst.set(Bytes.FLOAT, out + PackedMatrix.at(unit, half, d + 4L * r), Bytes.f16(src, in));
+        int d = 32 * groupRows; // the offsets of the class comment, for groupRows rows
+        int bb = blockBytes(groupRows);
+        byte[] block = new byte[34]; // one GGUF block of one row
+        byte[] stage = new byte[bb];  // this group's group-block, fields at their offsets (not interleaved)
+        for (int b = 0; b < cols / 32; b++) {
+            for (int r = 0; r < rows; r++) {
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 34L * b, block, 0, 34);
+                int lane = Q8_0Packed.lane(r, groupRows);
+                Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 0));
                 for (int j = 0; j < 32; j++) {
-                    dst.set(ValueLayout.JAVA_BYTE, out + PackedMatrix.at(unit, half, (long) j * groupRows + lane),
-                            src.get(ValueLayout.JAVA_BYTE, in + 2 + j));
+                    stage[j * groupRows + lane] = block[2 + j];
                 }
             }
+            Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
         }
     }
 

@@ -3,8 +3,8 @@ package dev.kiln.cpu.engine;
 import dev.kiln.core.spi.Backend;
 import dev.kiln.core.spi.BackendConfig;
 import dev.kiln.core.spi.BackendProvider;
-import dev.kiln.core.spi.Backends;
 import dev.kiln.core.spi.MatMulPrecision;
+import dev.kiln.core.spi.Backends;
 import dev.kiln.cpu.CpuBackendProvider;
 import dev.kiln.gguf.GgmlType;
 import org.junit.jupiter.api.Test;
@@ -21,7 +21,10 @@ class CpuBackendProviderTest {
         assertEquals(0, cpu.priority());
         assertTrue(cpu.probe().available(), cpu.probe().reason());
         try (Backend b = cpu.open(BackendConfig.of(2))) {
-            assertEquals("cpu, 2 threads, q8 activations", b.description()); // the default matmul precision
+            assertEquals("cpu, 2 threads, q8 activations", b.description()); // the default precision
+            try (Backend exact = cpu.open(BackendConfig.of(1).with(MatMulPrecision.OPTION, MatMulPrecision.F32))) {
+                assertEquals("cpu, 1 thread, f32 activations", exact.description());
+            }
             for (GgmlType t : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q2_K,
                     GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
                 assertTrue(b.supports(t), t.name());
@@ -34,9 +37,6 @@ class CpuBackendProviderTest {
             float[] back = new float[5];
             b.toHost(t, back, 2, 3);
             assertArrayEquals(new float[] {0, 0, 1, 2, 3}, back);
-        }
-        try (Backend b = cpu.open(BackendConfig.of(1).with(MatMulPrecision.OPTION, MatMulPrecision.F32))) {
-            assertEquals("cpu, 1 thread, f32 activations", b.description());
         }
     }
 }

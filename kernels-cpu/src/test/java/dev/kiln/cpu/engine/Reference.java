@@ -27,6 +27,10 @@ final class Reference implements AutoCloseable {
     final int vocab;
 
     Reference(String file, int threads, int batchRows) {
+        this(file, threads, batchRows, MatMulPrecision.F32);
+    }
+
+    Reference(String file, int threads, int batchRows, MatMulPrecision precision) {
         this.name = file;
         try {
             Path gguf = TestData.require(file);
@@ -36,7 +40,7 @@ final class Reference implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.cpu = new CpuBackend(threads, MatMulPrecision.F32);
+        this.cpu = new CpuBackend(threads, precision);
         this.forward = new Forward(model, Placement.cpuOnly(model.hyperParams().blockCount()), cpu, null, batchRows);
         this.vocab = model.hyperParams().vocabSize();
     }

@@ -9,11 +9,9 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,16 +25,12 @@ class DequantSamplesTest {
 
     @TestFactory
     List<DynamicTest> everySampleFile() throws IOException {
-        Path dir = TestData.require("synthetic/README.md").getParent();
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.getFileName().toString().endsWith(".dequant-samples.json")).sorted().toList();
-        }
-        assertFalse(files.isEmpty(), "no dequant-samples files in " + dir);
+        List<Path> files = TestData.files("synthetic", ".dequant-samples.json");
+        assertFalse(files.isEmpty(), "no dequant-samples files in the test data's synthetic/");
         List<DynamicTest> tests = new ArrayList<>();
         for (Path json : files) {
             JsonNode root = new ObjectMapper().readTree(json.toFile());
-            Path model = dir.resolve(root.get("model").asText());
+            Path model = json.resolveSibling(root.get("model").asText());
             for (JsonNode sample : root.get("samples")) {
                 String tensor = sample.get("tensor").asText();
                 tests.add(DynamicTest.dynamicTest(model.getFileName() + " " + tensor, () -> check(model, sample)));

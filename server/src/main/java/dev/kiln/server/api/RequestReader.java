@@ -274,7 +274,73 @@ public final class RequestReader {
             includeUsage = bool((ObjectNode) options, "include_usage", "stream_options.include_usage");
         }
         return new SamplingFields(maxTokens, temperature, topP, topK, minP, seed, stop, presence, frequency,
-                logprobs, topLogprobs, budget, stream, includeUsage);
+                logprobs, topLogprobs, budget, stream, includeUsage, outputFormat(body));
+    }
+
+    /**
+     * {@code response_format} (OpenAI), {@code json_schema} and {@code grammar} (llama-server); at most one of them
+     * may constrain the reply. {@code {"type": "text"}} is no constraint.
+     */
+    private static OutputFormat outputFormat(ObjectNode body) {
+        List<OutputFormat> found = new ArrayList<>();
+        JsonNode rf = body.get("response_format");
+        if (rf != null && !rf.isNull()) {
+            if (!rf.isObject() || !rf.path("type").isTextual()) {
+                throw ApiException.invalid("response_format",
+                        "'response_format' must be an object with a 'type': \"text\", \"json_object\" or \"json_schema\"");
+            }
+            switch (rf.get("type").asText()) {
+                case "text" -> {
+                }
+                case "json_object" -> found.add(rf.has("schema") && rf.get("schema").isObject()
+                        ? new OutputFormat(rf.get("schema"), null, false, "response_format.schema")
+                        : new OutputFormat(null, null, true, "response_format"));
+                case "json_schema" -> {
+                    JsonNode js = rf.get("json_schema");
+                    if (js == null || !js.isObject()) {
+                        throw ApiException.invalid("response_format.json_schema",
+                                "'response_format.json_schema' must be an object with a 'schema'");
+                    }
+                    JsonNode schema = js.has("schema") ? js.get("schema") : null;
+                    if (schema == null || !(schema.isObject() || schema.isBoolean())) {
+                        throw ApiException.invalid("response_format.json_schema.schema",
+                                "'response_format.json_schema.schema' must be a JSON Schema object");
+                    }
+                    if (js.has("name") && !js.get("name").isTextual()) {
+                        throw ApiException.invalid("response_format.json_schema.name",
+                                "'response_format.json_schema.name' must be a string");
+                    }
+                    if (js.has("strict") && !js.get("strict").isBoolean() && !js.get("strict").isNull()) {
+                        throw ApiException.invalid("response_format.json_schema.strict",
+                                "'response_format.json_schema.strict' must be true or false");
+                    }
+                    found.add(new OutputFormat(schema, null, false, "response_format.json_schema.schema"));
+                }
+                default -> throw ApiException.invalid("response_format.type", "'response_format.type' is '"
+                        + rf.get("type").asText() + "'; expected \"text\", \"json_object\" or \"json_schema\"");
+            }
+        }
+        JsonNode schema = body.get("json_schema");
+        if (schema != null && !schema.isNull()) {
+            if (!schema.isObject() && !schema.isBoolean()) {
+                throw ApiException.invalid("json_schema", "'json_schema' must be a JSON Schema object");
+            }
+            found.add(new OutputFormat(schema, null, false, "json_schema"));
+        }
+        JsonNode grammar = body.get("grammar");
+        if (grammar != null && !grammar.isNull()) {
+            if (!grammar.isTextual()) {
+                throw ApiException.invalid("grammar", "'grammar' must be a string of GBNF rules");
+            }
+            if (!grammar.asText().isBlank()) {
+                found.add(new OutputFormat(null, grammar.asText(), false, "grammar"));
+            }
+        }
+        if (found.size() > 1) {
+            throw ApiException.invalid(found.get(1).param(), "'" + found.get(0).param() + "' and '"
+                    + found.get(1).param() + "' both constrain the reply; send one of them");
+        }
+        return found.isEmpty() ? null : found.get(0);
     }
 
     private static List<String> stop(JsonNode stop) {

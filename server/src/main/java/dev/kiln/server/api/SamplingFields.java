@@ -4,9 +4,18 @@ import java.util.List;
 
 /**
  * The generation fields shared by {@code /v1/chat/completions} and {@code /v1/completions}, as sent (nulls where
- * absent, so the server's defaults apply).
+ * absent, so the server's defaults apply); {@code format} is the requested output format, or null.
  */
 public record SamplingFields(Integer maxTokens, Double temperature, Double topP, Integer topK, Double minP, Long seed,
                              List<String> stop, Double presencePenalty, Double frequencyPenalty, boolean logprobs,
-                             int topLogprobs, Integer reasoningBudget, boolean stream, boolean includeUsage) {
+                             int topLogprobs, Integer reasoningBudget, boolean stream, boolean includeUsage,
+                             OutputFormat format) {
+
+    /** Fields without an output format. */
+    public SamplingFields(Integer maxTokens, Double temperature, Double topP, Integer topK, Double minP, Long seed,
+                          List<String> stop, Double presencePenalty, Double frequencyPenalty, boolean logprobs,
+                          int topLogprobs, Integer reasoningBudget, boolean stream, boolean includeUsage) {
+        this(maxTokens, temperature, topP, topK, minP, seed, stop, presencePenalty, frequencyPenalty, logprobs,
+                topLogprobs, reasoningBudget, stream, includeUsage, null);
+    }
 }

@@ -27,11 +27,28 @@ public final class EngineModels {
      * @param slots       {@code -np}
      */
     public static ServedModel open(Path file, LoadOptions options, int contextSize, int slots) throws IOException {
-        return open(file, options, contextSize, slots, m -> { });
+        return open(file, options, contextSize, slots, null, java.util.Map.of(), m -> { });
     }
 
     /** As {@link #open(Path, LoadOptions, int, int)}, telling {@code loaded} about the model first (e.g. to print its memory). */
     public static ServedModel open(Path file, LoadOptions options, int contextSize, int slots,
+                                   java.util.function.Consumer<Model> loaded) throws IOException {
+        return open(file, options, contextSize, slots, null, java.util.Map.of(), loaded);
+    }
+
+    /**
+     * @param templateSource a chat template to use instead of the file's ({@code --chat-template-file}), or null
+     * @param templateVariables variables every rendering gets ({@code --chat-template-kwargs}); a request's
+     *                          {@code chat_template_kwargs} override them
+     */
+    public static ServedModel open(Path file, LoadOptions options, int contextSize, int slots, String templateSource,
+                                   java.util.Map<String, Object> templateVariables) throws IOException {
+        return open(file, options, contextSize, slots, templateSource, templateVariables, m -> { });
+    }
+
+    /** All of the above. */
+    public static ServedModel open(Path file, LoadOptions options, int contextSize, int slots, String templateSource,
+                                   java.util.Map<String, Object> templateVariables,
                                    java.util.function.Consumer<Model> loaded) throws IOException {
         if (slots < 1) {
             throw new IllegalArgumentException("-np must be at least 1, got " + slots);
@@ -46,7 +63,9 @@ public final class EngineModels {
                         + " positions per slot; raise -c or lower -np");
             }
             TokenizerCodec codec = new TokenizerCodec(Tokenizers.from(model.metadata()));
-            TemplateChat chat = new TemplateChat(ChatTemplate.forModel(model.metadata()), codec.bosText(), codec.eosText());
+            ChatTemplate template = templateSource != null ? ChatTemplate.of(templateSource)
+                    : ChatTemplate.forModel(model.metadata());
+            TemplateChat chat = new TemplateChat(template, codec.bosText(), codec.eosText(), null, templateVariables);
             KvCache cache = model.newCache(slots, perSlot);
             EngineStepModel step = new EngineStepModel(model.forward(), cache);
             String name = file.getFileName().toString();

@@ -23,6 +23,7 @@ public final class TemplateChat implements ChatRenderer {
     private final String bosToken;
     private final String eosToken;
     private final LocalDateTime fixedNow;       // null: the current time (strftime_now)
+    private final Map<String, Object> defaults; // --chat-template-kwargs
 
     public TemplateChat(ChatTemplate template, String bosToken, String eosToken) {
         this(template, bosToken, eosToken, null);
@@ -30,6 +31,13 @@ public final class TemplateChat implements ChatRenderer {
 
     /** @param fixedNow the time templates print with {@code strftime_now}, for reproducible prompts; null for now */
     public TemplateChat(ChatTemplate template, String bosToken, String eosToken, LocalDateTime fixedNow) {
+        this(template, bosToken, eosToken, fixedNow, Map.of());
+    }
+
+    /** @param defaults template variables of every rendering; a request's own variables override them */
+    public TemplateChat(ChatTemplate template, String bosToken, String eosToken, LocalDateTime fixedNow,
+                        Map<String, Object> defaults) {
+        this.defaults = Map.copyOf(defaults);
         this.template = template;
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
@@ -53,6 +61,7 @@ public final class TemplateChat implements ChatRenderer {
         }
         RenderOptions.Builder options = RenderOptions.builder().addGenerationPrompt(addGenerationPrompt)
                 .bosToken(bosToken).eosToken(eosToken).tools(toolValues);
+        defaults.forEach(options::variable);
         extra.forEach(options::variable);
         if (fixedNow != null) {
             options.now(fixedNow);

@@ -28,6 +28,7 @@ public final class TokenizerCodec implements TokenCodec {
     private final Tokenizer tokenizer;
     private final Vocabulary vocabulary;
     private final BitSet preserved = new BitSet();
+    private volatile dev.kiln.core.grammar.TokenTrie trie;
 
     public TokenizerCodec(Tokenizer tokenizer) {
         this.tokenizer = tokenizer;
@@ -77,6 +78,21 @@ public final class TokenizerCodec implements TokenCodec {
     @Override
     public String piece(int token) {
         return new String(tokenizer.piece(token, true), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public dev.kiln.core.grammar.TokenTrie tokenTrie() {
+        dev.kiln.core.grammar.TokenTrie t = trie;
+        if (t == null) {
+            synchronized (this) {
+                t = trie;
+                if (t == null) {
+                    t = dev.kiln.core.grammar.TokenTrie.of(tokenizer, PRESERVED);
+                    trie = t;
+                }
+            }
+        }
+        return t;
     }
 
     /** The text of the BOS token, "" when the vocabulary has none. */

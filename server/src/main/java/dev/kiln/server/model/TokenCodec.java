@@ -21,4 +21,12 @@ public interface TokenCodec {
 
     /** The exact text of one token (for logprobs); may be a partial UTF-8 character rendered leniently. */
     String piece(int token);
+
+    /**
+     * The vocabulary as grammars see it (each token's bytes, the end-of-generation tokens), or null when this codec
+     * cannot constrain output; then requests with a grammar are refused.
+     */
+    default dev.kiln.core.grammar.TokenTrie tokenTrie() {
+        return null;
+    }
 }

@@ -13,13 +13,28 @@ import java.util.List;
  * @param seed             -1 for a random seed
  * @param topLogprobs      alternatives per token when {@code logprobs}
  * @param reasoningBudget  thinking tokens allowed: -1 unlimited, 0 none, N closes the think block after N
+ * @param constraint       the grammar the reply follows, or null
  */
 public record GenerationParams(int maxTokens, double temperature, int topK, double topP, double minP, long seed,
                                double presencePenalty, double frequencyPenalty, List<String> stop,
-                               boolean logprobs, int topLogprobs, int reasoningBudget) {
+                               boolean logprobs, int topLogprobs, int reasoningBudget, OutputConstraint constraint) {
 
     public GenerationParams {
         stop = List.copyOf(stop);
+    }
+
+    /** Settings without a grammar. */
+    public GenerationParams(int maxTokens, double temperature, int topK, double topP, double minP, long seed,
+                            double presencePenalty, double frequencyPenalty, List<String> stop,
+                            boolean logprobs, int topLogprobs, int reasoningBudget) {
+        this(maxTokens, temperature, topK, topP, minP, seed, presencePenalty, frequencyPenalty, stop, logprobs,
+                topLogprobs, reasoningBudget, null);
+    }
+
+    /** These settings with a grammar. */
+    public GenerationParams withConstraint(OutputConstraint c) {
+        return new GenerationParams(maxTokens, temperature, topK, topP, minP, seed, presencePenalty, frequencyPenalty,
+                stop, logprobs, topLogprobs, reasoningBudget, c);
     }
 
     /** Greedy decoding with no limits other than {@code maxTokens}. */

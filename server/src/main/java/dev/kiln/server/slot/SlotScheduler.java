@@ -203,7 +203,9 @@ public final class SlotScheduler implements AutoCloseable {
         slot.completionTokens = 0;
         slot.reasoningBudget = new ReasoningBudget(job.params.reasoningBudget());
         slot.lastUsed = ++clock;
-        slot.sampler = new TokenSampler(job.params, job.prompt);
+        int room = model.sequenceLength() - job.prompt.length - 1;
+        int budget = job.params.maxTokens() > 0 ? Math.min(job.params.maxTokens(), room) : room;
+        slot.sampler = new TokenSampler(job.params, job.prompt, codec.tokenTrie(), budget);
         ReasoningSplitter splitter = job.thinkTags == null ? null
                 : new ReasoningSplitter(job.thinkTags, job.promptOpensThinking);
         slot.reply = new ReplyPipeline(codec.detokenizer(), job.params.stop(), splitter, job.toolParser);

@@ -105,6 +105,22 @@ public final class ByteCodec implements TokenCodec {
         return need == back + 1 ? bytes.length : i - 1;
     }
 
+    /** Bytes 0-255 are themselves; EOS ends generation; the other specials are never allowed by a grammar. */
+    @Override
+    public dev.kiln.core.grammar.TokenTrie tokenTrie() {
+        return TRIE;
+    }
+
+    private static final dev.kiln.core.grammar.TokenTrie TRIE;
+
+    static {
+        byte[][] bytes = new byte[VOCABULARY][];
+        for (int b = 0; b < 256; b++) {
+            bytes[b] = new byte[] {(byte) b};
+        }
+        TRIE = dev.kiln.core.grammar.TokenTrie.of(bytes, new int[] {EOS});
+    }
+
     @Override
     public boolean isEndOfGeneration(int token) {
         return token == EOS;

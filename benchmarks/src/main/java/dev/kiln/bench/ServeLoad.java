@@ -1,0 +1,80 @@
+package dev.kiln.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Decode throughput of an OpenAI-compatible server under 1..N concurrent clients, the same requests for any server:
+ * {@code kiln serve} and llama.cpp's {@code llama-server} started on the same file side by side, so their rates can be
+ * compared in one run. Each client sends {@code /v1/completions} with a short prompt, {@code max_tokens} tokens and
+ * greedy sampling; the aggregate rate is the completion tokens of all clients (from {@code usage}) over the wall time
+ * from the first request to the last reply.
+ *
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.kiln.bench.ServeLoad http://127.0.0.1:8080 [clients=1,8]
+ *     [tokens=64] [rounds=2]</pre>
+ */
+public final class ServeLoad {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ServeLoad() {}
+
+    public static void main(String[] args) throws Exception {
+        URI base = URI.create(args[0]);
+        String clients = args.length > 1 ? args[1] : "1,8";
+        int tokens = args.length > 2 ? Integer.parseInt(args[2]) : 64;
+        int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        round(http, base, 1, 8); // warm-up
+        for (String c : clients.split(",")) {
+            int n = Integer.parseInt(c.trim());
+            double best = 0;
+            for (int r = 0; r < rounds; r++) {
+                best = Math.max(best, round(http, base, n, tokens));
+            }
+            System.out.printf(Locale.ROOT, "%s  %d client%s: %8.2f tokens/s aggregate (best of %d, %d tokens each)%n",
+                    base, n, n == 1 ? " " : "s", best, rounds, tokens);
+        }
+    }
+
+    /** One round of {@code clients} concurrent requests; returns completion tokens per second of wall time. */
+    private static double round(HttpClient http, URI base, int clients, int tokens) throws Exception {
+        try (ExecutorService pool = Executors.newFixedThreadPool(clients)) {
+            List<Future<Integer>> replies = new ArrayList<>();
+            long start = System.nanoTime();
+            for (int i = 0; i < clients; i++) {
+                String body = JSON.writeValueAsString(JSON.createObjectNode()
+                        .put("prompt", "Once upon a time, client " + i + " said")
+                        .put("max_tokens", tokens).put("n_predict", tokens).put("temperature", 0)
+                        .put("ignore_eos", true).put("stream", false));
+                HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/completions"))
+                        .header("Content-Type", "application/json").timeout(Duration.ofMinutes(10))
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                replies.add(pool.submit(() -> {
+                    HttpResponse<String> reply = http.send(request, HttpResponse.BodyHandlers.ofString());
+                    if (reply.statusCode() != 200) {
+                        throw new IllegalStateException("HTTP " + reply.statusCode() + ": " + reply.body());
+                    }
+                    JsonNode usage = JSON.readTree(reply.body()).path("usage");
+                    return usage.path("completion_tokens").asInt();
+                }));
+            }
+            int total = 0;
+            for (Future<Integer> f : replies) {
+                total += f.get();
+            }
+            return total / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.kiln.cpu.packed;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class Q8ActivationsTest {
+
+    /** The vector quantization equals the scalar reference quant for quant, and the quants reconstruct x. */
+    @Test
+    void vectorQuantizationEqualsScalarReference() {
+        Random random = new Random(3);
+        for (int block : new int[] {32, 256}) {
+            int tokens = 3;
+            int cols = 4 * 256;
+            float[] x = new float[tokens * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = switch (i % 7) {
+                    case 0 -> 0f;
+                    case 1 -> (float) random.nextGaussian() * 1e4f;
+                    case 2 -> Float.MIN_VALUE * random.nextInt(100);
+                    default -> (float) random.nextGaussian();
+                };
+            }
+            for (int i = 0; i < block; i++) {
+                x[i] = 0f; // an all-zero block: scale 0, quants 0
+            }
+            Q8Activations fast = new Q8Activations(block);
+            fast.quantize(x, tokens, cols);
+            Q8Activations slow = new Q8Activations(block);
+            slow.quantize(x, tokens, cols);
+            for (int b = 0; b < tokens * cols / block; b++) {
+                slow.quantizeBlockScalar(x, b * block, b);
+            }
+            assertArrayEquals(slow.quants(), fast.quants(), "block " + block);
+            assertArrayEquals(slow.scales(), fast.scales(), "block " + block);
+            assertEquals(0f, fast.scales()[0]);
+            for (int i = 0; i < x.length; i++) {
+                float d = fast.scales()[i / block];
+                assertTrue(Math.abs(fast.quants()[i]) <= 127, "quant " + fast.quants()[i]);
+                assertTrue(Math.abs(x[i] - d * fast.quants()[i]) <= d * 0.5f * 1.0001f + Float.MIN_VALUE,
+                        "x " + x[i] + " quant " + fast.quants()[i] + " scale " + d);
+            }
+            for (int s = 0; s < tokens * cols / Q8Activations.SUM_LENGTH; s++) {
+                int sum = 0;
+                for (int i = 0; i < Q8Activations.SUM_LENGTH; i++) {
+                    sum += fast.quants()[s * Q8Activations.SUM_LENGTH + i];
+                }
+                assertEquals(sum, fast.sums()[s]);
+            }
+        }
+    }
+
+    @Test
+    void tokensArePaddedWithZeros() {
+        Q8Activations x = new Q8Activations(32);
+        float[] ones = new float[5 * 64];
+        java.util.Arrays.fill(ones, 1f);
+        x.quantize(ones, 5, 64);
+        assertEquals(8, x.paddedTokens());
+        x.quantize(ones, 2, 64); // reuses the arrays: tokens 2..3 must be zero again
+        assertEquals(4, x.paddedTokens());
+        for (int i = 2 * 64; i < 4 * 64; i++) {
+            assertEquals(0, x.quants()[i]);
+        }
+        assertEquals(0f, x.scales()[2 * 2]);
+    }
+
+    @Test
+    void columnsThatAreNotWholeBlocksAreRefused() {
+        Q8Activations x = new Q8Activations(256);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> x.quantize(new float[300], 1, 300));
+        assertTrue(e.getMessage().contains("300"), e.getMessage());
+    }
+}
