@@ -26,13 +26,15 @@ final class CpuAttention {
     static final int BLOCK_ROWS = 16;
     /** Cells converted per conversion task. */
     private static final int CONVERT_CELLS = 64;
+    /** Key rows converted together before they are transposed (a cache line of floats). */
+    private static final int TRANSPOSE_CELLS = 16;
     /** Multiply-adds below which the call runs on the calling thread (waking the pool costs more). */
     private static final long SMALL = 1 << 15;
 
     private final CpuThreads threads;
     private final RangeTask convertTask = this::convertRange;
     private final RangeTask blockTask = this::blockRange;
-    /** Per thread: [0] queries, [1] scores, [2] outputs, [3] one converted key row. */
+    /** Per thread: [0] queries, [1] scores, [2] outputs, [3] key rows being transposed. */
     private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[4][0]);
 
     // Per-call state.
@@ -148,29 +150,39 @@ final class CpuAttention {
         return conversions;
     }
 
-    /** Converts cells of conversion tasks [start, end): keys transposed per head, values per head. */
+    /**
+     * Converts cells of conversion tasks [start, end): keys transposed per head (through a block of
+     * {@link #TRANSPOSE_CELLS} rows converted at once, so each transposed line is written whole), values per head.
+     */
     private void convertRange(int start, int end) {
         int vl = shape.valueLength();
         int headsKv = shape.headCountKv();
         int kw = kv.keyWidth();
         int vw = kv.valueWidth();
         float[][] s = scratch.get();
-        if (s[3].length < kw) {
-            s[3] = new float[kw];
+        if (s[3].length < TRANSPOSE_CELLS * kw) {
+            s[3] = new float[TRANSPOSE_CELLS * kw];
         }
-        float[] key = s[3]; // [keyWidth]
+        float[] rows = s[3]; // [TRANSPOSE_CELLS][keyWidth]
         for (int task = start; task < end; task++) {
             int seq = convertSeq[task];
             int cells = cellsOf[seq];
             int base = (int) baseOf[seq];
-            for (int t = convertFrom[task], last = Math.min(cells, t + CONVERT_CELLS); t < last; t++) {
-                long row = kv.row(seq, t);
-                keys.load((int) (row * kw), key, 0, kw);
+            int last = Math.min(cells, convertFrom[task] + CONVERT_CELLS);
+            for (int t0 = convertFrom[task]; t0 < last; t0 += TRANSPOSE_CELLS) {
+                int n = Math.min(TRANSPOSE_CELLS, last - t0);
+                keys.load((int) (kv.row(seq, t0) * kw), rows, 0, n * kw); // a sequence's cells are consecutive rows
                 for (int i = 0; i < kw; i++) {
-                    keysT[base + i * cells + t] = key[i]; // head i / kl, dimension i % kl
+                    int to = base + i * cells + t0; // head i / kl, dimension i % kl
+                    for (int j = 0; j < n; j++) {
+                        keysT[to + j] = rows[j * kw + i];
+                    }
                 }
-                for (int h = 0; h < headsKv; h++) {
-                    values.load((int) (row * vw + h * vl), valuesH, base + (h * cells + t) * vl, vl);
+                for (int t = t0; t < t0 + n; t++) {
+                    long row = kv.row(seq, t);
+                    for (int h = 0; h < headsKv; h++) {
+                        values.load((int) (row * vw + h * vl), valuesH, base + (h * cells + t) * vl, vl);
+                    }
                 }
             }
         }

@@ -18,7 +18,15 @@ public final class PackedKernels {
     static {
         CLASSES.put(GgmlType.Q4_K, Q4_KPacked.class);
         CLASSES.put(GgmlType.Q6_K, Q6_KPacked.class);
-
+        CLASSES.put(GgmlType.Q8_0, Q8_0Packed.class);
+        CLASSES.put(GgmlType.Q4_0, Q4_0Packed.class);
+        CLASSES.put(GgmlType.Q2_K, Q2_KPacked.class);
+        CLASSES.put(GgmlType.Q3_K, Q3_KPacked.class);
+        CLASSES.put(GgmlType.Q5_K, Q5_KPacked.class);
+        CLASSES.put(GgmlType.Q4_1, Q4_1Packed.class);
+        CLASSES.put(GgmlType.Q5_0, Q5_0Packed.class);
+        CLASSES.put(GgmlType.Q5_1, Q5_1Packed.class);
+        CLASSES.put(GgmlType.IQ4_NL, IQ4_NLPacked.class);
     }
 
     /** True if {@code type} has an integer kernel. */

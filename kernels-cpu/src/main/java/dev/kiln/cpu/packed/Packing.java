@@ -52,6 +52,26 @@ public final class Packing {
         }
     }
 
+    /** Writes {@code v} little-endian at byte {@code at} of a staged group-block. */
+    public static void putFloat(byte[] stage, int at, float v) {
+        int bits = Float.floatToRawIntBits(v);
+        stage[at] = (byte) bits;
+        stage[at + 1] = (byte) (bits >>> 8);
+        stage[at + 2] = (byte) (bits >>> 16);
+        stage[at + 3] = (byte) (bits >>> 24);
+    }
+
+    /** Writes the low 16 bits of {@code v} little-endian at byte {@code at} of a staged group-block. */
+    public static void putShort(byte[] stage, int at, int v) {
+        stage[at] = (byte) v;
+        stage[at + 1] = (byte) (v >>> 8);
+    }
+
+    /** The f16 at byte {@code at} of a GGUF block copied to the heap, as a float. */
+    public static float f16(byte[] block, int at) {
+        return Float.float16ToFloat((short) ((block[at] & 0xFF) | block[at + 1] << 8));
+    }
+
     /** Packs group {@code g} of {@code m} from the GGUF rows in {@code src}. */
     public static void packGroup(PackedMatrix m, MemorySegment src, PackedKernel kernel, int g) {
         int first = g * m.groupRows();

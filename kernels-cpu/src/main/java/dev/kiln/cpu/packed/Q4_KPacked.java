@@ -4,10 +4,12 @@ import dev.kiln.cpu.quant.Q4_K;
 import dev.kiln.cpu.simd.Bytes;
 import dev.kiln.cpu.simd.Specialiser;
 import dev.kiln.gguf.GgmlType;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -20,18 +22,20 @@ import java.nio.ByteOrder;
  * 6-bit scales and minimums, qs[128] (chunk c of 64 weights: low nibbles of qs[32c..32c+32) are group 2c, high
  * nibbles group 2c+1); w = d * sc * q - dmin * m. A group-block (R rows x 256 weights):
  * <pre>
- * sc0   [R][4]               byte k of row r: 6-bit scale of group k (k &lt; 4)
- * qs01  [32 words][R]        short: row r's qs bytes 2w', 2w'+1 of chunk c (word 16c + w'), as stored:
- *                            bits 0-3 index 64c+2w', 4-7 index 64c+32+2w', 8-11 index 64c+2w'+1, 12-15 index 64c+33+2w'
- * sc1   [R][4]               scales of groups 4..7
- * qs23  [32 words][R]        chunks 2 and 3
- * m     [2][R][4]            the 6-bit minimums, quad j byte k = group 4j+k
+ * per chunk c (0..3), in this order (17 vectors):
+ *   sc  [2][R]           byte: 6-bit scale of group 2c (then 2c+1), row r
+ *   qs  [16 words][R]    short: row r's qs bytes 2w', 2w'+1 of chunk c, as stored:
+ *                        bits 0-3 index 64c+2w', 4-7 index 64c+32+2w', 8-11 index 64c+2w'+1, 12-15 index 64c+33+2w'
+ * m     [8][R]           byte: 6-bit minimum of group g, row r
  * d     [R] f32, dmin [R] f32
  * </pre>
- * Each field is a whole number of vectors (units of 2R bytes), in the order the decode kernel reads them; the
- * group-blocks of a pair interleave unit by unit ({@link PackedMatrix#at}), so a field at byte F of group j's block is
- * at 2F + j·2R of the pair's block and the decode kernel reads one gapless stream (a skipped kilobyte per block
- * cost the hardware prefetcher two thirds of a core's bandwidth, measured).
+ * Each field is a whole number of vectors (units of 2R bytes; the scales of two groups share one), in the order the
+ * decode kernel reads them; the group-blocks of a pair interleave unit by unit ({@link PackedMatrix#at}), so a field at
+ * byte F of group j's block is at 2F + j·2R of the pair's block and the decode kernel reads one gapless stream (a
+ * skipped kilobyte per block cost the hardware prefetcher two thirds of a core's bandwidth, measured).
+ * A nibble is taken out by a shift and a mask of the int view of a word (a 32-bit shift has an immediate form in C2's
+ * code, a 16-bit one costs a {@code vmovd} of its count: see {@link Q8_0Packed}); scales and minimums are bytes
+ * widened by a conversion.
  * Per row and block: {@code sum = d·dx · Σ_g sc_g Σ_{i∈g} q_i x_i - dmin·dx · Σ_g m_g Σ_{i∈g} x_i} with 8-bit
  * activations x (scale dx): products are at most 15 · 127, so 16 of them (8 words) add up in a 16-bit lane.
  */
@@ -39,22 +43,24 @@ public final class Q4_KPacked implements PackedKernel {
     private static final VectorSpecies<Float> F = Specialiser.species(MethodHandles.lookup());
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** One byte per row of a group: half the vector's bits. */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     /** Rows per group: one short lane each. */
     private static final int R = S.length();
     private static final int HALF = R / 2;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final int SC0 = 0;
-    private static final int QS01 = SC0 + 4 * R;
-    private static final int SC1 = QS01 + 64 * R;
-    private static final int QS23 = SC1 + 4 * R;
-    private static final int MIN = QS23 + 64 * R;
+    /** One vector: the interleaving unit of a pair's group-blocks. */
+    private static final int UNIT = 2 * R;
+    /** Bytes of one chunk: the scales of its two groups, then 16 words. */
+    private static final int CHUNK = 17 * UNIT;
+    private static final int MIN = 4 * CHUNK;
     private static final int D = MIN + 8 * R;
     private static final int DMIN = D + 4 * R;
     private static final int BLOCK_BYTES = DMIN + 4 * R;
-    /** One vector: the interleaving unit of a pair's group-blocks. */
-    private static final int UNIT = 2 * R;
     /** A pair's two group-blocks of one block. */
     private static final int PAIR_BYTES = 2 * BLOCK_BYTES;
+    /** The low 4 bits of both 16-bit halves of an int lane. */
+    private static final int NIBBLE = 0x000F_000F;
 
     public Q4_KPacked() {
     }
@@ -82,8 +88,9 @@ public final class Q4_KPacked implements PackedKernel {
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
+        int unit = 2 * groupRows;
         // the field offsets of the class comment, for groupRows rows
-        int sc1 = 68 * groupRows, min = 136 * groupRows, d = 144 * groupRows, dmin = 148 * groupRows;
+        int chunk = 17 * unit, min = 4 * chunk, d = min + 8 * groupRows, dmin = d + 4 * groupRows;
         int bb = blockBytes(groupRows);
         byte[] block = new byte[144]; // one GGUF block of one row
         byte[] stage = new byte[bb];  // this group's group-block, fields at their offsets (not interleaved)
@@ -91,22 +98,21 @@ public final class Q4_KPacked implements PackedKernel {
         for (int b = 0; b < cols / 256; b++) {
             for (int r = 0; r < rows; r++) {
                 MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 144L * b, block, 0, 144);
-                Q6_KPacked.putFloat(stage, d + 4 * r, Bytes.f16(view, 0));
-                Q6_KPacked.putFloat(stage, dmin + 4 * r, Bytes.f16(view, 2));
+                Packing.putFloat(stage, d + 4 * r, Bytes.f16(view, 0));
+                Packing.putFloat(stage, dmin + 4 * r, Bytes.f16(view, 2));
                 long packedScales = Q4_K.packedScales(Bytes.i64(view, 4), Bytes.i32(view, 12));
                 long packedMins = Q4_K.packedMins(Bytes.i64(view, 4), Bytes.i32(view, 12));
                 for (int j = 0; j < 8; j++) {
-                    int at = 4 * r + j % 4;
-                    stage[(j < 4 ? 0 : sc1) + at] = (byte) (packedScales >>> (8 * j));
-                    stage[min + (j / 4) * 4 * groupRows + at] = (byte) (packedMins >>> (8 * j));
+                    stage[(j / 2) * chunk + (j % 2) * groupRows + r] = (byte) (packedScales >>> (8 * j));
+                    stage[min + j * groupRows + r] = (byte) (packedMins >>> (8 * j));
                 }
                 for (int w = 0; w < 64; w++) {
-                    int word = (w < 32 ? 4 : 72) * groupRows + (w % 32) * 2 * groupRows + 2 * r; // qs01 or qs23
+                    int word = (w / 16) * chunk + (1 + w % 16) * unit + 2 * r; // chunk w / 16, after its scales
                     stage[word] = block[16 + 2 * w];
                     stage[word + 1] = block[17 + 2 * w];
                 }
             }
-            Packing.scatter(stage, bb, 2 * groupRows, dst, pairOffset + 2L * b * bb, half);
+            Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
         }
     }
 
@@ -148,34 +154,38 @@ public final class Q4_KPacked implements PackedKernel {
         long p = o + UNIT;
         IntVector ia0 = IntVector.zero(I), ia1 = IntVector.zero(I), ib0 = IntVector.zero(I), ib1 = IntVector.zero(I);
         for (int c = 0; c < 4; c++) {
-            long quad = 2L * (c < 2 ? SC0 : SC1);
-            int shift = 16 * (c & 1);
-            IntVector sa0 = IntVector.fromMemorySegment(I, m, o + quad, LE).lanewise(VectorOperators.LSHR, shift);
-            IntVector sa1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * UNIT, LE).lanewise(VectorOperators.LSHR, shift);
-            IntVector sb0 = IntVector.fromMemorySegment(I, m, p + quad, LE).lanewise(VectorOperators.LSHR, shift);
-            IntVector sb1 = IntVector.fromMemorySegment(I, m, p + quad + 2 * UNIT, LE).lanewise(VectorOperators.LSHR, shift);
+            long chunk = 2L * CHUNK * c;
+            // scales of groups 2c (lo) and 2c+1 (hi), rows 0..H-1 (part 0) and H..R-1 (part 1)
+            ByteVector scA = ByteVector.fromMemorySegment(B, m, o + chunk, LE);
+            ByteVector scAHi = ByteVector.fromMemorySegment(B, m, o + chunk + R, LE);
+            ByteVector scB = ByteVector.fromMemorySegment(B, m, p + chunk, LE);
+            ByteVector scBHi = ByteVector.fromMemorySegment(B, m, p + chunk + R, LE);
             for (int h = 0; h < 2; h++) {
                 ShortVector aLo = ShortVector.zero(S), aHi = ShortVector.zero(S);
                 ShortVector bLo = ShortVector.zero(S), bHi = ShortVector.zero(S);
-                long word = 2L * (c < 2 ? QS01 : QS23) + (16L * (c & 1) + 8 * h) * 2 * UNIT;
+                long word = chunk + 2L * UNIT * (1 + 8 * h);
                 int xi = xb + 64 * c + 16 * h;
                 for (int k = 0; k < 8; k++, word += 2 * UNIT, xi += 2) {
                     short x0 = xq[xi], x1 = xq[xi + 1], x2 = xq[xi + 32], x3 = xq[xi + 33];
-                    ShortVector v = ShortVector.fromMemorySegment(S, m, o + word, LE);
-                    aLo = aLo.add(v.and((short) 0xF).mul(x0)).add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).mul(x1));
-                    aHi = aHi.add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(x2)).add(v.lanewise(VectorOperators.LSHR, 12).mul(x3));
-                    ShortVector u = ShortVector.fromMemorySegment(S, m, p + word, LE);
-                    bLo = bLo.add(u.and((short) 0xF).mul(x0)).add(u.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).mul(x1));
-                    bHi = bHi.add(u.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(x2)).add(u.lanewise(VectorOperators.LSHR, 12).mul(x3));
+                    IntVector v = IntVector.fromMemorySegment(I, m, o + word, LE);
+                    aLo = aLo.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0))
+                            .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x1));
+                    aHi = aHi.add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x2))
+                            .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3));
+                    IntVector u = IntVector.fromMemorySegment(I, m, p + word, LE);
+                    bLo = bLo.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0))
+                            .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x1));
+                    bHi = bHi.add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x2))
+                            .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3));
                 }
-                ia0 = ia0.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 0)).mul(sa0.and(0xFF)))
-                        .add(((IntVector) aHi.convertShape(VectorOperators.S2I, I, 0)).mul(sa0.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
-                ia1 = ia1.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 1)).mul(sa1.and(0xFF)))
-                        .add(((IntVector) aHi.convertShape(VectorOperators.S2I, I, 1)).mul(sa1.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
-                ib0 = ib0.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 0)).mul(sb0.and(0xFF)))
-                        .add(((IntVector) bHi.convertShape(VectorOperators.S2I, I, 0)).mul(sb0.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
-                ib1 = ib1.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 1)).mul(sb1.and(0xFF)))
-                        .add(((IntVector) bHi.convertShape(VectorOperators.S2I, I, 1)).mul(sb1.lanewise(VectorOperators.LSHR, 8).and(0xFF)));
+                ia0 = ia0.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) scA.convertShape(VectorOperators.B2I, I, 0)))
+                        .add(((IntVector) aHi.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) scAHi.convertShape(VectorOperators.B2I, I, 0)));
+                ia1 = ia1.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) scA.convertShape(VectorOperators.B2I, I, 1)))
+                        .add(((IntVector) aHi.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) scAHi.convertShape(VectorOperators.B2I, I, 1)));
+                ib0 = ib0.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) scB.convertShape(VectorOperators.B2I, I, 0)))
+                        .add(((IntVector) bHi.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) scBHi.convertShape(VectorOperators.B2I, I, 0)));
+                ib1 = ib1.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) scB.convertShape(VectorOperators.B2I, I, 1)))
+                        .add(((IntVector) bHi.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) scBHi.convertShape(VectorOperators.B2I, I, 1)));
             }
         }
         ia0.intoArray(is, 0);
@@ -193,21 +203,20 @@ public final class Q4_KPacked implements PackedKernel {
         IntVector i00 = IntVector.zero(I), i01 = IntVector.zero(I), i10 = IntVector.zero(I), i11 = IntVector.zero(I);
         IntVector i20 = IntVector.zero(I), i21 = IntVector.zero(I), i30 = IntVector.zero(I), i31 = IntVector.zero(I);
         for (int c = 0; c < 4; c++) {
-            long quad = 2L * (c < 2 ? SC0 : SC1);
-            int shift = 16 * (c & 1);
-            IntVector s0 = IntVector.fromMemorySegment(I, m, o + quad, LE).lanewise(VectorOperators.LSHR, shift);
-            IntVector s1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * UNIT, LE).lanewise(VectorOperators.LSHR, shift);
+            long chunk = o + 2L * CHUNK * c;
+            ByteVector scLo = ByteVector.fromMemorySegment(B, m, chunk, LE);
+            ByteVector scHi = ByteVector.fromMemorySegment(B, m, chunk + R, LE);
             for (int h = 0; h < 2; h++) {
                 ShortVector lo0 = ShortVector.zero(S), hi0 = ShortVector.zero(S), lo1 = ShortVector.zero(S), hi1 = ShortVector.zero(S);
                 ShortVector lo2 = ShortVector.zero(S), hi2 = ShortVector.zero(S), lo3 = ShortVector.zero(S), hi3 = ShortVector.zero(S);
-                long word = o + 2L * (c < 2 ? QS01 : QS23) + (16L * (c & 1) + 8 * h) * 2 * UNIT;
+                long word = chunk + 2L * UNIT * (1 + 8 * h);
                 int xi = 64 * c + 16 * h;
                 for (int k = 0; k < 8; k++, word += 2 * UNIT, xi += 2) {
-                    ShortVector v = ShortVector.fromMemorySegment(S, m, word, LE);
-                    ShortVector q0 = v.and((short) 0xF);
-                    ShortVector q1 = v.lanewise(VectorOperators.LSHR, 8).and((short) 0xF);
-                    ShortVector q2 = v.lanewise(VectorOperators.LSHR, 4).and((short) 0xF);
-                    ShortVector q3 = v.lanewise(VectorOperators.LSHR, 12);
+                    IntVector v = IntVector.fromMemorySegment(I, m, word, LE);
+                    ShortVector q0 = v.and(NIBBLE).reinterpretAsShorts();
+                    ShortVector q1 = v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts();
+                    ShortVector q2 = v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts();
+                    ShortVector q3 = v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts();
                     lo0 = lo0.add(q0.mul(xq[x0 + xi])).add(q1.mul(xq[x0 + xi + 1]));
                     hi0 = hi0.add(q2.mul(xq[x0 + xi + 32])).add(q3.mul(xq[x0 + xi + 33]));
                     lo1 = lo1.add(q0.mul(xq[x1 + xi])).add(q1.mul(xq[x1 + xi + 1]));
@@ -217,8 +226,10 @@ public final class Q4_KPacked implements PackedKernel {
                     lo3 = lo3.add(q0.mul(xq[x3 + xi])).add(q1.mul(xq[x3 + xi + 1]));
                     hi3 = hi3.add(q2.mul(xq[x3 + xi + 32])).add(q3.mul(xq[x3 + xi + 33]));
                 }
-                IntVector sl0 = s0.and(0xFF), sh0 = s0.lanewise(VectorOperators.LSHR, 8).and(0xFF);
-                IntVector sl1 = s1.and(0xFF), sh1 = s1.lanewise(VectorOperators.LSHR, 8).and(0xFF);
+                IntVector sl0 = (IntVector) scLo.convertShape(VectorOperators.B2I, I, 0);
+                IntVector sl1 = (IntVector) scLo.convertShape(VectorOperators.B2I, I, 1);
+                IntVector sh0 = (IntVector) scHi.convertShape(VectorOperators.B2I, I, 0);
+                IntVector sh1 = (IntVector) scHi.convertShape(VectorOperators.B2I, I, 1);
                 i00 = i00.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 0)).mul(sl0)).add(((IntVector) hi0.convertShape(VectorOperators.S2I, I, 0)).mul(sh0));
                 i01 = i01.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 1)).mul(sl1)).add(((IntVector) hi0.convertShape(VectorOperators.S2I, I, 1)).mul(sh1));
                 i10 = i10.add(((IntVector) lo1.convertShape(VectorOperators.S2I, I, 0)).mul(sl0)).add(((IntVector) hi1.convertShape(VectorOperators.S2I, I, 0)).mul(sh0));
@@ -250,22 +261,23 @@ public final class Q4_KPacked implements PackedKernel {
         float dx = x.d[xb / 256];
         int sb = xb / Q8Activations.SUM_LENGTH;
         int[] sums = x.sums;
-        for (int half = 0; half < 2; half++) {
-            long rows = 2L * UNIT * half; // the second vector of a 4-byte-per-row field
-            IntVector mins0 = IntVector.fromMemorySegment(I, m, o + 2L * MIN + rows, LE);
-            IntVector mins1 = IntVector.fromMemorySegment(I, m, o + 2L * (MIN + 4L * R) + rows, LE);
-            IntVector im = IntVector.zero(I);
-            for (int k = 0; k < 4; k++) {
-                im = im.add(mins0.lanewise(VectorOperators.LSHR, 8 * k).and(0xFF).mul(sums[sb + 2 * k] + sums[sb + 2 * k + 1]))
-                        .add(mins1.lanewise(VectorOperators.LSHR, 8 * k).and(0xFF).mul(sums[sb + 8 + 2 * k] + sums[sb + 9 + 2 * k]));
-            }
-            int a = at + HALF * half;
-            FloatVector tot = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, a);
-            FloatVector d = FloatVector.fromMemorySegment(F, m, o + 2L * D + rows, LE).mul(dx);
-            FloatVector dmin = FloatVector.fromMemorySegment(F, m, o + 2L * DMIN + rows, LE).mul(-dx);
-            tot = ((FloatVector) IntVector.fromArray(I, is, isOffset + HALF * half).convert(VectorOperators.I2F, 0)).fma(d, tot);
-            ((FloatVector) im.convert(VectorOperators.I2F, 0)).fma(dmin, tot).intoArray(out, a);
+        IntVector im0 = IntVector.zero(I), im1 = IntVector.zero(I); // rows 0..H-1, H..R-1
+        for (int g = 0; g < 8; g++) {
+            ByteVector mins = ByteVector.fromMemorySegment(B, m, o + 2L * (MIN + UNIT * (g >> 1)) + (long) R * (g & 1), LE);
+            int sum = sums[sb + 2 * g] + sums[sb + 2 * g + 1];
+            im0 = im0.add(((IntVector) mins.convertShape(VectorOperators.B2I, I, 0)).mul(sum));
+            im1 = im1.add(((IntVector) mins.convertShape(VectorOperators.B2I, I, 1)).mul(sum));
         }
+        FloatVector tot0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at);
+        FloatVector tot1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + HALF);
+        tot0 = ((FloatVector) IntVector.fromArray(I, is, isOffset).convert(VectorOperators.I2F, 0))
+                .fma(FloatVector.fromMemorySegment(F, m, o + 2L * D, LE).mul(dx), tot0);
+        tot1 = ((FloatVector) IntVector.fromArray(I, is, isOffset + HALF).convert(VectorOperators.I2F, 0))
+                .fma(FloatVector.fromMemorySegment(F, m, o + 2L * D + 2 * UNIT, LE).mul(dx), tot1);
+        ((FloatVector) im0.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F, m, o + 2L * DMIN, LE).mul(-dx), tot0)
+                .intoArray(out, at);
+        ((FloatVector) im1.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F, m, o + 2L * DMIN + 2 * UNIT, LE).mul(-dx), tot1)
+                .intoArray(out, at + HALF);
     }
 
     @Override

@@ -3,10 +3,12 @@ package dev.kiln.cpu.packed;
 import dev.kiln.cpu.simd.Bytes;
 import dev.kiln.cpu.simd.Specialiser;
 import dev.kiln.gguf.GgmlType;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -18,30 +20,36 @@ import java.nio.ByteOrder;
  * Q6_K rows interleaved by R = short lanes per vector. GGUF block: ql[128] (low 4 bits), qh[64] (high 2 bits),
  * i8 scales[16] (groups of 16), f16 d; w = d * sc * (q - 32) (see {@link dev.kiln.cpu.quant.Q6_K}). The 6-bit quants
  * are unpacked at load to signed bytes q - 32 (8 bits per weight instead of 6.5625: the price of a one-instruction
- * unpack). A group-block (R rows x 256 weights):
+ * unpack), a quant's R bytes side by side, so that one load and one sign-extending conversion give its R shorts
+ * (16-bit shifts cost C2 a {@code vmovd} each: see {@link Q8_0Packed}). A group-block (R rows x 256 weights):
  * <pre>
- * per quad j of groups (4j .. 4j+3), in this order:
- *   sc    [R][4]         byte k of row r: signed scale of group 4j+k
- *   q     [32 words][R]  short: low byte q[2w] - 32, high byte q[2w+1] - 32 of row r (signed), w = 32j .. 32j+31
+ * per pair of groups 2i, 2i+1, in this order (17 vectors):
+ *   sc    [2][R]          byte: signed scale of group 2i (then 2i+1), row r
+ *   q     [16][R]         byte: q - 32 of weight 32i + j (j = 0..15) of row r (signed)
+ *   q     [16][R]         weights 32i + 16 + j
  * d       [R] f32
  * </pre>
- * The fields come in the order the decode kernel reads them and the group-blocks of a pair interleave vector by
- * vector, as in {@link Q4_KPacked}: byte F of group j's block is at 2F + j·2R of the pair's block.
+ * Each field is a whole number of vectors (units of 2R bytes: two quants, or the scales of two groups), in the order
+ * the decode kernel reads them; the group-blocks of a pair interleave unit by unit ({@link PackedMatrix#at}), so byte F
+ * of group j's block is at 2F + j·2R of the pair's block and the decode kernel reads one gapless stream.
  * Per row and block: {@code sum = d·dx · Σ_g sc_g Σ_{i∈g} (q_i - 32) x_i}; products are at most 32 · 127, so the 8
- * low-byte (and 8 high-byte) products of a group add up in a 16-bit lane.
+ * even (and 8 odd) products of a group add up in a 16-bit lane.
  */
 public final class Q6_KPacked implements PackedKernel {
     private static final VectorSpecies<Float> F = Specialiser.species(MethodHandles.lookup());
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** One byte per row of a group: half the vector's bits. */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     private static final int R = S.length();
     private static final int HALF = R / 2;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    /** Bytes of one quad: its scales, then its 32 words. */
-    private static final int QUAD = 68 * R;
-    private static final int D = 4 * QUAD;
-    private static final int BLOCK_BYTES = D + 4 * R;
+    /** One vector: the interleaving unit of a pair's group-blocks. */
     private static final int UNIT = 2 * R;
+    /** Bytes of two groups: their scales, then 16 units of quants. */
+    private static final int TWO_GROUPS = 17 * UNIT;
+    private static final int D = 8 * TWO_GROUPS;
+    private static final int BLOCK_BYTES = D + 4 * R;
     private static final int PAIR_BYTES = 2 * BLOCK_BYTES;
 
     public Q6_KPacked() {
@@ -80,7 +88,8 @@ public final class Q6_KPacked implements PackedKernel {
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
-        int quad = 68 * groupRows, d = 4 * quad;
+        int unit = 2 * groupRows;
+        int twoGroups = 17 * unit, d = 8 * twoGroups; // the offsets of the class comment, for groupRows rows
         int bb = blockBytes(groupRows);
         byte[] block = new byte[210];  // one GGUF block of one row
         byte[] q = new byte[256];      // its quants minus 32
@@ -88,18 +97,17 @@ public final class Q6_KPacked implements PackedKernel {
         for (int b = 0; b < cols / 256; b++) {
             for (int r = 0; r < rows; r++) {
                 MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 210L * b, block, 0, 210);
-                putFloat(stage, d + 4 * r, Float.float16ToFloat((short) ((block[208] & 0xFF) | block[209] << 8)));
-                for (int j = 0; j < 16; j++) {
-                    stage[(j / 4) * quad + 4 * r + j % 4] = block[192 + j];
+                Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 208));
+                for (int g = 0; g < 16; g++) {
+                    stage[(g / 2) * twoGroups + (g % 2) * groupRows + r] = block[192 + g];
                 }
                 unpack(block, q);
-                for (int w = 0; w < 128; w++) {
-                    int word = (w / 32) * quad + 4 * groupRows + (w % 32) * 2 * groupRows + 2 * r;
-                    stage[word] = q[2 * w];
-                    stage[word + 1] = q[2 * w + 1];
+                for (int i = 0; i < 256; i++) {
+                    int g = i / 16; // quant i of group g: unit (i % 16) / 2 of the group's 8, byte half i % 2
+                    stage[(g / 2) * twoGroups + (1 + 8 * (g % 2) + (i % 16) / 2) * unit + (i % 2) * groupRows + r] = q[i];
                 }
             }
-            Packing.scatter(stage, bb, 2 * groupRows, dst, pairOffset + 2L * b * bb, half);
+            Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
         }
     }
 
@@ -116,14 +124,6 @@ public final class Q6_KPacked implements PackedKernel {
                 q[128 * h + l + 96] = (byte) (((ql1 >> 4) | (qh >> 6 & 3) << 4) - 32);
             }
         }
-    }
-
-    static void putFloat(byte[] a, int at, float v) {
-        int bits = Float.floatToRawIntBits(v);
-        a[at] = (byte) bits;
-        a[at + 1] = (byte) (bits >>> 8);
-        a[at + 2] = (byte) (bits >>> 16);
-        a[at + 3] = (byte) (bits >>> 24);
     }
 
     // Split like Q4_KPacked: no vector crosses a method boundary (see the note there).
@@ -155,40 +155,39 @@ public final class Q6_KPacked implements PackedKernel {
         }
     }
 
+    /** The R quants {@code q - 32} at byte {@code at} of m as shorts (row r in lane r). */
+    private static ShortVector quants(MemorySegment m, long at) {
+        return (ShortVector) ByteVector.fromMemorySegment(B, m, at, LE).convertShape(VectorOperators.B2S, S, 0);
+    }
+
     /** is[0..R) = Σ_g sc_g Σ_{i∈g} (q_i - 32) x_i of one block for the first group of the pair block at o, is[R..2R) for the second. */
     private static void sumPair(MemorySegment m, long o, short[] xq, int xb, int[] is) {
         long p = o + UNIT;
         IntVector ia0 = IntVector.zero(I), ia1 = IntVector.zero(I), ib0 = IntVector.zero(I), ib1 = IntVector.zero(I);
-        for (int j = 0; j < 4; j++) {
-            long quad = 2L * QUAD * j;
-            IntVector sa0 = IntVector.fromMemorySegment(I, m, o + quad, LE);
-            IntVector sa1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * UNIT, LE);
-            IntVector sb0 = IntVector.fromMemorySegment(I, m, p + quad, LE);
-            IntVector sb1 = IntVector.fromMemorySegment(I, m, p + quad + 2 * UNIT, LE);
-            for (int k = 0; k < 4; k++) {
-                ShortVector aLo = ShortVector.zero(S), aHi = ShortVector.zero(S);
-                ShortVector bLo = ShortVector.zero(S), bHi = ShortVector.zero(S);
-                long word = quad + 2L * (4 * R) + 2L * UNIT * 8 * k;
-                int xi = xb + 16 * (4 * j + k);
-                for (int i = 0; i < 8; i++, word += 2 * UNIT, xi += 2) {
-                    short x0 = xq[xi], x1 = xq[xi + 1];
-                    ShortVector v = ShortVector.fromMemorySegment(S, m, o + word, LE);
-                    aLo = aLo.add(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(x0));
-                    aHi = aHi.add(v.lanewise(VectorOperators.ASHR, 8).mul(x1));
-                    ShortVector u = ShortVector.fromMemorySegment(S, m, p + word, LE);
-                    bLo = bLo.add(u.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(x0));
-                    bHi = bHi.add(u.lanewise(VectorOperators.ASHR, 8).mul(x1));
-                }
-                int up = 24 - 8 * k;
-                ia0 = ia0.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 0)).add(aHi.convertShape(VectorOperators.S2I, I, 0))
-                        .mul(sa0.lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.ASHR, 24)));
-                ia1 = ia1.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 1)).add(aHi.convertShape(VectorOperators.S2I, I, 1))
-                        .mul(sa1.lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.ASHR, 24)));
-                ib0 = ib0.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 0)).add(bHi.convertShape(VectorOperators.S2I, I, 0))
-                        .mul(sb0.lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.ASHR, 24)));
-                ib1 = ib1.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 1)).add(bHi.convertShape(VectorOperators.S2I, I, 1))
-                        .mul(sb1.lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.ASHR, 24)));
+        for (int g = 0; g < 16; g++) {
+            long two = 2L * TWO_GROUPS * (g >> 1);
+            ByteVector sa = ByteVector.fromMemorySegment(B, m, o + two + (long) R * (g & 1), LE);
+            ByteVector sb = ByteVector.fromMemorySegment(B, m, p + two + (long) R * (g & 1), LE);
+            // even (Lo) and odd (Hi) weights of the group: 8 products each fit a 16-bit lane
+            ShortVector aLo = ShortVector.zero(S), aHi = ShortVector.zero(S);
+            ShortVector bLo = ShortVector.zero(S), bHi = ShortVector.zero(S);
+            long word = two + 2L * UNIT * (1 + 8 * (g & 1));
+            int xi = xb + 16 * g;
+            for (int i = 0; i < 8; i++, word += 2 * UNIT, xi += 2) {
+                short x0 = xq[xi], x1 = xq[xi + 1];
+                aLo = aLo.add(quants(m, o + word).mul(x0));
+                aHi = aHi.add(quants(m, o + word + R).mul(x1));
+                bLo = bLo.add(quants(m, p + word).mul(x0));
+                bHi = bHi.add(quants(m, p + word + R).mul(x1));
             }
+            ia0 = ia0.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 0)).add(aHi.convertShape(VectorOperators.S2I, I, 0))
+                    .mul(sa.convertShape(VectorOperators.B2I, I, 0)));
+            ia1 = ia1.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 1)).add(aHi.convertShape(VectorOperators.S2I, I, 1))
+                    .mul(sa.convertShape(VectorOperators.B2I, I, 1)));
+            ib0 = ib0.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 0)).add(bHi.convertShape(VectorOperators.S2I, I, 0))
+                    .mul(sb.convertShape(VectorOperators.B2I, I, 0)));
+            ib1 = ib1.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 1)).add(bHi.convertShape(VectorOperators.S2I, I, 1))
+                    .mul(sb.convertShape(VectorOperators.B2I, I, 1)));
         }
         ia0.intoArray(is, 0);
         ia1.intoArray(is, HALF);
@@ -201,40 +200,35 @@ public final class Q6_KPacked implements PackedKernel {
         int x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         IntVector i00 = IntVector.zero(I), i01 = IntVector.zero(I), i10 = IntVector.zero(I), i11 = IntVector.zero(I);
         IntVector i20 = IntVector.zero(I), i21 = IntVector.zero(I), i30 = IntVector.zero(I), i31 = IntVector.zero(I);
-        for (int j = 0; j < 4; j++) {
-            long quad = 2L * QUAD * j;
-            IntVector sq0 = IntVector.fromMemorySegment(I, m, o + quad, LE);
-            IntVector sq1 = IntVector.fromMemorySegment(I, m, o + quad + 2 * UNIT, LE);
-            for (int k = 0; k < 4; k++) {
-                ShortVector lo0 = ShortVector.zero(S), hi0 = ShortVector.zero(S), lo1 = ShortVector.zero(S), hi1 = ShortVector.zero(S);
-                ShortVector lo2 = ShortVector.zero(S), hi2 = ShortVector.zero(S), lo3 = ShortVector.zero(S), hi3 = ShortVector.zero(S);
-                long word = o + quad + 2L * (4 * R) + 2L * UNIT * 8 * k;
-                int xi = 16 * (4 * j + k);
-                for (int i = 0; i < 8; i++, word += 2 * UNIT, xi += 2) {
-                    ShortVector v = ShortVector.fromMemorySegment(S, m, word, LE);
-                    ShortVector qa = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
-                    ShortVector qb = v.lanewise(VectorOperators.ASHR, 8);
-                    lo0 = lo0.add(qa.mul(xq[x0 + xi]));
-                    hi0 = hi0.add(qb.mul(xq[x0 + xi + 1]));
-                    lo1 = lo1.add(qa.mul(xq[x1 + xi]));
-                    hi1 = hi1.add(qb.mul(xq[x1 + xi + 1]));
-                    lo2 = lo2.add(qa.mul(xq[x2 + xi]));
-                    hi2 = hi2.add(qb.mul(xq[x2 + xi + 1]));
-                    lo3 = lo3.add(qa.mul(xq[x3 + xi]));
-                    hi3 = hi3.add(qb.mul(xq[x3 + xi + 1]));
-                }
-                int up = 24 - 8 * k;
-                IntVector s0 = sq0.lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.ASHR, 24);
-                IntVector s1 = sq1.lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.ASHR, 24);
-                i00 = i00.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 0)).add(hi0.convertShape(VectorOperators.S2I, I, 0)).mul(s0));
-                i01 = i01.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 1)).add(hi0.convertShape(VectorOperators.S2I, I, 1)).mul(s1));
-                i10 = i10.add(((IntVector) lo1.convertShape(VectorOperators.S2I, I, 0)).add(hi1.convertShape(VectorOperators.S2I, I, 0)).mul(s0));
-                i11 = i11.add(((IntVector) lo1.convertShape(VectorOperators.S2I, I, 1)).add(hi1.convertShape(VectorOperators.S2I, I, 1)).mul(s1));
-                i20 = i20.add(((IntVector) lo2.convertShape(VectorOperators.S2I, I, 0)).add(hi2.convertShape(VectorOperators.S2I, I, 0)).mul(s0));
-                i21 = i21.add(((IntVector) lo2.convertShape(VectorOperators.S2I, I, 1)).add(hi2.convertShape(VectorOperators.S2I, I, 1)).mul(s1));
-                i30 = i30.add(((IntVector) lo3.convertShape(VectorOperators.S2I, I, 0)).add(hi3.convertShape(VectorOperators.S2I, I, 0)).mul(s0));
-                i31 = i31.add(((IntVector) lo3.convertShape(VectorOperators.S2I, I, 1)).add(hi3.convertShape(VectorOperators.S2I, I, 1)).mul(s1));
+        for (int g = 0; g < 16; g++) {
+            long two = o + 2L * TWO_GROUPS * (g >> 1);
+            ByteVector sv = ByteVector.fromMemorySegment(B, m, two + (long) R * (g & 1), LE);
+            ShortVector lo0 = ShortVector.zero(S), hi0 = ShortVector.zero(S), lo1 = ShortVector.zero(S), hi1 = ShortVector.zero(S);
+            ShortVector lo2 = ShortVector.zero(S), hi2 = ShortVector.zero(S), lo3 = ShortVector.zero(S), hi3 = ShortVector.zero(S);
+            long word = two + 2L * UNIT * (1 + 8 * (g & 1));
+            int xi = 16 * g;
+            for (int i = 0; i < 8; i++, word += 2 * UNIT, xi += 2) {
+                ShortVector qa = quants(m, word);
+                ShortVector qb = quants(m, word + R);
+                lo0 = lo0.add(qa.mul(xq[x0 + xi]));
+                hi0 = hi0.add(qb.mul(xq[x0 + xi + 1]));
+                lo1 = lo1.add(qa.mul(xq[x1 + xi]));
+                hi1 = hi1.add(qb.mul(xq[x1 + xi + 1]));
+                lo2 = lo2.add(qa.mul(xq[x2 + xi]));
+                hi2 = hi2.add(qb.mul(xq[x2 + xi + 1]));
+                lo3 = lo3.add(qa.mul(xq[x3 + xi]));
+                hi3 = hi3.add(qb.mul(xq[x3 + xi + 1]));
             }
+            IntVector s0 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 0);
+            IntVector s1 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 1);
+            i00 = i00.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 0)).add(hi0.convertShape(VectorOperators.S2I, I, 0)).mul(s0));
+            i01 = i01.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 1)).add(hi0.convertShape(VectorOperators.S2I, I, 1)).mul(s1));
+            i10 = i10.add(((IntVector) lo1.convertShape(VectorOperators.S2I, I, 0)).add(hi1.convertShape(VectorOperators.S2I, I, 0)).mul(s0));
+            i11 = i11.add(((IntVector) lo1.convertShape(VectorOperators.S2I, I, 1)).add(hi1.convertShape(VectorOperators.S2I, I, 1)).mul(s1));
+            i20 = i20.add(((IntVector) lo2.convertShape(VectorOperators.S2I, I, 0)).add(hi2.convertShape(VectorOperators.S2I, I, 0)).mul(s0));
+            i21 = i21.add(((IntVector) lo2.convertShape(VectorOperators.S2I, I, 1)).add(hi2.convertShape(VectorOperators.S2I, I, 1)).mul(s1));
+            i30 = i30.add(((IntVector) lo3.convertShape(VectorOperators.S2I, I, 0)).add(hi3.convertShape(VectorOperators.S2I, I, 0)).mul(s0));
+            i31 = i31.add(((IntVector) lo3.convertShape(VectorOperators.S2I, I, 1)).add(hi3.convertShape(VectorOperators.S2I, I, 1)).mul(s1));
         }
         i00.intoArray(is, 0);
         i01.intoArray(is, HALF);

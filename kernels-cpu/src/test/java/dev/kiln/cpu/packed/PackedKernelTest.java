@@ -11,8 +11,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,7 +24,7 @@ class PackedKernelTest {
 
     static List<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K}) {
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q5_K, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.IQ4_NL}) {
             for (int bits : new int[] {128, 256, 512}) {
                 out.add(Arguments.of(type, bits));
             }
@@ -69,6 +71,72 @@ class PackedKernelTest {
                         int row = g * groupRows + r;
                         float expected = row < rows && t < tokens ? k.reference(src, row * rowBytes, cols, x, t) : 0f;
                         assertEquals(expected, quad[t * groupRows + r], "quad: row " + row + " token " + t);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Byte offsets of the f16 scale fields in one GGUF block of each type. */
+    private static final Map<GgmlType, int[]> HALF_FIELDS = Map.ofEntries(
+            Map.entry(GgmlType.Q8_0, new int[] {0}),
+            Map.entry(GgmlType.Q4_0, new int[] {0}),
+            Map.entry(GgmlType.Q2_K, new int[] {80, 82}),
+            Map.entry(GgmlType.Q3_K, new int[] {108}),
+            Map.entry(GgmlType.Q5_K, new int[] {0, 2}),
+            Map.entry(GgmlType.Q4_1, new int[] {0, 2}),
+            Map.entry(GgmlType.Q5_0, new int[] {0}),
+            Map.entry(GgmlType.Q5_1, new int[] {0, 2}),
+            Map.entry(GgmlType.Q4_K, new int[] {0, 2}),
+            Map.entry(GgmlType.Q6_K, new int[] {208}),
+            Map.entry(GgmlType.IQ4_NL, new int[] {0}));
+
+    /**
+     * Every quant byte one pattern (all quants at a minimum, a maximum or alternating), every activation +1, -1 or
+     * alternating (quants of ±127): the largest sums a 16-bit lane can see. The integer sums of the reference are
+     * 32-bit, so a lane that overflows in the vector kernel shows as a difference.
+     */
+    @ParameterizedTest(name = "{0} {1} bits")
+    @MethodSource("cases")
+    void extremeQuantsDoNotOverflowTheLanes(GgmlType type, int bits) {
+        VectorSpecies<Float> species = Species.ofBits(bits);
+        PackedKernel k = PackedKernels.of(type, species);
+        int groupRows = PackedKernels.groupRows(species);
+        int rows = 2 * groupRows;
+        int cols = 2 * k.blockLength();
+        long rowBytes = type.byteSize(cols);
+        int blocks = (int) (rows * rowBytes / type.bytesPerBlock());
+        for (byte pattern : new byte[] {0, (byte) 0x80, (byte) 0xFF, 0x7F, 0x55, (byte) 0xAA, 0x0F, (byte) 0xF0, 0x77, (byte) 0x88}) {
+            MemorySegment src = MemorySegment.ofArray(new byte[(int) (rows * rowBytes)]);
+            src.fill(pattern);
+            for (int b = 0; b < blocks; b++) {
+                for (int h : HALF_FIELDS.get(type)) {
+                    src.set(ValueLayout.JAVA_SHORT_UNALIGNED, (long) b * type.bytesPerBlock() + h, Float.floatToFloat16(1f));
+                }
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                PackedMatrix m = Packing.pack("t", type, src, rows, cols, k, groupRows, arena);
+                float[] xf = new float[Q8Activations.TOKEN_BLOCK * cols];
+                for (int i = 0; i < xf.length; i++) {
+                    int token = i / cols;
+                    xf[i] = token == 0 ? 1f : token == 1 ? -1f : token == 2 ? (i % 2 == 0 ? 1f : -1f) : (i % 2 == 0 ? -1f : 1f);
+                }
+                Q8Activations x = new Q8Activations(k.activationBlock());
+                x.quantize(xf, Q8Activations.TOKEN_BLOCK, cols);
+                float[] pair = new float[2 * groupRows];
+                float[] quad = new float[Q8Activations.TOKEN_BLOCK * groupRows];
+                for (int t = 0; t < Q8Activations.TOKEN_BLOCK; t++) {
+                    k.multiplyPair(m, 0, x, t, pair, 0);
+                    for (int r = 0; r < rows; r++) {
+                        assertEquals(k.reference(src, r * rowBytes, cols, x, t), pair[r],
+                                "pair: pattern " + pattern + " row " + r + " token " + t);
+                    }
+                }
+                k.multiplyQuad(m, 1, x, 0, quad, 0, groupRows);
+                for (int t = 0; t < Q8Activations.TOKEN_BLOCK; t++) {
+                    for (int r = 0; r < groupRows; r++) {
+                        assertEquals(k.reference(src, (groupRows + r) * rowBytes, cols, x, t), quad[t * groupRows + r],
+                                "quad: pattern " + pattern + " row " + (groupRows + r) + " token " + t);
                     }
                 }
             }

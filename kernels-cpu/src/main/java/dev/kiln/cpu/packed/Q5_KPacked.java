@@ -1,0 +1,378 @@
+package dev.kiln.cpu.packed;
+
+import dev.kiln.cpu.quant.Q4_K;
+import dev.kiln.cpu.simd.Bytes;
+import dev.kiln.cpu.simd.Specialiser;
+import dev.kiln.gguf.GgmlType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.nio.ByteOrder;
+
+/**
+ * Q5_K rows interleaved by R = short lanes per vector. GGUF block: f16 d, f16 dmin, 12 bytes of 6-bit scales and
+ * minimums (as Q4_K), qh[32], qs[128]; the quant q (0..31) of weight 64c + l is the low nibble of qs[32c + l] plus
+ * bit 2c of qh[l] as bit 4, of weight 64c + 32 + l the high nibble plus bit 2c + 1 (see
+ * {@link dev.kiln.cpu.quant.Q5_K}); w = d * sc * q - dmin * m, groups of 32. The quants are stored three to a 16-bit
+ * word (slots at bits 0, 5 and 10; bit 15 unused) and taken out by a shift and a mask of the int view (see
+ * {@link Q8_0Packed} on why not 16-bit shifts). A group of 32 takes 11 words: word k &lt; 8 holds weights 2k, 2k+1 and
+ * 16+k; words 8 and 9 hold 26+2(k-8), 27+2(k-8) and 16+k; word 10 holds 30 and 31. A group-block (R rows x 256
+ * weights), 200 bytes per row instead of 176 (5.5 bits per quant as in GGUF, the scales as bytes, d and dmin as f32):
+ * <pre>
+ * per pair of groups 2i, 2i+1, in this order (23 vectors):
+ *   qs  [11 words][R]   short: slots of the row in that lane (group 2i), as above
+ *   sc  [2][R]          byte: 6-bit scale of group 2i (then 2i+1), row r (a load and a conversion give a group's
+ *                       scales as ints)
+ *   qs  [11 words][R]   group 2i+1
+ * m     [8][R]          byte: the 6-bit minimum of group g, row r
+ * d     [R] f32, dmin [R] f32
+ * </pre>
+ * Each field is a whole number of vectors (units of 2R bytes; the scales of two groups share one), in the order the
+ * decode kernel reads them; the group-blocks of a pair interleave unit by unit ({@link PackedMatrix#at}), so the
+ * decode kernel reads one gapless stream.
+ * Lanes hold rows in the order 0, H, 1, H+1, ... (H = R/2), so that the int view of a lane pair is (row i, row H+i);
+ * sc, m, d and dmin are in row order.
+ *
+ * <p>Per row and block: {@code sum = d·dx · Σ_g sc_g Σ_{i∈g} q_i x_i - dmin·dx · Σ_g m_g Σ_{i∈g} x_i}. A group's
+ * weights 0..15 and 16..31 are summed in two 16-bit lanes, each starting at -16·Σx over its 16 activations, so that
+ * each ends at Σ (q - 16) x: at most 16 · 16 · 127 = 32512 (16-bit sums wrap on the way and come back: only the
+ * final value must fit). Widened, the two and 16·Σx of the group are added and multiplied by the group's scale.
+ */
+public final class Q5_KPacked implements PackedKernel {
+    private static final VectorSpecies<Float> F = Specialiser.species(MethodHandles.lookup());
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** One byte per row of a group: half the vector's bits. */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    /** Rows per group: one short lane each. */
+    private static final int R = S.length();
+    private static final int HALF = R / 2;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** One vector: the interleaving unit of a pair's group-blocks. */
+    private static final int UNIT = 2 * R;
+    /** Bytes of two groups: 11 words, the scales of both, 11 words. */
+    private static final int TWO_GROUPS = 23 * UNIT;
+    /** Where the scales and the second group's words are in two groups. */
+    private static final int SC = 11 * UNIT;
+    private static final int SECOND = 12 * UNIT;
+    private static final int MIN = 4 * TWO_GROUPS;
+    private static final int D = MIN + 8 * R;
+    private static final int DMIN = D + 4 * R;
+    private static final int BLOCK_BYTES = DMIN + 4 * R;
+    /** A pair's two group-blocks of one block. */
+    private static final int PAIR_BYTES = 2 * BLOCK_BYTES;
+    /** The low 5 bits of both 16-bit halves of an int lane. */
+    private static final int SLOT = 0x001F_001F;
+
+    public Q5_KPacked() {
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q5_K;
+    }
+
+    @Override
+    public int blockLength() {
+        return 256;
+    }
+
+    @Override
+    public int blockBytes(int groupRows) {
+        return 200 * groupRows;
+    }
+
+    @Override
+    public int activationBlock() {
+        return 256;
+    }
+
+    /** The 5-bit quant {@code i} (0..255) of the block at {@code in}. */
+    static int quant(MemorySegment src, long in, int i) {
+        int c = i / 64, l = i % 32, high = (i / 32) % 2;
+        int qs = Bytes.u8(src, in + 48 + 32L * c + l);
+        int qh = Bytes.u8(src, in + 16 + l);
+        return ((qs >> (4 * high)) & 0xF) | (((qh >> (2 * c + high)) & 1) << 4);
+    }
+
+    /** The group weight held by slot {@code s} of word {@code k} (0..10), or -1 for the unused slot. */
+    static int slotWeight(int k, int s) {
+        if (s == 2) {
+            return k < 10 ? 16 + k : -1;
+        }
+        return k < 8 ? 2 * k + s : 26 + 2 * (k - 8) + s;
+    }
+
+    @Override
+    public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
+                     MemorySegment dst, long pairOffset, int half) {
+        int unit = 2 * groupRows;
+        // the offsets of the class comment, for groupRows rows
+        int twoGroups = 23 * unit, min = 4 * twoGroups, d = min + 8 * groupRows, dmin = d + 4 * groupRows;
+        int bb = blockBytes(groupRows);
+        byte[] block = new byte[176]; // one GGUF block of one row
+        byte[] stage = new byte[bb];  // this group's group-block, fields at their offsets (not interleaved)
+        MemorySegment view = MemorySegment.ofArray(block);
+        for (int b = 0; b < cols / 256; b++) {
+            for (int r = 0; r < rows; r++) {
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 176L * b, block, 0, 176);
+                int lane = Q8_0Packed.lane(r, groupRows);
+                Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 0));
+                Packing.putFloat(stage, dmin + 4 * r, Packing.f16(block, 2));
+                long packedScales = Q4_K.packedScales(Bytes.i64(view, 4), Bytes.i32(view, 12));
+                long packedMins = Q4_K.packedMins(Bytes.i64(view, 4), Bytes.i32(view, 12));
+                for (int j = 0; j < 8; j++) {
+                    stage[(j / 2) * twoGroups + 11 * unit + (j % 2) * groupRows + r] = (byte) (packedScales >>> (8 * j));
+                    stage[min + j * groupRows + r] = (byte) (packedMins >>> (8 * j));
+                }
+                for (int g = 0; g < 8; g++) {
+                    for (int k = 0; k < 11; k++) {
+                        int word = 0;
+                        for (int s = 0; s < 3; s++) {
+                            int i = slotWeight(k, s);
+                            if (i >= 0) {
+                                word |= quant(view, 0, 32 * g + i) << (5 * s);
+                            }
+                        }
+                        Packing.putShort(stage, (g / 2) * twoGroups + (12 * (g % 2) + k) * unit + 2 * lane, word);
+                    }
+                }
+            }
+            Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
+        }
+    }
+
+    // Split like Q4_KPacked: no vector crosses a method boundary (see the note there).
+
+    @Override
+    public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
+        int cols = w.cols();
+        int[] is = new int[2 * R]; // [group g, group g+1][R] scale-weighted integer sums of one block
+        long o = w.pairOffset(g >> 1);
+        long p = o + UNIT;
+        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES, p += PAIR_BYTES) {
+            int xb = t * cols + 256 * b;
+            sumPair(w.data(), o, p, x.q, x.sums, xb, is);
+            finish(w.data(), o, is, 0, x, xb, out, outOffset, b == 0);
+            finish(w.data(), p, is, R, x, xb, out, outOffset + R, b == 0);
+        }
+    }
+
+    @Override
+    public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
+        int cols = w.cols();
+        int[] is = new int[4 * R]; // [token t..t+3][R]
+        long o = w.pairOffset(g >> 1) + (g & 1) * UNIT; // this group's units of the pair's blocks
+        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
+            int xb = t * cols + 256 * b;
+            sumQuad(w.data(), o, x.q, x.sums, xb, cols, is);
+            for (int j = 0; j < 4; j++) {
+                finish(w.data(), o, is, j * R, x, xb + j * cols, out, outOffset + j * outStride, b == 0);
+            }
+        }
+    }
+
+    /** is[0..R) = Σ_g sc_g Σ_{i∈g} q_i x_i of one block for the group at o, is[R..2R) for the group at p. */
+    private static void sumPair(MemorySegment m, long o, long p, short[] xq, int[] sums, int xb, int[] is) {
+        IntVector ia0 = IntVector.zero(I), ia1 = IntVector.zero(I), ib0 = IntVector.zero(I), ib1 = IntVector.zero(I);
+        for (int g = 0; g < 8; g++) {
+            long two = 2L * TWO_GROUPS * (g >> 1);
+            long base = two + 2L * SECOND * (g & 1);
+            int xg = xb + 32 * g;
+            int sb = xg / Q8Activations.SUM_LENGTH;
+            ShortVector a0 = ShortVector.broadcast(S, (short) (-16 * sums[sb]));
+            ShortVector a1 = ShortVector.broadcast(S, (short) (-16 * sums[sb + 1]));
+            ShortVector b0 = a0, b1 = a1;
+            for (int k = 0; k < 8; k++) {
+                short x0 = xq[xg + 2 * k], x1 = xq[xg + 2 * k + 1], x2 = xq[xg + 16 + k];
+                IntVector v = IntVector.fromMemorySegment(I, m, o + base + 2L * UNIT * k, LE);
+                IntVector u = IntVector.fromMemorySegment(I, m, p + base + 2L * UNIT * k, LE);
+                a0 = a0.add(v.and(SLOT).reinterpretAsShorts().mul(x0))
+                        .add(v.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts().mul(x1));
+                a1 = a1.add(v.lanewise(VectorOperators.LSHR, 10).and(SLOT).reinterpretAsShorts().mul(x2));
+                b0 = b0.add(u.and(SLOT).reinterpretAsShorts().mul(x0))
+                        .add(u.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts().mul(x1));
+                b1 = b1.add(u.lanewise(VectorOperators.LSHR, 10).and(SLOT).reinterpretAsShorts().mul(x2));
+            }
+            for (int k = 8; k < 11; k++) {
+                short x0 = xq[xg + 10 + 2 * k], x1 = xq[xg + 11 + 2 * k];
+                IntVector v = IntVector.fromMemorySegment(I, m, o + base + 2L * UNIT * k, LE);
+                IntVector u = IntVector.fromMemorySegment(I, m, p + base + 2L * UNIT * k, LE);
+                a1 = a1.add(v.and(SLOT).reinterpretAsShorts().mul(x0))
+                        .add(v.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts().mul(x1));
+                b1 = b1.add(u.and(SLOT).reinterpretAsShorts().mul(x0))
+                        .add(u.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts().mul(x1));
+                if (k < 10) {
+                    short x2 = xq[xg + 16 + k];
+                    a1 = a1.add(v.lanewise(VectorOperators.LSHR, 10).and(SLOT).reinterpretAsShorts().mul(x2));
+                    b1 = b1.add(u.lanewise(VectorOperators.LSHR, 10).and(SLOT).reinterpretAsShorts().mul(x2));
+                }
+            }
+            IntVector back = IntVector.broadcast(I, 16 * (sums[sb] + sums[sb + 1]));
+            ByteVector scA = ByteVector.fromMemorySegment(B, m, o + two + 2L * SC + (long) R * (g & 1), LE);
+            ByteVector scB = ByteVector.fromMemorySegment(B, m, p + two + 2L * SC + (long) R * (g & 1), LE);
+            IntVector sa0 = (IntVector) scA.convertShape(VectorOperators.B2I, I, 0);
+            IntVector sa1 = (IntVector) scA.convertShape(VectorOperators.B2I, I, 1);
+            IntVector sb0 = (IntVector) scB.convertShape(VectorOperators.B2I, I, 0);
+            IntVector sb1 = (IntVector) scB.convertShape(VectorOperators.B2I, I, 1);
+            IntVector a0i = a0.reinterpretAsInts(), a1i = a1.reinterpretAsInts();
+            IntVector b0i = b0.reinterpretAsInts(), b1i = b1.reinterpretAsInts();
+            ia0 = ia0.add(a0i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(a1i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(back).mul(sa0));
+            ia1 = ia1.add(a0i.lanewise(VectorOperators.ASHR, 16).add(a1i.lanewise(VectorOperators.ASHR, 16)).add(back).mul(sa1));
+            ib0 = ib0.add(b0i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(b1i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(back).mul(sb0));
+            ib1 = ib1.add(b0i.lanewise(VectorOperators.ASHR, 16).add(b1i.lanewise(VectorOperators.ASHR, 16)).add(back).mul(sb1));
+        }
+        ia0.intoArray(is, 0);
+        ia1.intoArray(is, HALF);
+        ib0.intoArray(is, R);
+        ib1.intoArray(is, R + HALF);
+    }
+
+    /** is[j·R .. (j+1)·R) = the block sums of the group at o for token j (activations at xb + j·cols). */
+    private static void sumQuad(MemorySegment m, long o, short[] xq, int[] sums, int xb, int cols, int[] is) {
+        int x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        int step = cols / Q8Activations.SUM_LENGTH;
+        IntVector i00 = IntVector.zero(I), i01 = IntVector.zero(I), i10 = IntVector.zero(I), i11 = IntVector.zero(I);
+        IntVector i20 = IntVector.zero(I), i21 = IntVector.zero(I), i30 = IntVector.zero(I), i31 = IntVector.zero(I);
+        for (int g = 0; g < 8; g++) {
+            long two = o + 2L * TWO_GROUPS * (g >> 1);
+            long base = two + 2L * SECOND * (g & 1);
+            int xg = 32 * g;
+            int sb = (xb + xg) / Q8Activations.SUM_LENGTH;
+            // [token][first or second 16 of the group]
+            ShortVector l0 = ShortVector.broadcast(S, (short) (-16 * sums[sb]));
+            ShortVector h0 = ShortVector.broadcast(S, (short) (-16 * sums[sb + 1]));
+            ShortVector l1 = ShortVector.broadcast(S, (short) (-16 * sums[sb + step]));
+            ShortVector h1 = ShortVector.broadcast(S, (short) (-16 * sums[sb + step + 1]));
+            ShortVector l2 = ShortVector.broadcast(S, (short) (-16 * sums[sb + 2 * step]));
+            ShortVector h2 = ShortVector.broadcast(S, (short) (-16 * sums[sb + 2 * step + 1]));
+            ShortVector l3 = ShortVector.broadcast(S, (short) (-16 * sums[sb + 3 * step]));
+            ShortVector h3 = ShortVector.broadcast(S, (short) (-16 * sums[sb + 3 * step + 1]));
+            for (int k = 0; k < 8; k++) {
+                IntVector v = IntVector.fromMemorySegment(I, m, base + 2L * UNIT * k, LE);
+                ShortVector q0 = v.and(SLOT).reinterpretAsShorts();
+                ShortVector q1 = v.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts();
+                ShortVector q2 = v.lanewise(VectorOperators.LSHR, 10).and(SLOT).reinterpretAsShorts();
+                int i0 = xg + 2 * k, i2 = xg + 16 + k;
+                l0 = l0.add(q0.mul(xq[x0 + i0])).add(q1.mul(xq[x0 + i0 + 1]));
+                h0 = h0.add(q2.mul(xq[x0 + i2]));
+                l1 = l1.add(q0.mul(xq[x1 + i0])).add(q1.mul(xq[x1 + i0 + 1]));
+                h1 = h1.add(q2.mul(xq[x1 + i2]));
+                l2 = l2.add(q0.mul(xq[x2 + i0])).add(q1.mul(xq[x2 + i0 + 1]));
+                h2 = h2.add(q2.mul(xq[x2 + i2]));
+                l3 = l3.add(q0.mul(xq[x3 + i0])).add(q1.mul(xq[x3 + i0 + 1]));
+                h3 = h3.add(q2.mul(xq[x3 + i2]));
+            }
+            for (int k = 8; k < 11; k++) {
+                IntVector v = IntVector.fromMemorySegment(I, m, base + 2L * UNIT * k, LE);
+                ShortVector q0 = v.and(SLOT).reinterpretAsShorts();
+                ShortVector q1 = v.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts();
+                int i0 = xg + 10 + 2 * k;
+                h0 = h0.add(q0.mul(xq[x0 + i0])).add(q1.mul(xq[x0 + i0 + 1]));
+                h1 = h1.add(q0.mul(xq[x1 + i0])).add(q1.mul(xq[x1 + i0 + 1]));
+                h2 = h2.add(q0.mul(xq[x2 + i0])).add(q1.mul(xq[x2 + i0 + 1]));
+                h3 = h3.add(q0.mul(xq[x3 + i0])).add(q1.mul(xq[x3 + i0 + 1]));
+                if (k < 10) {
+                    ShortVector q2 = v.lanewise(VectorOperators.LSHR, 10).and(SLOT).reinterpretAsShorts();
+                    int i2 = xg + 16 + k;
+                    h0 = h0.add(q2.mul(xq[x0 + i2]));
+                    h1 = h1.add(q2.mul(xq[x1 + i2]));
+                    h2 = h2.add(q2.mul(xq[x2 + i2]));
+                    h3 = h3.add(q2.mul(xq[x3 + i2]));
+                }
+            }
+            ByteVector sv = ByteVector.fromMemorySegment(B, m, two + 2L * SC + (long) R * (g & 1), LE);
+            IntVector s0 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 0);
+            IntVector s1 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 1);
+            IntVector l0i = l0.reinterpretAsInts(), h0i = h0.reinterpretAsInts(), l1i = l1.reinterpretAsInts(), h1i = h1.reinterpretAsInts();
+            IntVector l2i = l2.reinterpretAsInts(), h2i = h2.reinterpretAsInts(), l3i = l3.reinterpretAsInts(), h3i = h3.reinterpretAsInts();
+            int back0 = 16 * (sums[sb] + sums[sb + 1]), back1 = 16 * (sums[sb + step] + sums[sb + step + 1]);
+            int back2 = 16 * (sums[sb + 2 * step] + sums[sb + 2 * step + 1]), back3 = 16 * (sums[sb + 3 * step] + sums[sb + 3 * step + 1]);
+            i00 = i00.add(l0i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(h0i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(back0).mul(s0));
+            i01 = i01.add(l0i.lanewise(VectorOperators.ASHR, 16).add(h0i.lanewise(VectorOperators.ASHR, 16)).add(back0).mul(s1));
+            i10 = i10.add(l1i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(h1i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(back1).mul(s0));
+            i11 = i11.add(l1i.lanewise(VectorOperators.ASHR, 16).add(h1i.lanewise(VectorOperators.ASHR, 16)).add(back1).mul(s1));
+            i20 = i20.add(l2i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(h2i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(back2).mul(s0));
+            i21 = i21.add(l2i.lanewise(VectorOperators.ASHR, 16).add(h2i.lanewise(VectorOperators.ASHR, 16)).add(back2).mul(s1));
+            i30 = i30.add(l3i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(h3i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(back3).mul(s0));
+            i31 = i31.add(l3i.lanewise(VectorOperators.ASHR, 16).add(h3i.lanewise(VectorOperators.ASHR, 16)).add(back3).mul(s1));
+        }
+        i00.intoArray(is, 0);
+        i01.intoArray(is, HALF);
+        i10.intoArray(is, R);
+        i11.intoArray(is, R + HALF);
+        i20.intoArray(is, 2 * R);
+        i21.intoArray(is, 2 * R + HALF);
+        i30.intoArray(is, 3 * R);
+        i31.intoArray(is, 3 * R + HALF);
+    }
+
+    /**
+     * Adds one block to the float totals of the R rows of the group at o for one token (activations from xb):
+     * {@code out[at + r] = (first ? 0 : out[at + r]) + is[r]·(d·dx) + (Σ_g m_g·bsum_g)·(dmin·-dx)}, two fused
+     * multiply-adds in that order, as {@link #reference}.
+     */
+    private static void finish(MemorySegment m, long o, int[] is, int isOffset, Q8Activations x, int xb, float[] out,
+                               int at, boolean first) {
+        float dx = x.d[xb / 256];
+        int sb = xb / Q8Activations.SUM_LENGTH;
+        int[] sums = x.sums;
+        IntVector im0 = IntVector.zero(I), im1 = IntVector.zero(I); // rows 0..H-1, H..R-1
+        for (int g = 0; g < 8; g++) {
+            ByteVector mins = ByteVector.fromMemorySegment(B, m, o + 2L * (MIN + UNIT * (g >> 1)) + (long) R * (g & 1), LE);
+            int sum = sums[sb + 2 * g] + sums[sb + 2 * g + 1];
+            im0 = im0.add(((IntVector) mins.convertShape(VectorOperators.B2I, I, 0)).mul(sum));
+            im1 = im1.add(((IntVector) mins.convertShape(VectorOperators.B2I, I, 1)).mul(sum));
+        }
+        FloatVector tot0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at);
+        FloatVector tot1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + HALF);
+        tot0 = ((FloatVector) IntVector.fromArray(I, is, isOffset).convert(VectorOperators.I2F, 0))
+                .fma(FloatVector.fromMemorySegment(F, m, o + 2L * D, LE).mul(dx), tot0);
+        tot1 = ((FloatVector) IntVector.fromArray(I, is, isOffset + HALF).convert(VectorOperators.I2F, 0))
+                .fma(FloatVector.fromMemorySegment(F, m, o + 2L * D + 2 * UNIT, LE).mul(dx), tot1);
+        ((FloatVector) im0.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F, m, o + 2L * DMIN, LE).mul(-dx), tot0)
+                .intoArray(out, at);
+        ((FloatVector) im1.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F, m, o + 2L * DMIN + 2 * UNIT, LE).mul(-dx), tot1)
+                .intoArray(out, at + HALF);
+    }
+
+    @Override
+    public float reference(MemorySegment src, long rowOffset, int cols, Q8Activations x, int t) {
+        float tot = 0f;
+        for (int b = 0; b < cols / 256; b++) {
+            long in = rowOffset + 176L * b;
+            int xb = t * cols + 256 * b;
+            long scales = Q4_K.packedScales(Bytes.i64(src, in + 4), Bytes.i32(src, in + 12));
+            long mins = Q4_K.packedMins(Bytes.i64(src, in + 4), Bytes.i32(src, in + 12));
+            int is = 0;
+            int im = 0;
+            for (int grp = 0; grp < 8; grp++) {
+                int s = 0;
+                for (int l = 0; l < 32; l++) {
+                    s += quant(src, in, 32 * grp + l) * x.q[xb + 32 * grp + l];
+                }
+                is += (int) ((scales >>> (8 * grp)) & 0xFF) * s;
+                int sb = (xb + 32 * grp) / Q8Activations.SUM_LENGTH;
+                im += (int) ((mins >>> (8 * grp)) & 0xFF) * (x.sums[sb] + x.sums[sb + 1]);
+            }
+            float dx = x.d[xb / 256];
+            tot = Math.fma((float) is, Bytes.f16(src, in) * dx, tot);
+            tot = Math.fma((float) im, Bytes.f16(src, in + 2) * -dx, tot);
+        }
+        return tot;
+    }
+}
