@@ -27,6 +27,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * The CPU backend. With {@link MatMulPrecision#Q8} (the default) weight matrices of a type with an integer kernel are
  * repacked at load into off-heap memory the backend owns (row-interleaved, {@link Packing}) and multiplied with 8-bit
@@ -48,6 +51,9 @@ public final class CpuBackend implements Backend {
     private long packedBytes;
     private long packNanos;
     private volatile boolean closed;
+    /** How long close() waits for a running product before it gives up freeing the repacked weights. */
+    private static final long CLOSE_WAIT_MILLIS = 60_000;
+    private static final Logger LOG = LoggerFactory.getLogger(CpuBackend.class);
     private long sourceBytes;
 
     public CpuBackend(int threads, MatMulPrecision precision) {
@@ -56,18 +62,6 @@ public final class CpuBackend implements Backend {
         this.precision = Objects.requireNonNull(precision, "precision");
     }
 
-    public MatMulPrecision precision() {
-        return precision;
-    }
-
-    /** Bytes of repacked weights this backend holds, and of the file's tensors they replace. */
-    public long packedBytes() {
-        return packedBytes;
-    }
-
-    public long packedSourceBytes() {
-        return sourceBytes;
-    }
 
     @Override
     public String name() {
@@ -104,7 +98,8 @@ public final class CpuBackend implements Backend {
         }
         if (precision == MatMulPrecision.Q8 && weights.info().rank() == 2 && PackedKernels.supports(weights.type())) {
             PackedKernel kernel = PackedKernels.of(weights.type());
-            if (weights.rowLength() % kernel.blockLength() == 0 && weights.rowCount() < Integer.MAX_VALUE) {
+            if (weights.rowLength() % kernel.blockLength() == 0 && weights.rowCount() < Integer.MAX_VALUE
+                    && weights.rowLength() < Integer.MAX_VALUE) {
                 return pack(weights, kernel);
             }
         }
@@ -124,7 +119,11 @@ public final class CpuBackend implements Backend {
             });
         }
         return warmUps.computeIfAbsent(kernel.type(),
-                type -> CompletableFuture.runAsync(() -> PackedMatMul.warmUp(kernel, groupRows), warmUpThread));
+                type -> CompletableFuture.runAsync(() -> PackedMatMul.warmUp(kernel, groupRows), warmUpThread)
+                        .exceptionally(e -> {
+                            LOG.debug("warm-up of the {} kernels failed (products still work, slower at first)", type, e);
+                            return null;
+                        }));
     }
 
     @Override
@@ -156,8 +155,9 @@ public final class CpuBackend implements Backend {
         });
         packNanos += System.nanoTime() - t0;
         if (src.isMapped()) {
-            // the file's pages are not read again (row lookups use uploadTable's tensors): drop them from this
-            // process's resident memory, so the repacked copy replaces them instead of doubling the footprint
+            // products read the repacked copy from now on: drop the file's pages from this process's resident memory
+            // so the copy replaces them instead of doubling the footprint (row lookups of a table that is also the
+            // output matrix, tied embeddings, read back only the rows they need)
             src.unload();
         }
         packedBytes += m.data().byteSize();
@@ -204,10 +204,22 @@ public final class CpuBackend implements Backend {
         return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
     }
 
-    /** Attention scores, one key and one value row per thread. */
+    /**
+     * Attention ({@link CpuAttention}): the cache cells a batch reads, converted to float (keys and values of a full
+     * context, the widest layer), plus per thread a block of queries, scores and outputs.
+     */
     @Override
     public long workspaceBytes(HyperParams hp, int batchRows) {
-        return 4L * threads.threads() * (hp.contextLength() + hp.keyLength() + hp.valueLength());
+        int widest = 0;
+        int heads = 0;
+        for (int l = 0; l < hp.blockCount(); l++) {
+            widest = Math.max(widest, hp.headCountKv(l) * Math.max(hp.keyLength(), hp.valueLength()));
+            heads = Math.max(heads, hp.headCount(l));
+        }
+        long converted = 2L * hp.contextLength() * widest;
+        long block = (long) CpuAttention.BLOCK_ROWS * heads
+                * (hp.keyLength() + hp.valueLength() + hp.contextLength() + hp.keyLength());
+        return 4L * (converted + threads.threads() * block);
     }
 
     @Override
@@ -219,11 +231,19 @@ public final class CpuBackend implements Backend {
         synchronized (this) {
             if (warmUpThread != null) {
                 warmUpThread.shutdownNow();
+                // a product waiting for a warm-up that will not run now goes on (the warm-up is only an optimization)
+                warmUps.values().forEach(f -> f.complete(null));
             }
         }
-        ops.close();
+        boolean idle = ops.close(CLOSE_WAIT_MILLIS);
         threads.close();
-        packed.close();
+        if (idle) {
+            packed.close();
+        } else {
+            // freeing memory a running product reads would crash the JVM: leave it to the process instead
+            LOG.warn("CPU backend closed while a matrix product was still running after {} ms: its {} MiB of repacked"
+                    + " weights are not freed", CLOSE_WAIT_MILLIS, packedBytes >> 20);
+        }
     }
 
     @Override

@@ -9,6 +9,10 @@ import dev.kiln.core.spi.Ops;
 import dev.kiln.core.spi.Rope;
 
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The CPU implementation of {@link Ops}: matrix multiplications through {@link MatMul} (float activations) or
@@ -30,6 +34,7 @@ final class CpuOps implements Ops {
     private final CpuAttention attention;
     private final PackedMatMul packedMatMul;
     private volatile boolean closed;
+    private final ReadWriteLock packedUse = new ReentrantReadWriteLock();
     private final RangeTask swiGluTask = this::swiGluRange;
 
     // Per-call swiGlu state, read by swiGluTask.
@@ -79,10 +84,19 @@ final class CpuOps implements Ops {
     @Override
     public void matMul(DeviceTensor out, DeviceTensor w, DeviceTensor x, int tokens) {
         if (w instanceof CpuTensor.Packed p) {
-            if (closed) {
+            // a product holds the read lock: close() takes the write lock before the repacked memory is freed
+            Lock use = packedUse.readLock();
+            if (closed || !use.tryLock()) {
                 throw new IllegalStateException("tensor " + p.matrix().name() + ": the CPU backend is closed");
             }
-            packedMatMul.apply(p, floats(x), floats(out), tokens);
+            try {
+                if (closed) {
+                    throw new IllegalStateException("tensor " + p.matrix().name() + ": the CPU backend is closed");
+                }
+                packedMatMul.apply(p, floats(x), floats(out), tokens);
+            } finally {
+                use.unlock();
+            }
         } else {
             matMul.apply(weights(w).data(), floats(x), floats(out), tokens);
         }
@@ -197,9 +211,19 @@ final class CpuOps implements Ops {
         }
     }
 
-    /** Called by the backend's close: repacked weights are freed, so products with them must fail from now on. */
-    void close() {
+    /**
+     * Called by the backend's close before it frees the repacked weights: products with them fail from now on, and
+     * the call waits up to {@code timeoutMillis} for the running ones. Returns false if one is still running (the
+     * memory must then not be freed).
+     */
+    boolean close(long timeoutMillis) {
         closed = true;
+        try {
+            return packedUse.writeLock().tryLock(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     static float[] floats(DeviceTensor t) {

@@ -61,7 +61,8 @@ final class PackedMatMul {
             long deadline = System.nanoTime() + WARM_UP_NANOS;
             int fastPairs = 0;
             int fastQuads = 0;
-            for (int i = 0; (fastPairs < WARM_CALLS || fastQuads < WARM_CALLS) && System.nanoTime() < deadline; i++) {
+            for (int i = 0; (fastPairs < WARM_CALLS || fastQuads < WARM_CALLS) && System.nanoTime() < deadline
+                    && !Thread.currentThread().isInterrupted(); i++) {
                 long t0 = System.nanoTime();
                 kernel.multiplyPair(m, 0, x, i % Q8Activations.TOKEN_BLOCK, out, 0);
                 long t1 = System.nanoTime();
@@ -88,7 +89,7 @@ final class PackedMatMul {
                     + "] floats, found " + out.length);
         }
         if (!w.warmUp().isDone()) {
-            w.warmUp().join(); // the first product of a type waits for the kernels to be compiled
+            w.warmUp().join(); // the first product of a type waits for the kernels to be compiled (never fails)
         }
         Q8Activations q = w.kernel().activationBlock() == 256 ? blocks256 : blocks32;
         q.quantize(x, tokens, m.cols());
@@ -106,8 +107,9 @@ final class PackedMatMul {
     }
 
     /**
-     * Group pairs [start, end): blocks of four tokens through the batched kernel, group by group; the remaining tokens
-     * (all of them when decoding) through the decode kernel, two groups at a time.
+     * Group pairs [start, end). A single token (decode) goes through the decode kernel, two groups at a time. Two or
+     * more go through the batched kernel in blocks of four, group by group, the last block padded with the zero
+     * tokens {@link Q8Activations} keeps (one pass over the weights instead of one per leftover token).
      */
     private void groups(int start, int end) {
         PackedKernel k = kernel;
@@ -117,7 +119,6 @@ final class PackedMatMul {
         int rows = m.rows();
         int groupRows = m.groupRows();
         int tokens = q.tokens();
-        int quads = tokens >= Q8Activations.TOKEN_BLOCK ? tokens / Q8Activations.TOKEN_BLOCK : 0;
         float[] buffer = tail.get(); // [TOKEN_BLOCK][groupRows], or [2 groupRows]
         if (buffer == null) {
             buffer = new float[Q8Activations.TOKEN_BLOCK * groupRows];
@@ -125,29 +126,33 @@ final class PackedMatMul {
         }
         for (int pair = start; pair < end; pair++) {
             int g = 2 * pair;
-            for (int gi = g; gi < g + 2 && quads > 0; gi++) {
+            if (tokens == 1) {
+                int first = g * groupRows;
+                int valid = Math.min(2 * groupRows, rows - first);
+                if (valid == 2 * groupRows) {
+                    k.multiplyPair(m, g, q, 0, o, first);
+                } else {
+                    k.multiplyPair(m, g, q, 0, buffer, 0);
+                    System.arraycopy(buffer, 0, o, first, valid);
+                }
+                continue;
+            }
+            for (int gi = g; gi < g + 2; gi++) {
                 int first = gi * groupRows;
                 int valid = Math.min(groupRows, rows - first);
-                for (int j = 0; j < quads && valid > 0; j++) {
-                    int t = j * Q8Activations.TOKEN_BLOCK;
-                    if (valid == groupRows) {
+                if (valid <= 0) {
+                    break; // the padding group of an odd count
+                }
+                for (int t = 0; t < tokens; t += Q8Activations.TOKEN_BLOCK) {
+                    int n = Math.min(Q8Activations.TOKEN_BLOCK, tokens - t);
+                    if (valid == groupRows && n == Q8Activations.TOKEN_BLOCK) {
                         k.multiplyQuad(m, gi, q, t, o, t * rows + first, rows);
                     } else {
                         k.multiplyQuad(m, gi, q, t, buffer, 0, groupRows);
-                        for (int i = 0; i < Q8Activations.TOKEN_BLOCK; i++) {
+                        for (int i = 0; i < n; i++) {
                             System.arraycopy(buffer, i * groupRows, o, (t + i) * rows + first, valid);
                         }
                     }
-                }
-            }
-            int first = g * groupRows;
-            int valid = Math.min(2 * groupRows, rows - first);
-            for (int t = quads * Q8Activations.TOKEN_BLOCK; t < tokens; t++) {
-                if (valid == 2 * groupRows) {
-                    k.multiplyPair(m, g, q, t, o, t * rows + first);
-                } else {
-                    k.multiplyPair(m, g, q, t, buffer, 0);
-                    System.arraycopy(buffer, 0, o, t * rows + first, valid);
                 }
             }
         }

@@ -6,43 +6,13 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The two inner loops of attention on F32 rows, vectorized with the preferred species: a dot product (q·k) and
- * {@code y += a·x} (weighted values). {@link #dotScalar} and {@link #axpyScalar} are the scalar references they are
- * tested against.
+ * Element-wise loops on F32 rows, vectorized with the preferred species: the masked softmax of attention scores and
+ * SwiGLU. {@link #softmaxScalar} and {@link #swiGluScalar} are the scalar references they are tested against.
  */
 final class VectorMath {
     private static final VectorSpecies<Float> SPECIES = Species.preferred();
 
     private VectorMath() {}
-
-    /** Σ a[aOff+i]·b[bOff+i] for i < n. */
-    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        int i = 0;
-        int bound = SPECIES.loopBound(n);
-        FloatVector acc = FloatVector.zero(SPECIES);
-        for (; i < bound; i += SPECIES.length()) {
-            acc = FloatVector.fromArray(SPECIES, a, aOff + i).fma(FloatVector.fromArray(SPECIES, b, bOff + i), acc);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            sum += a[aOff + i] * b[bOff + i];
-        }
-        return sum;
-    }
-
-    /** y[yOff+i] += a·x[xOff+i] for i < n. */
-    static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
-        int i = 0;
-        int bound = SPECIES.loopBound(n);
-        FloatVector va = FloatVector.broadcast(SPECIES, a);
-        for (; i < bound; i += SPECIES.length()) {
-            FloatVector.fromArray(SPECIES, x, xOff + i).fma(va, FloatVector.fromArray(SPECIES, y, yOff + i))
-                    .intoArray(y, yOff + i);
-        }
-        for (; i < n; i++) {
-            y[yOff + i] += a * x[xOff + i];
-        }
-    }
 
     /** gate[i] = silu(gate[i]) · up[i] = gate[i] / (1 + e^-gate[i]) · up[i] for i in [from, to). */
     static void swiGlu(float[] gate, float[] up, int from, int to) {
@@ -118,19 +88,5 @@ final class VectorMath {
             x[i] *= inv;
         }
         java.util.Arrays.fill(x, off + valid, off + total, 0f);
-    }
-
-    static float dotScalar(float[] a, int aOff, float[] b, int bOff, int n) {
-        float sum = 0f;
-        for (int i = 0; i < n; i++) {
-            sum += a[aOff + i] * b[bOff + i];
-        }
-        return sum;
-    }
-
-    static void axpyScalar(float a, float[] x, int xOff, float[] y, int yOff, int n) {
-        for (int i = 0; i < n; i++) {
-            y[yOff + i] += a * x[xOff + i];
-        }
     }
 }

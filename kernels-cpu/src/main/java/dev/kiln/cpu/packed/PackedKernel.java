@@ -36,7 +36,7 @@ public interface PackedKernel {
 
     /**
      * Decode: {@code out[outOffset + i] = row i of groups g, g+1 · token t of x} for i &lt; 2·groupRows (padding rows
-     * give 0). Two groups share each activation broadcast. x must be quantized with {@link #activationBlock()}.
+     * give 0); g is even (a pair's first group). Two groups share each activation broadcast. x must be quantized with {@link #activationBlock()}.
      */
     void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset);
 
@@ -46,6 +46,9 @@ public interface PackedKernel {
      */
     void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride);
 
-    /** The scalar reference: row {@code row} of the GGUF matrix {@code src} · token t of x, as {@link #multiply}. */
+    /**
+     * The scalar reference: the GGUF row at byte {@code rowOffset} of {@code src} · token t of x, the same integers and
+     * float operations as {@link #multiplyPair} and {@link #multiplyQuad} compute for that row.
+     */
     float reference(MemorySegment src, long rowOffset, int cols, Q8Activations x, int t);
 }

@@ -1,0 +1,115 @@
+package dev.kiln.cpu;
+
+import dev.kiln.core.spi.DeviceTensor;
+import dev.kiln.core.spi.MatMulPrecision;
+import dev.kiln.cpu.packed.PackedKernel;
+import dev.kiln.cpu.packed.PackedKernels;
+import dev.kiln.cpu.packed.Q8Activations;
+import dev.kiln.cpu.quant.RandomBlocks;
+import dev.kiln.cpu.simd.Species;
+import dev.kiln.gguf.GgmlType;
+import dev.kiln.gguf.TensorData;
+import dev.kiln.gguf.TensorInfo;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The CPU backend's integer path end to end: upload repacks, {@code matMul} splits row groups over threads and
+ * token blocks over the kernels, and every output equals the type's scalar reference bit for bit, for a row count that
+ * leaves a partial and a padding group and for token counts that leave partial blocks of four.
+ */
+class PackedMatMulTest {
+
+    static final GgmlType[] TYPES = {GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K,
+            GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q8_0, GgmlType.IQ4_NL};
+
+    @Test
+    void everyOutputEqualsTheScalarReference() {
+        int groupRows = PackedKernels.groupRows(Species.preferred());
+        Random random = new Random(5);
+        for (GgmlType type : TYPES) {
+            PackedKernel kernel = PackedKernels.of(type);
+            int rows = 2 * groupRows + 5; // three groups (one partial) and a padding group
+            int cols = 2 * kernel.blockLength();
+            MemorySegment bytes = RandomBlocks.generate(type, rows * cols, 0, RandomBlocks.Kind.RANDOM, random);
+            TensorData w = new TensorData(new TensorInfo("w." + type, new long[] {cols, rows}, type, 0), bytes);
+            try (CpuBackend cpu = new CpuBackend(2, MatMulPrecision.Q8)) {
+                DeviceTensor packed = cpu.upload(w);
+                assertInstanceOf(CpuTensor.Packed.class, packed, type.name());
+                for (int tokens : new int[] {1, 2, 3, 4, 5, 7, 8, 9, 13}) {
+                    float[] x = new float[tokens * cols];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = (float) random.nextGaussian();
+                    }
+                    DeviceTensor xt = cpu.allocate(x.length);
+                    DeviceTensor out = cpu.allocate((long) tokens * rows);
+                    cpu.fromHost(x, xt, x.length);
+                    cpu.ops().matMul(out, packed, xt, tokens);
+                    float[] y = new float[tokens * rows];
+                    cpu.toHost(out, y, 0, y.length);
+                    Q8Activations q = new Q8Activations(kernel.activationBlock());
+                    q.quantize(x, tokens, cols);
+                    for (int t = 0; t < tokens; t++) {
+                        for (int r = 0; r < rows; r++) {
+                            float expected = kernel.reference(bytes, r * type.byteSize(cols), cols, q, t);
+                            assertEquals(expected, y[t * rows + r], type + ", " + tokens + " tokens: row " + r + " token " + t);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void uploadKeepsWhatHasNoIntegerKernel() {
+        MemorySegment f16 = RandomBlocks.generate(GgmlType.F16, 64 * 32, 0, RandomBlocks.Kind.RANDOM, new Random(1));
+        TensorData f16Matrix = new TensorData(new TensorInfo("f16", new long[] {64, 32}, GgmlType.F16, 0), f16);
+        MemorySegment q4 = RandomBlocks.generate(GgmlType.Q4_K, 256 * 32, 0, RandomBlocks.Kind.RANDOM, new Random(2));
+        TensorData q4Matrix = new TensorData(new TensorInfo("q4", new long[] {256, 32}, GgmlType.Q4_K, 0), q4);
+        try (CpuBackend q8 = new CpuBackend(1, MatMulPrecision.Q8); CpuBackend f32 = new CpuBackend(1, MatMulPrecision.F32)) {
+            assertInstanceOf(CpuTensor.Weights.class, q8.upload(f16Matrix));
+            assertInstanceOf(CpuTensor.Packed.class, q8.upload(q4Matrix));
+            assertInstanceOf(CpuTensor.Weights.class, q8.uploadTable(q4Matrix)); // row lookups read the file
+            assertInstanceOf(CpuTensor.Weights.class, f32.upload(q4Matrix));
+        }
+    }
+
+    @Test
+    void productsAfterCloseFailAndCloseWaitsForARunningOne() throws Exception {
+        int rows = 4096;
+        int cols = 4096;
+        MemorySegment bytes = RandomBlocks.generate(GgmlType.Q4_K, rows * cols, 0, RandomBlocks.Kind.RANDOM, new Random(3));
+        TensorData w = new TensorData(new TensorInfo("big", new long[] {cols, rows}, GgmlType.Q4_K, 0), bytes);
+        CpuBackend cpu = new CpuBackend(2, MatMulPrecision.Q8);
+        DeviceTensor packed = cpu.upload(w);
+        DeviceTensor x = cpu.allocate(64L * cols);
+        DeviceTensor out = cpu.allocate(64L * rows);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread worker = new Thread(() -> {
+            try {
+                for (int i = 0; i < 1000; i++) {
+                    cpu.ops().matMul(out, packed, x, 64);
+                }
+            } catch (IllegalStateException expected) {
+                // closed between two products
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        worker.start();
+        Thread.sleep(200);
+        cpu.close(); // must wait for the running product, not free its memory under it
+        worker.join(60_000);
+        assertTrue(failure.get() == null, () -> "product failed: " + failure.get());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> cpu.ops().matMul(out, packed, x, 1));
+        assertTrue(e.getMessage().contains("big") && e.getMessage().contains("closed"), e.getMessage());
+    }
+}
