@@ -6,7 +6,7 @@
  *           |  open
  *   CudaBackend: primary context (CudaContext), one stream, CudaModule x 4 (Ptx), CudaTensor (DeviceBuffer)
  *           |  ops()
- *   CudaOps: matMul -> tokens <= 16: quantize_q8x + mv_T_cN (dp4a, each weight block read once for all tokens)
+ *   CudaOps: matMul -> tokens &lt;= 16: quantize_q8x + mv_T_cN (dp4a, each weight block read once for all tokens)
  *                      else f16_scales + cuBLAS on F16 weight slices (dequant_f16_T) or mmw_T tensor cores / mm_T tiles
  *            rmsnorm, rope (frequency table), kv_store (F16), attn_partial (GQA-shared K/V, splits) + attn_combine, ...
  * </pre>
