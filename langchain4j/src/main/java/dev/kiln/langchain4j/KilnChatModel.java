@@ -13,6 +13,7 @@ import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.request.DefaultChatRequestParameters;
+import dev.langchain4j.model.chat.request.ResponseFormat;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 
@@ -34,9 +35,12 @@ import java.util.Set;
  * }
  * }</pre>
  *
- * Unset parameters take llama-server's defaults (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05). Tool choice
- * {@code REQUIRED} is offered but not enforced, and {@code ResponseFormat} JSON is refused, until Kiln has a grammar
- * engine. Calls may come from several threads: they share the engine's slots. The JVM needs
+ * {@code ResponseFormat} JSON, with or without a {@code JsonSchema}, is enforced by the grammar engine (only text the
+ * schema accepts is generated), so {@code AiServices} methods that return a record or POJO get it parsed from JSON
+ * that fits; objects that list their properties are sent closed to others (see {@link Builder#strictJsonSchema}).
+ * Tool choice {@code REQUIRED} holds the reply to the model family's tool-call syntax. Unset parameters take
+ * llama-server's defaults (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05). Calls may come from several threads:
+ * they share the engine's slots. The JVM needs
  * {@code --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED}.
  */
 public final class KilnChatModel implements ChatModel, StreamingChatModel, AutoCloseable {
@@ -58,8 +62,9 @@ public final class KilnChatModel implements ChatModel, StreamingChatModel, AutoC
                 .temperature(b.temperature).topP(b.topP).topK(b.topK)
                 .presencePenalty(b.presencePenalty).frequencyPenalty(b.frequencyPenalty)
                 .maxOutputTokens(b.maxOutputTokens).stopSequences(b.stopSequences)
+                .responseFormat(b.responseFormat)
                 .build();
-        this.sampling = new KilnSampling(b.minP, b.seed, b.reasoningBudget);
+        this.sampling = new KilnSampling(b.minP, b.seed, b.reasoningBudget, Boolean.TRUE.equals(b.strictJsonSchema));
         this.listeners = List.copyOf(b.listeners);
     }
 
@@ -120,10 +125,10 @@ public final class KilnChatModel implements ChatModel, StreamingChatModel, AutoC
         return ModelProvider.OTHER;
     }
 
-    /** None yet: JSON-schema output needs the grammar engine (see {@code OpenAiBodies.responseFormat}). */
+    /** {@code RESPONSE_FORMAT_JSON_SCHEMA}: AiServices sends its return type's schema, not a text in the prompt. */
     @Override
     public Set<Capability> supportedCapabilities() {
-        return Set.of();
+        return Set.of(Capability.RESPONSE_FORMAT_JSON_SCHEMA);
     }
 
     /** The engine this model runs on. */
@@ -153,6 +158,8 @@ public final class KilnChatModel implements ChatModel, StreamingChatModel, AutoC
         private Integer maxOutputTokens;
         private List<String> stopSequences;
         private Integer reasoningBudget;
+        private ResponseFormat responseFormat;
+        private Boolean strictJsonSchema;
         private List<ChatModelListener> listeners = List.of();
 
         private Builder() {
@@ -224,6 +231,25 @@ public final class KilnChatModel implements ChatModel, StreamingChatModel, AutoC
         /** Thinking tokens allowed: -1 unlimited, 0 none, N closes the think block after N (default: the engine's). */
         public Builder reasoningBudget(Integer reasoningBudget) {
             this.reasoningBudget = reasoningBudget;
+            return this;
+        }
+
+        /** The reply's format when a request gives none: {@code ResponseFormat.JSON}, with or without a schema. */
+        public Builder responseFormat(ResponseFormat responseFormat) {
+            this.responseFormat = responseFormat;
+            return this;
+        }
+
+        /**
+         * Sends {@code ResponseFormat} schemas in OpenAI's strict form, as {@code OpenAiChatModel.strictJsonSchema}
+         * does: every property of every object present (the optional ones may be null) and no other properties.
+         * Default false: the schema as given, except that an object with properties and no
+         * {@code additionalProperties} gets {@code false} (the model never sees the schema, only the grammar, so an
+         * open object lets it invent members a POJO cannot take); LangChain4j's POJO schemas leave every field
+         * optional unless {@code @JsonProperty(required = true)} says otherwise.
+         */
+        public Builder strictJsonSchema(Boolean strictJsonSchema) {
+            this.strictJsonSchema = strictJsonSchema;
             return this;
         }
 

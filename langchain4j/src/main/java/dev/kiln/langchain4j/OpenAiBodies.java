@@ -15,8 +15,6 @@ import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.UnsupportedFeatureException;
 import dev.langchain4j.internal.JsonSchemaElementJsonUtils;
 import dev.langchain4j.model.chat.request.ChatRequest;
-import dev.langchain4j.model.chat.request.ResponseFormat;
-import dev.langchain4j.model.chat.request.ResponseFormatType;
 import dev.langchain4j.model.chat.request.ToolChoice;
 
 import java.util.List;
@@ -34,7 +32,8 @@ final class OpenAiBodies {
 
     /**
      * @param request  the request with the model's default parameters already applied
-     * @param sampling Kiln's own settings, which LangChain4j parameters do not have (min-p, seed, thinking budget)
+     * @param sampling Kiln's own settings, which LangChain4j parameters do not have (min-p, seed, thinking budget,
+     *                 strict JSON schemas)
      */
     static ObjectNode chat(ChatRequest request, KilnSampling sampling) {
         ObjectNode body = JSON.createObjectNode();
@@ -52,12 +51,15 @@ final class OpenAiBodies {
             if (choice != null) {
                 body.put("tool_choice", switch (choice) {
                     case AUTO -> "auto";
-                    case REQUIRED -> "required";   // offered, not enforced (no grammar engine yet), as the server does
+                    case REQUIRED -> "required";   // the reply is held to the family's tool-call syntax
                     case NONE -> "none";
                 });
             }
         }
-        responseFormat(request.responseFormat());
+        ObjectNode format = ResponseFormats.toOpenAi(request.responseFormat(), sampling.strictJsonSchema());
+        if (format != null) {
+            body.set("response_format", format);
+        }
         putIfSet(body, "temperature", request.temperature());
         putIfSet(body, "top_p", request.topP());
         if (request.topK() != null) {
@@ -81,19 +83,6 @@ final class OpenAiBodies {
             body.put("reasoning_budget", sampling.reasoningBudget());
         }
         return body;
-    }
-
-    /**
-     * The seam for structured output. Kiln has no grammar engine yet, so a JSON response format cannot be enforced
-     * and is refused rather than ignored; {@link KilnChatModel#supportedCapabilities()} does not claim
-     * {@code RESPONSE_FORMAT_JSON_SCHEMA}, so AiServices asks for JSON in the prompt instead. When the server's request
-     * reader accepts {@code response_format}, write it into the body here and add the capability.
-     */
-    static void responseFormat(ResponseFormat format) {
-        if (format != null && format.type() == ResponseFormatType.JSON) {
-            throw new UnsupportedFeatureException("Kiln cannot enforce ResponseFormat JSON yet (no grammar engine);"
-                    + " describe the JSON in the prompt instead (AiServices does so by itself)");
-        }
     }
 
     private static ObjectNode message(ChatMessage message) {
