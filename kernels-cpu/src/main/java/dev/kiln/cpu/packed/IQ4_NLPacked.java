@@ -10,7 +10,6 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -86,23 +85,7 @@ public final class IQ4_NLPacked implements PackedKernel {
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
-        int unit = 2 * groupRows;
-        int d = 16 * groupRows; // the offsets of the class comment, for groupRows rows
-        int bb = blockBytes(groupRows);
-        byte[] block = new byte[18]; // one GGUF block of one row
-        byte[] stage = new byte[bb];  // this group's group-block, fields at their offsets (not interleaved)
-        for (int b = 0; b < cols / 32; b++) {
-            for (int r = 0; r < rows; r++) {
-                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 18L * b, block, 0, 18);
-                int lane = Q8_0Packed.lane(r, groupRows);
-                Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 0));
-                for (int w = 0; w < WORDS; w++) {
-                    stage[2 * (w * groupRows + lane)] = block[2 + 2 * w];
-                    stage[2 * (w * groupRows + lane) + 1] = block[3 + 2 * w];
-                }
-            }
-            Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
-        }
+        Q4_0Packed.packNibbles(src, rowBytes, firstRow, rows, cols, groupRows, dst, pairOffset, half); // same block
     }
 
     // A 32-weight block is too short to pay for calls per block (Q4_KPacked's sumPair/finish): each kernel runs a

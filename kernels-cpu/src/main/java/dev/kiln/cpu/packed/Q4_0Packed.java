@@ -78,9 +78,18 @@ public final class Q4_0Packed implements PackedKernel {
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
+        packNibbles(src, rowBytes, firstRow, rows, cols, groupRows, dst, pairOffset, half);
+    }
+
+    /**
+     * The packer of every 32-weight type stored as {@code f16 d, u8 qs[16]} (Q4_0, IQ4_NL): nibbles as stored, two
+     * bytes per word, d as f32 (the layout of the class comment).
+     */
+    static void packNibbles(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
+                            MemorySegment dst, long pairOffset, int half) {
         int unit = 2 * groupRows;
         int d = 16 * groupRows; // the offsets of the class comment, for groupRows rows
-        int bb = blockBytes(groupRows);
+        int bb = 20 * groupRows;
         byte[] block = new byte[18]; // one GGUF block of one row
         byte[] stage = new byte[bb];  // this group's group-block, fields at their offsets (not interleaved)
         for (int b = 0; b < cols / 32; b++) {

@@ -77,31 +77,50 @@ public final class Q5_0Packed implements PackedKernel {
 
     /** The 5-bit quant {@code j} (0..31) of the block at {@code in}. */
     static int quant(MemorySegment src, long in, int j) {
-        int qs = Bytes.u8(src, in + 6 + (j & 15));
-        int qh = Bytes.i32(src, in + 2);
+        return quant(src, in, j, 2);
+    }
+
+    /**
+     * The 5-bit quant {@code j} of a block whose {@code header} bytes of f16 fields (Q5_0: d, 2; Q5_1: d and m, 4) come
+     * before u8 qh[4] and u8 qs[16].
+     */
+    static int quant(MemorySegment src, long in, int j, int header) {
+        int qs = Bytes.u8(src, in + header + 4 + (j & 15));
+        int qh = Bytes.i32(src, in + header);
         return ((qs >> (4 * (j >> 4))) & 0xF) | (((qh >>> j) & 1) << 4);
     }
 
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
+        packFive(src, rowBytes, firstRow, rows, cols, groupRows, dst, pairOffset, half, 2, blockBytes(groupRows));
+    }
+
+    /**
+     * The packer of Q5_0 ({@code header} 2: f16 d) and Q5_1 (4: f16 d, f16 m): 5-bit quants, three per word in the
+     * slots of {@link Q5_KPacked#slotWeight}, then d (and m after it) as f32 (the layouts of the class comments).
+     */
+    static void packFive(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
+                         MemorySegment dst, long pairOffset, int half, int header, int bb) {
         int unit = 2 * groupRows;
-        int d = 22 * groupRows; // the offsets of the class comment, for groupRows rows
-        int bb = blockBytes(groupRows);
-        byte[] block = new byte[22]; // one GGUF block of one row
-        byte[] stage = new byte[bb];  // this group's group-block, fields at their offsets (not interleaved)
+        int d = 22 * groupRows; // the offsets of the class comments, for groupRows rows
+        int size = header + 20;      // GGUF bytes per block
+        byte[] block = new byte[size]; // one GGUF block of one row
+        byte[] stage = new byte[bb];   // this group's group-block, fields at their offsets (not interleaved)
         MemorySegment view = MemorySegment.ofArray(block);
         for (int b = 0; b < cols / 32; b++) {
             for (int r = 0; r < rows; r++) {
-                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 22L * b, block, 0, 22);
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + (long) size * b, block, 0, size);
                 int lane = Q8_0Packed.lane(r, groupRows);
-                Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 0));
+                for (int f = 0; f < header / 2; f++) { // d, then m at the next 4·groupRows bytes
+                    Packing.putFloat(stage, d + 4 * (f * groupRows + r), Packing.f16(block, 2 * f));
+                }
                 for (int k = 0; k < 11; k++) {
                     int word = 0;
                     for (int s = 0; s < 3; s++) {
                         int i = Q5_KPacked.slotWeight(k, s);
                         if (i >= 0) {
-                            word |= quant(view, 0, i) << (5 * s);
+                            word |= quant(view, 0, i, header) << (5 * s);
                         }
                     }
                     Packing.putShort(stage, 2 * (k * groupRows + lane), word);

@@ -10,7 +10,6 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
 
@@ -76,39 +75,13 @@ public final class Q5_1Packed implements PackedKernel {
 
     /** The 5-bit quant {@code j} (0..31) of the block at {@code in}. */
     static int quant(MemorySegment src, long in, int j) {
-        int qs = Bytes.u8(src, in + 8 + (j & 15));
-        int qh = Bytes.i32(src, in + 4);
-        return ((qs >> (4 * (j >> 4))) & 0xF) | (((qh >>> j) & 1) << 4);
+        return Q5_0Packed.quant(src, in, j, 4);
     }
 
     @Override
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
-        int unit = 2 * groupRows;
-        int d = 22 * groupRows; // the offsets of the class comment, for groupRows rows
-        int bb = blockBytes(groupRows);
-        byte[] block = new byte[24]; // one GGUF block of one row
-        byte[] stage = new byte[bb];  // this group's group-block, fields at their offsets (not interleaved)
-        MemorySegment view = MemorySegment.ofArray(block);
-        for (int b = 0; b < cols / 32; b++) {
-            for (int r = 0; r < rows; r++) {
-                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 24L * b, block, 0, 24);
-                int lane = Q8_0Packed.lane(r, groupRows);
-                Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 0));
-                Packing.putFloat(stage, d + 4 * (groupRows + r), Packing.f16(block, 2));
-                for (int k = 0; k < 11; k++) {
-                    int word = 0;
-                    for (int s = 0; s < 3; s++) {
-                        int i = Q5_KPacked.slotWeight(k, s);
-                        if (i >= 0) {
-                            word |= quant(view, 0, i) << (5 * s);
-                        }
-                    }
-                    Packing.putShort(stage, 2 * (k * groupRows + lane), word);
-                }
-            }
-            Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
-        }
+        Q5_0Packed.packFive(src, rowBytes, firstRow, rows, cols, groupRows, dst, pairOffset, half, 4, blockBytes(groupRows));
     }
 
     // As Q8_0Packed: a whole row of blocks per method call, float totals in registers, no vector across a call.
