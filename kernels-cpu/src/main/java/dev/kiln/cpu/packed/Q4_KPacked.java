@@ -140,9 +140,7 @@ public final class Q4_KPacked implements PackedKernel {
         for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
             sumQuad(w.data(), o, x.q, xb, cols, is);
-            for (int j = 0; j < 4; j++) {
-                finish(w.data(), o, is, j * R, x, xb + j * cols, out, outOffset + j * outStride, b == 0);
-            }
+            finishQuad(w.data(), o, is, x, xb, cols, out, outOffset, outStride, b == 0);
         }
     }
 
@@ -278,6 +276,76 @@ public final class Q4_KPacked implements PackedKernel {
                 .intoArray(out, at);
         ((FloatVector) im1.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F, m, o + 2L * DMIN + 2 * UNIT, LE).mul(-dx), tot1)
                 .intoArray(out, at + HALF);
+    }
+
+    /**
+     * {@link #finish} for the four tokens of {@link #sumQuad} at once (activations from xb + j·cols, totals at
+     * at + j·stride): each group's minimums are widened once for the four tokens instead of once per token. The float
+     * steps are written out token by token: a helper taking vectors was not inlined here (NodeCountInliningCutoff,
+     * measured), and a vector crossing a call is boxed.
+     */
+    private static void finishQuad(MemorySegment m, long o, int[] is, Q8Activations x, int xb, int cols, float[] out,
+                                   int at, int stride, boolean first) {
+        int[] sums = x.sums;
+        float[] dx = x.d;
+        int s0 = xb / Q8Activations.SUM_LENGTH, step = cols / Q8Activations.SUM_LENGTH;
+        int s1 = s0 + step, s2 = s1 + step, s3 = s2 + step;
+        int b0 = xb / 256, bs = cols / 256;
+        float dx0 = dx[b0], dx1 = dx[b0 + bs], dx2 = dx[b0 + 2 * bs], dx3 = dx[b0 + 3 * bs];
+        // [token][rows 0..H-1, H..R-1] Σ_g m_g·bsum_g
+        IntVector m00 = IntVector.zero(I), m01 = IntVector.zero(I), m10 = IntVector.zero(I), m11 = IntVector.zero(I);
+        IntVector m20 = IntVector.zero(I), m21 = IntVector.zero(I), m30 = IntVector.zero(I), m31 = IntVector.zero(I);
+        for (int g = 0; g < 8; g++) {
+            ByteVector bytes = ByteVector.fromMemorySegment(B, m, o + 2L * (MIN + UNIT * (g >> 1)) + (long) R * (g & 1), LE);
+            IntVector lo = (IntVector) bytes.convertShape(VectorOperators.B2I, I, 0);
+            IntVector hi = (IntVector) bytes.convertShape(VectorOperators.B2I, I, 1);
+            int b0s = sums[s0 + 2 * g] + sums[s0 + 2 * g + 1], b1s = sums[s1 + 2 * g] + sums[s1 + 2 * g + 1];
+            int b2s = sums[s2 + 2 * g] + sums[s2 + 2 * g + 1], b3s = sums[s3 + 2 * g] + sums[s3 + 2 * g + 1];
+            m00 = m00.add(lo.mul(b0s));
+            m01 = m01.add(hi.mul(b0s));
+            m10 = m10.add(lo.mul(b1s));
+            m11 = m11.add(hi.mul(b1s));
+            m20 = m20.add(lo.mul(b2s));
+            m21 = m21.add(hi.mul(b2s));
+            m30 = m30.add(lo.mul(b3s));
+            m31 = m31.add(hi.mul(b3s));
+        }
+        FloatVector d = FloatVector.fromMemorySegment(F, m, o + 2L * D, LE);
+        FloatVector dmin = FloatVector.fromMemorySegment(F, m, o + 2L * DMIN, LE);
+        ((FloatVector) m00.convert(VectorOperators.I2F, 0)).fma(dmin.mul(-dx0),
+                ((FloatVector) IntVector.fromArray(I, is, 0).convert(VectorOperators.I2F, 0))
+                        .fma(d.mul(dx0), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at)))
+                .intoArray(out, at);
+        ((FloatVector) m10.convert(VectorOperators.I2F, 0)).fma(dmin.mul(-dx1),
+                ((FloatVector) IntVector.fromArray(I, is, R).convert(VectorOperators.I2F, 0))
+                        .fma(d.mul(dx1), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + stride)))
+                .intoArray(out, at + stride);
+        ((FloatVector) m20.convert(VectorOperators.I2F, 0)).fma(dmin.mul(-dx2),
+                ((FloatVector) IntVector.fromArray(I, is, 2 * R).convert(VectorOperators.I2F, 0))
+                        .fma(d.mul(dx2), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + 2 * stride)))
+                .intoArray(out, at + 2 * stride);
+        ((FloatVector) m30.convert(VectorOperators.I2F, 0)).fma(dmin.mul(-dx3),
+                ((FloatVector) IntVector.fromArray(I, is, 3 * R).convert(VectorOperators.I2F, 0))
+                        .fma(d.mul(dx3), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + 3 * stride)))
+                .intoArray(out, at + 3 * stride);
+        d = FloatVector.fromMemorySegment(F, m, o + 2L * D + 2L * UNIT, LE);
+        dmin = FloatVector.fromMemorySegment(F, m, o + 2L * DMIN + 2L * UNIT, LE);
+        ((FloatVector) m01.convert(VectorOperators.I2F, 0)).fma(dmin.mul(-dx0),
+                ((FloatVector) IntVector.fromArray(I, is, HALF).convert(VectorOperators.I2F, 0))
+                        .fma(d.mul(dx0), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + HALF)))
+                .intoArray(out, at + HALF);
+        ((FloatVector) m11.convert(VectorOperators.I2F, 0)).fma(dmin.mul(-dx1),
+                ((FloatVector) IntVector.fromArray(I, is, R + HALF).convert(VectorOperators.I2F, 0))
+                        .fma(d.mul(dx1), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + stride + HALF)))
+                .intoArray(out, at + stride + HALF);
+        ((FloatVector) m21.convert(VectorOperators.I2F, 0)).fma(dmin.mul(-dx2),
+                ((FloatVector) IntVector.fromArray(I, is, 2 * R + HALF).convert(VectorOperators.I2F, 0))
+                        .fma(d.mul(dx2), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + 2 * stride + HALF)))
+                .intoArray(out, at + 2 * stride + HALF);
+        ((FloatVector) m31.convert(VectorOperators.I2F, 0)).fma(dmin.mul(-dx3),
+                ((FloatVector) IntVector.fromArray(I, is, 3 * R + HALF).convert(VectorOperators.I2F, 0))
+                        .fma(d.mul(dx3), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + 3 * stride + HALF)))
+                .intoArray(out, at + 3 * stride + HALF);
     }
 
     @Override
