@@ -6,6 +6,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -20,6 +24,7 @@ import java.util.Objects;
  * q    [tokens][cols]          shorts in -127..127
  * d    [tokens][cols / block]  float scale of each block
  * sums [tokens][cols / 16]     sum of q over each 16 values
+ * lanes [tokens][cols]         q again, little-endian shorts in native memory (see {@link #lanes()})
  * </pre>
  * Rounding is to nearest, ties to even (the float magic-number rounding of ggml's {@code nearest_int}). The arrays
  * hold {@link #paddedTokens()} tokens, a multiple of {@link #TOKEN_BLOCK}: the padding tokens are zero, so a kernel may
@@ -34,6 +39,7 @@ public final class Q8Activations {
     /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer held in the low mantissa bits. */
     private static final float ROUNDER = 12582912f;
     private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
+    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private static final VectorSpecies<Float> F = Species.preferred();
     /** Shorts as many as F has lanes (half its bits). */
@@ -44,6 +50,9 @@ public final class Q8Activations {
     short[] q = new short[0];
     float[] d = new float[0];
     int[] sums = new int[0];
+    /** {@link #lanes}'s memory; {@code lanes} is a view of it without a liveness check, valid while this holds it. */
+    private MemorySegment lanesMemory = MemorySegment.NULL;
+    MemorySegment lanes = MemorySegment.NULL;
     private int tokens;
     private int cols;
 
@@ -85,6 +94,16 @@ public final class Q8Activations {
         return sums;
     }
 
+    /**
+     * The quants again, {@code [paddedTokens()][cols()]} little-endian shorts in native memory. Why: C2 folds a load
+     * from a memory segment into the broadcast instruction that feeds the kernels' multiplies ({@code vpbroadcastw
+     * zmm, [mem]}); from the {@code short[]} it compiled some of them into a load to a general register, a bounds
+     * check and a register broadcast (disassembled, measured).
+     */
+    public MemorySegment lanes() {
+        return lanes;
+    }
+
     /** Quantizes {@code x} [tokens][cols] (cols a multiple of {@link #block()}). */
     public void quantize(float[] x, int tokens, int cols) {
         Objects.requireNonNull(x, "x");
@@ -116,6 +135,11 @@ public final class Q8Activations {
             }
             sums[s] = sum;
         }
+        if (lanesMemory.byteSize() < 2L * padded) {
+            lanesMemory = Arena.ofAuto().allocate(2L * q.length, 64);
+            lanes = MemorySegment.ofAddress(lanesMemory.address()).reinterpret(lanesMemory.byteSize());
+        }
+        MemorySegment.copy(q, 0, lanes, SHORT_LE, 0, padded);
     }
 
     /** Vector form of {@link #quantizeBlockScalar}: the same operations (no fused multiply-add), so the same quants. */

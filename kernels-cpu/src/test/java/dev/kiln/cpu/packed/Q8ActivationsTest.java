@@ -71,6 +71,27 @@ class Q8ActivationsTest {
         assertEquals(0f, x.scales()[2 * 2]);
     }
 
+    /** The native copy the batch kernels read: every quant of every padded token, little-endian, after each call. */
+    @Test
+    void lanesHoldTheQuantsOfTheLastCall() {
+        Q8Activations x = new Q8Activations(256);
+        Random random = new Random(3);
+        for (int tokens : new int[] {6, 1, 3}) { // grows, then reuses the memory with fewer tokens
+            float[] xs = new float[tokens * 512];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = (float) random.nextGaussian();
+            }
+            x.quantize(xs, tokens, 512);
+            int padded = x.paddedTokens() * 512;
+            assertTrue(x.lanes().byteSize() >= 2L * padded, "lanes bytes " + x.lanes().byteSize());
+            for (int i = 0; i < padded; i++) {
+                short lane = x.lanes().get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED
+                        .withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 2L * i);
+                assertEquals(x.quants()[i], lane, "tokens " + tokens + " quant " + i);
+            }
+        }
+    }
+
     @Test
     void columnsThatAreNotWholeBlocksAreRefused() {
         Q8Activations x = new Q8Activations(256);
