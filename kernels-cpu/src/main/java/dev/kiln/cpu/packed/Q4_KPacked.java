@@ -141,7 +141,7 @@ public final class Q4_KPacked implements PackedKernel {
         long o = w.pairOffset(g >> 1) + (g & 1) * UNIT; // this group's units of the pair's blocks
         for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
-            sumQuad(w.data(), o, x.lanes, xb, cols, is, 8);
+            sumQuad(w.data(), o, x.lanes, xb, cols, is);
             finishQuad(w.data(), o, is, x, xb, cols, out, outOffset, outStride, b == 0);
         }
     }
@@ -199,11 +199,9 @@ public final class Q4_KPacked implements PackedKernel {
      * unit in its pair's block. The activations are read from {@link Q8Activations#lanes()}, not the {@code short[]}:
      * C2 then folds every load into its broadcast, where from the array it compiled a third of them into a general
      * register load, a bounds check and a register broadcast (disassembled): 1.25x faster, measured on one core
-     * (the decode kernel and Q6_K's kernels measured slower that way and keep the array). {@code words} is 8, a
-     * parameter so that C2 cannot unroll the inner loop fully: in a model run it did, after a recompilation, into code
-     * that spilled registers (disassembled) and ran slower than the loop.
+     * (the decode kernel and Q6_K's kernels measured slower that way and keep the array).
      */
-    private static void sumQuad(MemorySegment m, long o, MemorySegment xq, long xb, long cols, int[] is, int words) {
+    private static void sumQuad(MemorySegment m, long o, MemorySegment xq, long xb, long cols, int[] is) {
         long x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         IntVector i00 = IntVector.zero(I), i01 = IntVector.zero(I), i10 = IntVector.zero(I), i11 = IntVector.zero(I);
         IntVector i20 = IntVector.zero(I), i21 = IntVector.zero(I), i30 = IntVector.zero(I), i31 = IntVector.zero(I);
@@ -216,7 +214,7 @@ public final class Q4_KPacked implements PackedKernel {
                 ShortVector lo2 = ShortVector.zero(S), hi2 = ShortVector.zero(S), lo3 = ShortVector.zero(S), hi3 = ShortVector.zero(S);
                 long word = chunk + 2L * UNIT * (1 + 8 * h);
                 int xi = 64 * c + 16 * h;
-                for (int k = 0; k < words; k++, word += 2 * UNIT, xi += 2) {
+                for (int k = 0; k < 8; k++, word += 2 * UNIT, xi += 2) {
                     IntVector v = IntVector.fromMemorySegment(I, m, word, LE);
                     ShortVector q0 = v.and(NIBBLE).reinterpretAsShorts();
                     ShortVector q1 = v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts();

@@ -2,6 +2,8 @@ package dev.kiln.cpu.packed;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -85,8 +87,7 @@ class Q8ActivationsTest {
             int padded = x.paddedTokens() * 512;
             assertTrue(x.lanes().byteSize() >= 2L * padded, "lanes bytes " + x.lanes().byteSize());
             for (int i = 0; i < padded; i++) {
-                short lane = x.lanes().get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED
-                        .withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 2L * i);
+                short lane = x.lanes().get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2L * i);
                 assertEquals(x.quants()[i], lane, "tokens " + tokens + " quant " + i);
             }
         }
