@@ -141,11 +141,8 @@ public final class CpuBackend implements Backend {
         int groupRows = PackedKernels.groupRows(Species.preferred());
         PackedMatrix owned = Packing.allocate(weights.name(), weights.type(), (int) weights.rowCount(),
                 (int) weights.rowLength(), kernel, groupRows, packed);
-        // The kernels read through a view without the shared arena's liveness check on every access (~20% of a
-        // mat-vec); ops refuse to run once the backend is closed, so the view never outlives the memory.
-        MemorySegment view = MemorySegment.ofAddress(owned.data().address()).reinterpret(owned.data().byteSize());
-        PackedMatrix m = new PackedMatrix(owned.name(), owned.type(), owned.rows(), owned.cols(), owned.groupRows(),
-                owned.blocksPerRow(), owned.blockBytes(), view);
+        // ops refuse to run once the backend is closed, so the view never outlives the memory
+        PackedMatrix m = owned.uncheckedView();
         MemorySegment src = weights.segment();
         long t0 = System.nanoTime();
         threads.parallelFor(m.groups(), (start, end) -> {

@@ -45,14 +45,17 @@ final class PackedMatMul {
      * Runs both kernels of {@code kernel} on a small all-zero matrix until C2 has compiled them: interpreted or
      * C1-compiled, Vector API code is a hundred times slower, and a model's first tokens would wait for the compiler.
      * The matrix has two blocks per row so that every branch the real matrices take is taken (a branch never seen
-     * would make C2's code trap back to the interpreter later). Returns when both kernels have run at compiled speed
+     * would make C2's code trap back to the interpreter later), and is read through the same kind of segment as the
+     * model's ({@link PackedMatrix#uncheckedView()}): warmed up on the arena's own segment, the kernels trapped out
+     * of C2's code at the model's first products ("profile_predicate" in the loop of the Q4_K batch kernel, seen in
+     * {@code -XX:+LogCompilation}) and were compiled again, up to four times. Returns when both kernels have run at compiled speed
      * {@link #WARM_CALLS} times in a row, or after {@link #WARM_UP_NANOS}.
      */
     static void warmUp(PackedKernel kernel, int groupRows) {
         try (Arena arena = Arena.ofConfined()) {
             int cols = 2 * kernel.blockLength();
             PackedMatrix m = Packing.allocate("warm-up." + kernel.type(), kernel.type(), 2 * groupRows, cols, kernel,
-                    groupRows, arena);
+                    groupRows, arena).uncheckedView(); // the kind of segment the model's matrices are
             Q8Activations x = new Q8Activations(kernel.activationBlock());
             x.quantize(new float[Q8Activations.TOKEN_BLOCK * cols], Q8Activations.TOKEN_BLOCK, cols);
             float[] out = new float[Q8Activations.TOKEN_BLOCK * 2 * groupRows];
