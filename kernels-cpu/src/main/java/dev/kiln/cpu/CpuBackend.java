@@ -19,13 +19,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.EnumMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,9 +40,6 @@ public final class CpuBackend implements Backend {
     private final CpuOps ops;
     private final MatMulPrecision precision;
     private final Arena packed = Arena.ofShared();
-    /** Each packed type's kernel warm-up, run on a background thread while loading goes on. */
-    private final Map<GgmlType, CompletableFuture<Void>> warmUps = new EnumMap<>(GgmlType.class);
-    private ExecutorService warmUpThread; // created on the first packed tensor
     private long packedBytes;
     private long packNanos;
     private volatile boolean closed;
@@ -106,26 +98,6 @@ public final class CpuBackend implements Backend {
         return new CpuTensor.Weights(weights);
     }
 
-    /**
-     * The warm-up of {@code kernel}'s type, started on the backend's warm-up thread the first time the type is packed
-     * (the JIT compiles the kernels while the other tensors are packed; the first product waits for it).
-     */
-    private synchronized CompletableFuture<Void> warmUp(PackedKernel kernel, int groupRows) {
-        if (warmUpThread == null) {
-            warmUpThread = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "kiln-cpu-warm-up");
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        return warmUps.computeIfAbsent(kernel.type(),
-                type -> CompletableFuture.runAsync(() -> PackedMatMul.warmUp(kernel, groupRows), warmUpThread)
-                        .exceptionally(e -> {
-                            LOG.debug("warm-up of the {} kernels failed (products still work, slower at first)", type, e);
-                            return null;
-                        }));
-    }
-
     @Override
     public DeviceTensor uploadTable(TensorData table) {
         Objects.requireNonNull(table, "table");
@@ -159,7 +131,7 @@ public final class CpuBackend implements Backend {
         }
         packedBytes += m.data().byteSize();
         sourceBytes += src.byteSize();
-        return new CpuTensor.Packed(m, kernel, weights, warmUp(kernel, groupRows));
+        return new CpuTensor.Packed(m, kernel, weights);
     }
 
     @Override
@@ -225,13 +197,6 @@ public final class CpuBackend implements Backend {
             return;
         }
         closed = true;
-        synchronized (this) {
-            if (warmUpThread != null) {
-                warmUpThread.shutdownNow();
-                // a product waiting for a warm-up that will not run now goes on (the warm-up is only an optimization)
-                warmUps.values().forEach(f -> f.complete(null));
-            }
-        }
         boolean idle = ops.close(CLOSE_WAIT_MILLIS);
         threads.close();
         if (idle) {

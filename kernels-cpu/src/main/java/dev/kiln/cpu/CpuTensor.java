@@ -6,7 +6,6 @@ import dev.kiln.cpu.packed.PackedMatrix;
 import dev.kiln.gguf.GgmlType;
 import dev.kiln.gguf.TensorData;
 
-import java.util.concurrent.CompletableFuture;
 
 /**
  * The CPU backend's tensors: F32 arrays for activations and small F32 weights (norms, biases), zero-copy views of
@@ -42,9 +41,9 @@ sealed interface CpuTensor extends DeviceTensor {
 
     /**
      * A weight matrix repacked for the integer kernels ({@link dev.kiln.core.spi.MatMulPrecision#Q8}); {@code source}
-     * is the mapped original (row lookups, messages); {@code warmUp} completes when the kernel's JIT warm-up has.
+     * is the mapped original (row lookups, messages).
      */
-    record Packed(PackedMatrix matrix, PackedKernel kernel, TensorData source, CompletableFuture<Void> warmUp)
+    record Packed(PackedMatrix matrix, PackedKernel kernel, TensorData source)
             implements CpuTensor {
         @Override
         public GgmlType type() {

@@ -2,10 +2,8 @@ package dev.kiln.cpu;
 
 import dev.kiln.cpu.packed.PackedKernel;
 import dev.kiln.cpu.packed.PackedMatrix;
-import dev.kiln.cpu.packed.Packing;
 import dev.kiln.cpu.packed.Q8Activations;
 
-import java.lang.foreign.Arena;
 import java.util.Objects;
 
 /**
@@ -17,6 +15,15 @@ import java.util.Objects;
  * <p>Not thread-safe: one call at a time per instance.
  */
 final class PackedMatMul {
+    // No warm-up of the kernels on a made-up matrix at load (there was one): C2 compiles them from the profiles of
+    // their first calls, and profiles from a small synthetic matrix led it to other code than the model's products
+    // do. Measured on the tinyllama Q4_K_M file (kiln bench -p 64, seven runs each, alternating): with that warm-up
+    // the Q4_K batch kernel's inner loop always came out as eight copies of its step (131 vpmullw in the
+    // disassembly, ~2,000 stack references), and once in seven runs spilling so badly that prompts ran at 27 t/s
+    // against 83-90; compiled from the model's own first products it came out as two copies (35 vpmullw, ~1,100
+    // stack references) in seven runs of seven, at 75-95 t/s. Kiln.load's warm-up step (one real decode step) and the first prompt compile the
+    // kernels instead; on the 7B file the first pp64 ran at the same speed without the made-up warm-up (10.2 against
+    // 10.6 t/s) and the process ended 11 s sooner.
     private final CpuThreads threads;
     private final Q8Activations blocks256 = new Q8Activations(256);
     private final Q8Activations blocks32 = new Q8Activations(32);
@@ -34,49 +41,6 @@ final class PackedMatMul {
         this.threads = Objects.requireNonNull(threads, "threads");
     }
 
-    /** A kernel call at most this slow per weight counts as compiled by C2 (C2: ~0.03 ns, C1: several ns). */
-    private static final double COMPILED_NANOS_PER_WEIGHT = 0.5;
-    /** Consecutive compiled-speed calls of each kernel that end a warm-up. */
-    private static final int WARM_CALLS = 200;
-    /** Longest warm-up per type. */
-    private static final long WARM_UP_NANOS = 5_000_000_000L;
-
-    /**
-     * Runs both kernels of {@code kernel} on a small all-zero matrix until C2 has compiled them: interpreted or
-     * C1-compiled, Vector API code is a hundred times slower, and a model's first tokens would wait for the compiler.
-     * The matrix has two blocks per row so that every branch the real matrices take is taken (a branch never seen
-     * would make C2's code trap back to the interpreter later), and is read through the same kind of segment as the
-     * model's ({@link PackedMatrix#uncheckedView()}): warmed up on the arena's own segment, the kernels trapped out
-     * of C2's code at the model's first products ("profile_predicate" in the loop of the Q4_K batch kernel, seen in
-     * {@code -XX:+LogCompilation}) and were compiled again, up to four times. Returns when both kernels have run at compiled speed
-     * {@link #WARM_CALLS} times in a row, or after {@link #WARM_UP_NANOS}.
-     */
-    static void warmUp(PackedKernel kernel, int groupRows) {
-        try (Arena arena = Arena.ofConfined()) {
-            int cols = 2 * kernel.blockLength();
-            PackedMatrix m = Packing.allocate("warm-up." + kernel.type(), kernel.type(), 2 * groupRows, cols, kernel,
-                    groupRows, arena).uncheckedView(); // the kind of segment the model's matrices are
-            Q8Activations x = new Q8Activations(kernel.activationBlock());
-            x.quantize(new float[Q8Activations.TOKEN_BLOCK * cols], Q8Activations.TOKEN_BLOCK, cols);
-            float[] out = new float[Q8Activations.TOKEN_BLOCK * 2 * groupRows];
-            double pairLimit = COMPILED_NANOS_PER_WEIGHT * 2 * groupRows * cols;
-            double quadLimit = COMPILED_NANOS_PER_WEIGHT * Q8Activations.TOKEN_BLOCK * groupRows * cols;
-            long deadline = System.nanoTime() + WARM_UP_NANOS;
-            int fastPairs = 0;
-            int fastQuads = 0;
-            for (int i = 0; (fastPairs < WARM_CALLS || fastQuads < WARM_CALLS) && System.nanoTime() < deadline
-                    && !Thread.currentThread().isInterrupted(); i++) {
-                long t0 = System.nanoTime();
-                kernel.multiplyPair(m, 0, x, i % Q8Activations.TOKEN_BLOCK, out, 0);
-                long t1 = System.nanoTime();
-                kernel.multiplyQuad(m, i & 1, x, 0, out, 0, 2 * groupRows);
-                long t2 = System.nanoTime();
-                fastPairs = t1 - t0 <= pairLimit ? fastPairs + 1 : 0;
-                fastQuads = t2 - t1 <= quadLimit ? fastQuads + 1 : 0;
-            }
-        }
-    }
-
     /** {@code out [tokens][rows] = x [tokens][cols] · wᵀ}. */
     void apply(CpuTensor.Packed w, float[] x, float[] out, int tokens) {
         PackedMatrix m = w.matrix();
@@ -90,9 +54,6 @@ final class PackedMatMul {
         if ((long) tokens * m.rows() > out.length) {
             throw new IllegalArgumentException("tensor " + m.name() + ": out needs [" + tokens + "][" + m.rows()
                     + "] floats, found " + out.length);
-        }
-        if (!w.warmUp().isDone()) {
-            w.warmUp().join(); // the first product of a type waits for the kernels to be compiled (never fails)
         }
         Q8Activations q = w.kernel().activationBlock() == 256 ? blocks256 : blocks32;
         q.quantize(x, tokens, m.cols());

@@ -46,11 +46,8 @@ public record PackedMatrix(String name, GgmlType type, int rows, int cols, int g
 
     /**
      * This matrix read through a view of its memory without the owning arena's liveness check on every access (the
-     * kernels' loads cost ~20% more with it). The caller keeps the memory alive while the view is in use. Every
-     * matrix the kernels read, the warm-up's included, is such a view: C2 compiles the kernels for the segments it
-     * has seen, and a warm-up on an arena's own segment made the model's first products trap out of that code and
-     * compile it again ({@code -XX:+LogCompilation}: "profile_predicate" traps in the Q4_K batch kernel's loop, up
-     * to four compilations of it where one is enough).
+     * kernels' loads cost ~20% more with it: measured on a mat-vec). The caller keeps the memory alive while the view
+     * is in use.
      */
     public PackedMatrix uncheckedView() {
         MemorySegment view = MemorySegment.ofAddress(data.address()).reinterpret(data.byteSize());
