@@ -21,9 +21,9 @@ final class PackedMatMul {
     // the Q4_K batch kernel's inner loop always came out as eight copies of its step (131 vpmullw in the
     // disassembly, ~2,000 stack references), and once in seven runs spilling so badly that prompts ran at 27 t/s
     // against 83-90; compiled from the model's own first products it came out as two copies (35 vpmullw, ~1,100
-    // stack references) in seven runs of seven, at 75-95 t/s. Kiln.load's warm-up step (one real decode step) and the first prompt compile the
-    // kernels instead; on the 7B file the first pp64 ran at the same speed without the made-up warm-up (10.2 against
-    // 10.6 t/s) and the process ended 11 s sooner.
+    // stack references) in seven runs of seven, at 75-95 t/s. Kiln.load's warm-up step (one real decode step) and
+    // the first prompt compile the kernels instead; on the 7B file the first pp64 ran at the same speed as with the
+    // made-up warm-up (10.2 against 10.6 t/s) and the process ended 11 s sooner.
     private final CpuThreads threads;
     private final Q8Activations blocks256 = new Q8Activations(256);
     private final Q8Activations blocks32 = new Q8Activations(32);

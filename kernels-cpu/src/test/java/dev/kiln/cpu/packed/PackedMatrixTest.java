@@ -7,8 +7,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class PackedMatrixTest {
@@ -29,7 +31,9 @@ class PackedMatrixTest {
             assertEquals(-1L, owned.data().mismatch(view.data()), "same bytes");
             // the arena is confined to this thread: its own segment refuses another thread, the view does not
             MemorySegment own = owned.data();
-            assertThrows(Exception.class, () -> CompletableFuture.supplyAsync(() -> own.get(ValueLayout.JAVA_BYTE, 5)).join());
+            CompletionException refused = assertThrows(CompletionException.class,
+                    () -> CompletableFuture.supplyAsync(() -> own.get(ValueLayout.JAVA_BYTE, 5)).join());
+            assertInstanceOf(WrongThreadException.class, refused.getCause());
             byte read = CompletableFuture.supplyAsync(() -> view.data().get(ValueLayout.JAVA_BYTE, 5)).join();
             assertEquals((byte) (5 * 31 + 7), read);
         }
