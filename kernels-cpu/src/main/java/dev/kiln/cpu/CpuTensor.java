@@ -6,7 +6,6 @@ import dev.kiln.cpu.packed.PackedMatrix;
 import dev.kiln.gguf.GgmlType;
 import dev.kiln.gguf.TensorData;
 
-
 /**
  * The CPU backend's tensors: F32 arrays for activations and small F32 weights (norms, biases), zero-copy views of
  * the mapped file for weight matrices, and KV-cache storage in F32, F16 or Q8_0.

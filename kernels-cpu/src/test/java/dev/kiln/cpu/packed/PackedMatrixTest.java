@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class PackedMatrixTest {
     @Test
-    void uncheckedViewReadsTheSameMemoryWithoutTheArenasChecks() throws Exception {
+    void uncheckedViewReadsTheSameMemoryWithoutTheArenasChecks() {
         PackedKernel kernel = PackedKernels.of(GgmlType.Q4_K);
         try (Arena arena = Arena.ofConfined()) {
             PackedMatrix owned = Packing.allocate("w", GgmlType.Q4_K, 40, 512, kernel, 16, arena);
