@@ -73,6 +73,7 @@ final class ApiHandler extends Handler.Abstract {
             if (exchange.streaming()) {
                 exchange.event(dev.kiln.server.api.Json.write(e.body()));
             } else {
+                exchange.discardBody();                           // else closing may reset the reply away
                 exchange.json(e.status(), e.body());
             }
             exchange.response.write(true, BufferUtil.EMPTY_BUFFER, callback);

@@ -45,18 +45,53 @@ final class Exchange {
         return request.getHeaders().get(name);
     }
 
+    /**
+     * The most bytes of a refused request's body read and thrown away before the error reply goes out. A server that
+     * replies without reading the body closes the connection with the client's bytes unread, and TCP then resets it:
+     * the client, still sending, may lose the reply (a 413 or 401 to a 10 KB body was lost in 10-11 of 400 tries,
+     * seen as "header parser received no bytes"). Past this bound the connection is closed anyway, reply or not.
+     */
+    static final long DISCARD_LIMIT = 64L << 20;
+
+    private boolean bodyTaken;        // body() has opened the request's content
+
     /** The body, refused with 413 when it is longer than {@code limit} bytes (checked before and while reading). */
     byte[] body(long limit) throws IOException {
+        bodyTaken = true;
         long declared = request.getLength();
-        if (declared > limit) {
-            throw tooLarge(limit);
-        }
         try (InputStream in = Request.asInputStream(request)) {
+            if (declared > limit) {
+                discard(in);
+                throw tooLarge(limit);
+            }
             byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
             if (bytes.length > limit) {
+                discard(in);
                 throw tooLarge(limit);
             }
             return bytes;
+        }
+    }
+
+    /** Reads and drops the body of a request refused before {@link #body} read it (see {@link #DISCARD_LIMIT}). */
+    void discardBody() throws IOException {
+        if (!bodyTaken) {
+            bodyTaken = true;
+            try (InputStream in = Request.asInputStream(request)) {
+                discard(in);
+            }
+        }
+    }
+
+    private static void discard(InputStream in) throws IOException {
+        long left = DISCARD_LIMIT;
+        byte[] sink = new byte[8192];
+        while (left > 0) {
+            int n = in.read(sink, 0, (int) Math.min(sink.length, left));
+            if (n < 0) {
+                return;
+            }
+            left -= n;
         }
     }
 

@@ -56,6 +56,12 @@ final class Http {
                 .header("Content-Type", "application/json").build());
     }
 
+    /** A POST whose body goes chunked (no {@code Content-Length}), as a streaming client sends it. */
+    Reply postChunked(String path, String body) throws IOException, InterruptedException {
+        return send(request(path).POST(HttpRequest.BodyPublishers.fromPublisher(
+                HttpRequest.BodyPublishers.ofString(body))).header("Content-Type", "application/json").build());
+    }
+
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60));
         if (key != null) {

@@ -166,6 +166,20 @@ class ServerHttpTest {
         assertEquals(200, http.post("/v1/chat/completions", Http.chat("q", "")).status());
     }
 
+    /** The 401 to a long prompt reaches the client every time (it was lost in 10 of 400 tries: see Exchange). */
+    @Test
+    void theRefusalOfALongUnauthorisedPromptArrivesEveryTime() throws Exception {
+        start(ServerConfig.defaults().withApiKey("sekret"), Script.reply("x"), 1, "");
+        Http wrong = new Http(server.uri(), "nope");
+        for (int i = 0; i < 120; i++) {
+            String body = Http.chat("q".repeat(5_000 + i * 500), "");
+            Http.Reply r = i % 2 == 0 ? wrong.post("/v1/chat/completions", body)
+                    : wrong.postChunked("/v1/chat/completions", body);
+            assertEquals(401, r.status(), "try " + i);
+            assertEquals("invalid_api_key", r.json().at("/error/code").asText(), "try " + i);
+        }
+    }
+
     @Test
     void reasoningGoesToReasoningContentAndTheBudgetEndsEndlessThinking() throws Exception {
         Http http = start(ServerConfig.defaults().withReasoningBudget(-1),
