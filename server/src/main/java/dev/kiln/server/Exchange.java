@@ -3,6 +3,7 @@ package dev.kiln.server;
 import dev.kiln.server.api.ApiException;
 import dev.kiln.server.api.Json;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.ConnectionMetaData;
@@ -61,7 +62,7 @@ final class Exchange {
         long declared = request.getLength();
         try (InputStream in = Request.asInputStream(request)) {
             if (declared > limit) {
-                discard(in);
+                discardUnlessAwaited(in);
                 throw tooLarge(limit);
             }
             byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
@@ -78,8 +79,19 @@ final class Exchange {
         if (!bodyTaken) {
             bodyTaken = true;
             try (InputStream in = Request.asInputStream(request)) {
-                discard(in);
+                discardUnlessAwaited(in);
             }
+        }
+    }
+
+    /**
+     * {@link #discard}, except for a client that sent {@code Expect: 100-continue} and waits for the go-ahead before
+     * it sends the body (curl does, for bodies over 1 KB): reading would ask it for the body only to drop it, and
+     * an unsent body cannot reset the connection.
+     */
+    private void discardUnlessAwaited(InputStream in) throws IOException {
+        if (!request.getHeaders().contains(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString())) {
+            discard(in);
         }
     }
 

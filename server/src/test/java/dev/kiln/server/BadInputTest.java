@@ -112,6 +112,21 @@ class BadInputTest {
         assertEquals(200, http.postChunked("/v1/chat/completions", Http.chat("ok", "")).status());
     }
 
+    /** A client that waits for "100 Continue" is refused at once: the server does not ask for a body it would drop. */
+    @Test
+    void anOverLimitBodyAwaitingTheGoAheadIsRefusedUnsent() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket(server.uri().getHost(), server.uri().getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 10000\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+            assertEquals("HTTP/1.1 413 Payload Too Large", status);
+        }
+    }
+
     @Test
     void unknownPathsAndWrongMethods() throws Exception {
         assertEquals(404, http.get("/v1/nothing").status());
