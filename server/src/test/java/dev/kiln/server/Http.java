@@ -62,6 +62,19 @@ final class Http {
                 HttpRequest.BodyPublishers.ofString(body))).header("Content-Type", "application/json").build());
     }
 
+    /**
+     * {@code count} chat requests whose prompts grow from 5,000 characters by 500, sent alternately with a declared
+     * length and chunked: the replies, in order.
+     */
+    List<Reply> postGrowingPrompts(String path, int count) throws IOException, InterruptedException {
+        List<Reply> replies = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String body = chat("z".repeat(5_000 + i * 500), "");
+            replies.add(i % 2 == 0 ? post(path, body) : postChunked(path, body));
+        }
+        return replies;
+    }
+
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60));
         if (key != null) {

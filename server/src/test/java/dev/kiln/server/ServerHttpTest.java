@@ -171,12 +171,10 @@ class ServerHttpTest {
     void theRefusalOfALongUnauthorisedPromptArrivesEveryTime() throws Exception {
         start(ServerConfig.defaults().withApiKey("sekret"), Script.reply("x"), 1, "");
         Http wrong = new Http(server.uri(), "nope");
-        for (int i = 0; i < 120; i++) {
-            String body = Http.chat("q".repeat(5_000 + i * 500), "");
-            Http.Reply r = i % 2 == 0 ? wrong.post("/v1/chat/completions", body)
-                    : wrong.postChunked("/v1/chat/completions", body);
-            assertEquals(401, r.status(), "try " + i);
-            assertEquals("invalid_api_key", r.json().at("/error/code").asText(), "try " + i);
+        List<Http.Reply> replies = wrong.postGrowingPrompts("/v1/chat/completions", 120);
+        for (int i = 0; i < replies.size(); i++) {
+            assertEquals(401, replies.get(i).status(), "try " + i);
+            assertEquals("invalid_api_key", replies.get(i).json().at("/error/code").asText(), "try " + i);
         }
     }
 
