@@ -37,7 +37,12 @@ import java.nio.ByteOrder;
  * code, a 16-bit one costs a {@code vmovd} of its count: see {@link Q8_0Packed}); scales and minimums are bytes
  * widened by a conversion.
  * Per row and block: {@code sum = d·dx · Σ_g sc_g Σ_{i∈g} q_i x_i - dmin·dx · Σ_g m_g Σ_{i∈g} x_i} with 8-bit
- * activations x (scale dx): products are at most 15 · 127, so 16 of them (8 words) add up in a 16-bit lane.
+ * activations x (scale dx). A group's 32 products q·x (up to ±60960) do not fit a 16-bit lane, but the same sum
+ * centred, {@code Σ (q - 8)·x} (at most 32 · 8 · 127 = 32512 in magnitude), does: each lane starts at
+ * {@code -8·Σ_{i∈g} x_i} (the activations' group sum, {@link Q8Activations#sums()}) and adds the products q·x; the
+ * wrapping 16-bit additions end on the centred sum exactly, and {@code 8·Σ x} is added back after widening to 32 bits.
+ * So a lane holds a whole group and its scale is applied once per group (it was once per half group, a tenth of the
+ * batch kernel's time, measured).
  */
 public final class Q4_KPacked implements PackedKernel {
     private static final VectorSpecies<Float> F = Specialiser.species(MethodHandles.lookup());
@@ -128,7 +133,7 @@ public final class Q4_KPacked implements PackedKernel {
         long o = w.pairOffset(g >> 1);
         for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
-            sumPair(w.data(), o, x.q, xb, is);
+            sumPair(w.data(), o, x.q, xb, x.sums, is);
             finish(w.data(), o, is, 0, x, xb, out, outOffset, b == 0);
             finish(w.data(), o + UNIT, is, R, x, xb, out, outOffset + R, b == 0);
         }
@@ -141,17 +146,23 @@ public final class Q4_KPacked implements PackedKernel {
         long o = w.pairOffset(g >> 1) + (g & 1) * UNIT; // this group's units of the pair's blocks
         for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
-            sumQuad(w.data(), o, x.lanes, xb, cols, is);
+            sumQuad(w.data(), o, x.lanes, xb, cols, x.sums, is);
             finishQuad(w.data(), o, is, x, xb, cols, out, outOffset, outStride, b == 0);
         }
+    }
+
+    /** {@code 8 · Σ x} over the 32 activations of a group, whose two {@link Q8Activations#sums()} start at s. */
+    private static int centring(int[] sums, int s) {
+        return 8 * (sums[s] + sums[s + 1]);
     }
 
     /**
      * is[0..R) = Σ_g sc_g Σ_{i∈g} q_i x_i of one block for the first group of the pair block at o, is[R..2R) for the
      * second.
      */
-    private static void sumPair(MemorySegment m, long o, short[] xq, int xb, int[] is) {
+    private static void sumPair(MemorySegment m, long o, short[] xq, int xb, int[] sums, int[] is) {
         long p = o + UNIT;
+        int sb = xb / Q8Activations.SUM_LENGTH;
         IntVector ia0 = IntVector.zero(I), ia1 = IntVector.zero(I), ib0 = IntVector.zero(I), ib1 = IntVector.zero(I);
         for (int c = 0; c < 4; c++) {
             long chunk = 2L * CHUNK * c;
@@ -160,33 +171,33 @@ public final class Q4_KPacked implements PackedKernel {
             ByteVector scAHi = ByteVector.fromMemorySegment(B, m, o + chunk + R, LE);
             ByteVector scB = ByteVector.fromMemorySegment(B, m, p + chunk, LE);
             ByteVector scBHi = ByteVector.fromMemorySegment(B, m, p + chunk + R, LE);
-            for (int h = 0; h < 2; h++) {
-                ShortVector aLo = ShortVector.zero(S), aHi = ShortVector.zero(S);
-                ShortVector bLo = ShortVector.zero(S), bHi = ShortVector.zero(S);
-                long word = chunk + 2L * UNIT * (1 + 8 * h);
-                int xi = xb + 64 * c + 16 * h;
-                for (int k = 0; k < 8; k++, word += 2 * UNIT, xi += 2) {
-                    short x0 = xq[xi], x1 = xq[xi + 1], x2 = xq[xi + 32], x3 = xq[xi + 33];
-                    IntVector v = IntVector.fromMemorySegment(I, m, o + word, LE);
-                    aLo = aLo.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0))
-                            .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x1));
-                    aHi = aHi.add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x2))
-                            .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3));
-                    IntVector u = IntVector.fromMemorySegment(I, m, p + word, LE);
-                    bLo = bLo.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0))
-                            .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x1));
-                    bHi = bHi.add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x2))
-                            .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3));
-                }
-                ia0 = ia0.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) scA.convertShape(VectorOperators.B2I, I, 0)))
-                        .add(((IntVector) aHi.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) scAHi.convertShape(VectorOperators.B2I, I, 0)));
-                ia1 = ia1.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) scA.convertShape(VectorOperators.B2I, I, 1)))
-                        .add(((IntVector) aHi.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) scAHi.convertShape(VectorOperators.B2I, I, 1)));
-                ib0 = ib0.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) scB.convertShape(VectorOperators.B2I, I, 0)))
-                        .add(((IntVector) bHi.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) scBHi.convertShape(VectorOperators.B2I, I, 0)));
-                ib1 = ib1.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) scB.convertShape(VectorOperators.B2I, I, 1)))
-                        .add(((IntVector) bHi.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) scBHi.convertShape(VectorOperators.B2I, I, 1)));
+            int bl = centring(sums, sb + 4 * c), bh = centring(sums, sb + 4 * c + 2);
+            // a group per lane, centred (see the class comment)
+            ShortVector aLo = ShortVector.broadcast(S, (short) -bl), aHi = ShortVector.broadcast(S, (short) -bh);
+            ShortVector bLo = aLo, bHi = aHi;
+            long word = chunk + 2L * UNIT;
+            int xi = xb + 64 * c;
+            for (int k = 0; k < 16; k++, word += 2 * UNIT, xi += 2) {
+                short x0 = xq[xi], x1 = xq[xi + 1], x2 = xq[xi + 32], x3 = xq[xi + 33];
+                IntVector v = IntVector.fromMemorySegment(I, m, o + word, LE);
+                aLo = aLo.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x1));
+                aHi = aHi.add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x2))
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3));
+                IntVector u = IntVector.fromMemorySegment(I, m, p + word, LE);
+                bLo = bLo.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0))
+                        .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x1));
+                bHi = bHi.add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x2))
+                        .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3));
             }
+            ia0 = ia0.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 0)).add(bl).mul((IntVector) scA.convertShape(VectorOperators.B2I, I, 0)))
+                    .add(((IntVector) aHi.convertShape(VectorOperators.S2I, I, 0)).add(bh).mul((IntVector) scAHi.convertShape(VectorOperators.B2I, I, 0)));
+            ia1 = ia1.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 1)).add(bl).mul((IntVector) scA.convertShape(VectorOperators.B2I, I, 1)))
+                    .add(((IntVector) aHi.convertShape(VectorOperators.S2I, I, 1)).add(bh).mul((IntVector) scAHi.convertShape(VectorOperators.B2I, I, 1)));
+            ib0 = ib0.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 0)).add(bl).mul((IntVector) scB.convertShape(VectorOperators.B2I, I, 0)))
+                    .add(((IntVector) bHi.convertShape(VectorOperators.S2I, I, 0)).add(bh).mul((IntVector) scBHi.convertShape(VectorOperators.B2I, I, 0)));
+            ib1 = ib1.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 1)).add(bl).mul((IntVector) scB.convertShape(VectorOperators.B2I, I, 1)))
+                    .add(((IntVector) bHi.convertShape(VectorOperators.S2I, I, 1)).add(bh).mul((IntVector) scBHi.convertShape(VectorOperators.B2I, I, 1)));
         }
         ia0.intoArray(is, 0);
         ia1.intoArray(is, HALF);
@@ -201,47 +212,55 @@ public final class Q4_KPacked implements PackedKernel {
      * register load, a bounds check and a register broadcast (disassembled): 1.25x faster, measured on one core
      * (the decode kernel and Q6_K's kernels measured slower that way and keep the array).
      */
-    private static void sumQuad(MemorySegment m, long o, MemorySegment xq, long xb, long cols, int[] is) {
+    private static void sumQuad(MemorySegment m, long o, MemorySegment xq, long xb, long cols, int[] sums, int[] is) {
         long x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        int s0 = (int) (xb / Q8Activations.SUM_LENGTH), ss = (int) (cols / Q8Activations.SUM_LENGTH);
+        int s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss;
         IntVector i00 = IntVector.zero(I), i01 = IntVector.zero(I), i10 = IntVector.zero(I), i11 = IntVector.zero(I);
         IntVector i20 = IntVector.zero(I), i21 = IntVector.zero(I), i30 = IntVector.zero(I), i31 = IntVector.zero(I);
         for (int c = 0; c < 4; c++) {
             long chunk = o + 2L * CHUNK * c;
             ByteVector scLo = ByteVector.fromMemorySegment(B, m, chunk, LE);
             ByteVector scHi = ByteVector.fromMemorySegment(B, m, chunk + R, LE);
-            for (int h = 0; h < 2; h++) {
-                ShortVector lo0 = ShortVector.zero(S), hi0 = ShortVector.zero(S), lo1 = ShortVector.zero(S), hi1 = ShortVector.zero(S);
-                ShortVector lo2 = ShortVector.zero(S), hi2 = ShortVector.zero(S), lo3 = ShortVector.zero(S), hi3 = ShortVector.zero(S);
-                long word = chunk + 2L * UNIT * (1 + 8 * h);
-                int xi = 64 * c + 16 * h;
-                for (int k = 0; k < 8; k++, word += 2 * UNIT, xi += 2) {
-                    IntVector v = IntVector.fromMemorySegment(I, m, word, LE);
-                    ShortVector q0 = v.and(NIBBLE).reinterpretAsShorts();
-                    ShortVector q1 = v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts();
-                    ShortVector q2 = v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts();
-                    ShortVector q3 = v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts();
-                    lo0 = lo0.add(q0.mul(xq.get(Q, 2L * (x0 + xi)))).add(q1.mul(xq.get(Q, 2L * (x0 + xi + 1))));
-                    hi0 = hi0.add(q2.mul(xq.get(Q, 2L * (x0 + xi + 32)))).add(q3.mul(xq.get(Q, 2L * (x0 + xi + 33))));
-                    lo1 = lo1.add(q0.mul(xq.get(Q, 2L * (x1 + xi)))).add(q1.mul(xq.get(Q, 2L * (x1 + xi + 1))));
-                    hi1 = hi1.add(q2.mul(xq.get(Q, 2L * (x1 + xi + 32)))).add(q3.mul(xq.get(Q, 2L * (x1 + xi + 33))));
-                    lo2 = lo2.add(q0.mul(xq.get(Q, 2L * (x2 + xi)))).add(q1.mul(xq.get(Q, 2L * (x2 + xi + 1))));
-                    hi2 = hi2.add(q2.mul(xq.get(Q, 2L * (x2 + xi + 32)))).add(q3.mul(xq.get(Q, 2L * (x2 + xi + 33))));
-                    lo3 = lo3.add(q0.mul(xq.get(Q, 2L * (x3 + xi)))).add(q1.mul(xq.get(Q, 2L * (x3 + xi + 1))));
-                    hi3 = hi3.add(q2.mul(xq.get(Q, 2L * (x3 + xi + 32)))).add(q3.mul(xq.get(Q, 2L * (x3 + xi + 33))));
-                }
-                IntVector sl0 = (IntVector) scLo.convertShape(VectorOperators.B2I, I, 0);
-                IntVector sl1 = (IntVector) scLo.convertShape(VectorOperators.B2I, I, 1);
-                IntVector sh0 = (IntVector) scHi.convertShape(VectorOperators.B2I, I, 0);
-                IntVector sh1 = (IntVector) scHi.convertShape(VectorOperators.B2I, I, 1);
-                i00 = i00.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 0)).mul(sl0)).add(((IntVector) hi0.convertShape(VectorOperators.S2I, I, 0)).mul(sh0));
-                i01 = i01.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 1)).mul(sl1)).add(((IntVector) hi0.convertShape(VectorOperators.S2I, I, 1)).mul(sh1));
-                i10 = i10.add(((IntVector) lo1.convertShape(VectorOperators.S2I, I, 0)).mul(sl0)).add(((IntVector) hi1.convertShape(VectorOperators.S2I, I, 0)).mul(sh0));
-                i11 = i11.add(((IntVector) lo1.convertShape(VectorOperators.S2I, I, 1)).mul(sl1)).add(((IntVector) hi1.convertShape(VectorOperators.S2I, I, 1)).mul(sh1));
-                i20 = i20.add(((IntVector) lo2.convertShape(VectorOperators.S2I, I, 0)).mul(sl0)).add(((IntVector) hi2.convertShape(VectorOperators.S2I, I, 0)).mul(sh0));
-                i21 = i21.add(((IntVector) lo2.convertShape(VectorOperators.S2I, I, 1)).mul(sl1)).add(((IntVector) hi2.convertShape(VectorOperators.S2I, I, 1)).mul(sh1));
-                i30 = i30.add(((IntVector) lo3.convertShape(VectorOperators.S2I, I, 0)).mul(sl0)).add(((IntVector) hi3.convertShape(VectorOperators.S2I, I, 0)).mul(sh0));
-                i31 = i31.add(((IntVector) lo3.convertShape(VectorOperators.S2I, I, 1)).mul(sl1)).add(((IntVector) hi3.convertShape(VectorOperators.S2I, I, 1)).mul(sh1));
+            // a group per lane, centred (see the class comment): groups 2c (lo) and 2c+1 (hi) of each token
+            int g = 4 * c;
+            int bl0 = centring(sums, s0 + g), bh0 = centring(sums, s0 + g + 2);
+            int bl1 = centring(sums, s1 + g), bh1 = centring(sums, s1 + g + 2);
+            int bl2 = centring(sums, s2 + g), bh2 = centring(sums, s2 + g + 2);
+            int bl3 = centring(sums, s3 + g), bh3 = centring(sums, s3 + g + 2);
+            ShortVector lo0 = ShortVector.broadcast(S, (short) -bl0), hi0 = ShortVector.broadcast(S, (short) -bh0);
+            ShortVector lo1 = ShortVector.broadcast(S, (short) -bl1), hi1 = ShortVector.broadcast(S, (short) -bh1);
+            ShortVector lo2 = ShortVector.broadcast(S, (short) -bl2), hi2 = ShortVector.broadcast(S, (short) -bh2);
+            ShortVector lo3 = ShortVector.broadcast(S, (short) -bl3), hi3 = ShortVector.broadcast(S, (short) -bh3);
+            long word = chunk + 2L * UNIT;
+            int xi = 64 * c;
+            for (int k = 0; k < 16; k++, word += 2 * UNIT, xi += 2) {
+                IntVector v = IntVector.fromMemorySegment(I, m, word, LE);
+                ShortVector q0 = v.and(NIBBLE).reinterpretAsShorts();
+                ShortVector q1 = v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts();
+                ShortVector q2 = v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts();
+                ShortVector q3 = v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts();
+                lo0 = lo0.add(q0.mul(xq.get(Q, 2L * (x0 + xi)))).add(q1.mul(xq.get(Q, 2L * (x0 + xi + 1))));
+                hi0 = hi0.add(q2.mul(xq.get(Q, 2L * (x0 + xi + 32)))).add(q3.mul(xq.get(Q, 2L * (x0 + xi + 33))));
+                lo1 = lo1.add(q0.mul(xq.get(Q, 2L * (x1 + xi)))).add(q1.mul(xq.get(Q, 2L * (x1 + xi + 1))));
+                hi1 = hi1.add(q2.mul(xq.get(Q, 2L * (x1 + xi + 32)))).add(q3.mul(xq.get(Q, 2L * (x1 + xi + 33))));
+                lo2 = lo2.add(q0.mul(xq.get(Q, 2L * (x2 + xi)))).add(q1.mul(xq.get(Q, 2L * (x2 + xi + 1))));
+                hi2 = hi2.add(q2.mul(xq.get(Q, 2L * (x2 + xi + 32)))).add(q3.mul(xq.get(Q, 2L * (x2 + xi + 33))));
+                lo3 = lo3.add(q0.mul(xq.get(Q, 2L * (x3 + xi)))).add(q1.mul(xq.get(Q, 2L * (x3 + xi + 1))));
+                hi3 = hi3.add(q2.mul(xq.get(Q, 2L * (x3 + xi + 32)))).add(q3.mul(xq.get(Q, 2L * (x3 + xi + 33))));
             }
+            IntVector sl0 = (IntVector) scLo.convertShape(VectorOperators.B2I, I, 0);
+            IntVector sl1 = (IntVector) scLo.convertShape(VectorOperators.B2I, I, 1);
+            IntVector sh0 = (IntVector) scHi.convertShape(VectorOperators.B2I, I, 0);
+            IntVector sh1 = (IntVector) scHi.convertShape(VectorOperators.B2I, I, 1);
+            i00 = i00.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 0)).add(bl0).mul(sl0)).add(((IntVector) hi0.convertShape(VectorOperators.S2I, I, 0)).add(bh0).mul(sh0));
+            i01 = i01.add(((IntVector) lo0.convertShape(VectorOperators.S2I, I, 1)).add(bl0).mul(sl1)).add(((IntVector) hi0.convertShape(VectorOperators.S2I, I, 1)).add(bh0).mul(sh1));
+            i10 = i10.add(((IntVector) lo1.convertShape(VectorOperators.S2I, I, 0)).add(bl1).mul(sl0)).add(((IntVector) hi1.convertShape(VectorOperators.S2I, I, 0)).add(bh1).mul(sh0));
+            i11 = i11.add(((IntVector) lo1.convertShape(VectorOperators.S2I, I, 1)).add(bl1).mul(sl1)).add(((IntVector) hi1.convertShape(VectorOperators.S2I, I, 1)).add(bh1).mul(sh1));
+            i20 = i20.add(((IntVector) lo2.convertShape(VectorOperators.S2I, I, 0)).add(bl2).mul(sl0)).add(((IntVector) hi2.convertShape(VectorOperators.S2I, I, 0)).add(bh2).mul(sh0));
+            i21 = i21.add(((IntVector) lo2.convertShape(VectorOperators.S2I, I, 1)).add(bl2).mul(sl1)).add(((IntVector) hi2.convertShape(VectorOperators.S2I, I, 1)).add(bh2).mul(sh1));
+            i30 = i30.add(((IntVector) lo3.convertShape(VectorOperators.S2I, I, 0)).add(bl3).mul(sl0)).add(((IntVector) hi3.convertShape(VectorOperators.S2I, I, 0)).add(bh3).mul(sh0));
+            i31 = i31.add(((IntVector) lo3.convertShape(VectorOperators.S2I, I, 1)).add(bl3).mul(sl1)).add(((IntVector) hi3.convertShape(VectorOperators.S2I, I, 1)).add(bh3).mul(sh1));
         }
         i00.intoArray(is, 0);
         i01.intoArray(is, HALF);
@@ -297,57 +316,58 @@ public final class Q4_KPacked implements PackedKernel {
         int s1 = s0 + step, s2 = s1 + step, s3 = s2 + step;
         int b0 = xb / 256, bs = cols / 256;
         float dx0 = dx[b0], dx1 = dx[b0 + bs], dx2 = dx[b0 + 2 * bs], dx3 = dx[b0 + 3 * bs];
-        // [token][rows 0..H-1, H..R-1] Σ_g m_g·bsum_g
-        IntVector m00 = IntVector.zero(I), m01 = IntVector.zero(I), m10 = IntVector.zero(I), m11 = IntVector.zero(I);
-        IntVector m20 = IntVector.zero(I), m21 = IntVector.zero(I), m30 = IntVector.zero(I), m31 = IntVector.zero(I);
+        // [token][rows 0..H-1, H..R-1] Σ_g m_g·bsum_g, in floats: exact, as every product and partial sum is an
+        // integer below 2^24 (8 · 63 · 32 · 127)
+        FloatVector m00 = FloatVector.zero(F), m01 = FloatVector.zero(F), m10 = FloatVector.zero(F), m11 = FloatVector.zero(F);
+        FloatVector m20 = FloatVector.zero(F), m21 = FloatVector.zero(F), m30 = FloatVector.zero(F), m31 = FloatVector.zero(F);
         for (int g = 0; g < 8; g++) {
             ByteVector bytes = ByteVector.fromMemorySegment(B, m, o + 2L * (MIN + UNIT * (g >> 1)) + (long) R * (g & 1), LE);
-            IntVector lo = (IntVector) bytes.convertShape(VectorOperators.B2I, I, 0);
-            IntVector hi = (IntVector) bytes.convertShape(VectorOperators.B2I, I, 1);
-            int b0s = sums[s0 + 2 * g] + sums[s0 + 2 * g + 1], b1s = sums[s1 + 2 * g] + sums[s1 + 2 * g + 1];
-            int b2s = sums[s2 + 2 * g] + sums[s2 + 2 * g + 1], b3s = sums[s3 + 2 * g] + sums[s3 + 2 * g + 1];
-            m00 = m00.add(lo.mul(b0s));
-            m01 = m01.add(hi.mul(b0s));
-            m10 = m10.add(lo.mul(b1s));
-            m11 = m11.add(hi.mul(b1s));
-            m20 = m20.add(lo.mul(b2s));
-            m21 = m21.add(hi.mul(b2s));
-            m30 = m30.add(lo.mul(b3s));
-            m31 = m31.add(hi.mul(b3s));
+            FloatVector lo = (FloatVector) bytes.convertShape(VectorOperators.B2F, F, 0);
+            FloatVector hi = (FloatVector) bytes.convertShape(VectorOperators.B2F, F, 1);
+            float b0s = sums[s0 + 2 * g] + sums[s0 + 2 * g + 1], b1s = sums[s1 + 2 * g] + sums[s1 + 2 * g + 1];
+            float b2s = sums[s2 + 2 * g] + sums[s2 + 2 * g + 1], b3s = sums[s3 + 2 * g] + sums[s3 + 2 * g + 1];
+            m00 = lo.fma(FloatVector.broadcast(F, b0s), m00);
+            m01 = hi.fma(FloatVector.broadcast(F, b0s), m01);
+            m10 = lo.fma(FloatVector.broadcast(F, b1s), m10);
+            m11 = hi.fma(FloatVector.broadcast(F, b1s), m11);
+            m20 = lo.fma(FloatVector.broadcast(F, b2s), m20);
+            m21 = hi.fma(FloatVector.broadcast(F, b2s), m21);
+            m30 = lo.fma(FloatVector.broadcast(F, b3s), m30);
+            m31 = hi.fma(FloatVector.broadcast(F, b3s), m31);
         }
         FloatVector d = FloatVector.fromMemorySegment(F, m, o + 2L * D, LE);
         FloatVector dmin = FloatVector.fromMemorySegment(F, m, o + 2L * DMIN, LE);
-        ((FloatVector) m00.convert(VectorOperators.I2F, 0)).fma(dmin.mul(-dx0),
+        m00.fma(dmin.mul(-dx0),
                 ((FloatVector) IntVector.fromArray(I, is, 0).convert(VectorOperators.I2F, 0))
                         .fma(d.mul(dx0), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at)))
                 .intoArray(out, at);
-        ((FloatVector) m10.convert(VectorOperators.I2F, 0)).fma(dmin.mul(-dx1),
+        m10.fma(dmin.mul(-dx1),
                 ((FloatVector) IntVector.fromArray(I, is, R).convert(VectorOperators.I2F, 0))
                         .fma(d.mul(dx1), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + stride)))
                 .intoArray(out, at + stride);
-        ((FloatVector) m20.convert(VectorOperators.I2F, 0)).fma(dmin.mul(-dx2),
+        m20.fma(dmin.mul(-dx2),
                 ((FloatVector) IntVector.fromArray(I, is, 2 * R).convert(VectorOperators.I2F, 0))
                         .fma(d.mul(dx2), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + 2 * stride)))
                 .intoArray(out, at + 2 * stride);
-        ((FloatVector) m30.convert(VectorOperators.I2F, 0)).fma(dmin.mul(-dx3),
+        m30.fma(dmin.mul(-dx3),
                 ((FloatVector) IntVector.fromArray(I, is, 3 * R).convert(VectorOperators.I2F, 0))
                         .fma(d.mul(dx3), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + 3 * stride)))
                 .intoArray(out, at + 3 * stride);
         d = FloatVector.fromMemorySegment(F, m, o + 2L * D + 2L * UNIT, LE);
         dmin = FloatVector.fromMemorySegment(F, m, o + 2L * DMIN + 2L * UNIT, LE);
-        ((FloatVector) m01.convert(VectorOperators.I2F, 0)).fma(dmin.mul(-dx0),
+        m01.fma(dmin.mul(-dx0),
                 ((FloatVector) IntVector.fromArray(I, is, HALF).convert(VectorOperators.I2F, 0))
                         .fma(d.mul(dx0), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + HALF)))
                 .intoArray(out, at + HALF);
-        ((FloatVector) m11.convert(VectorOperators.I2F, 0)).fma(dmin.mul(-dx1),
+        m11.fma(dmin.mul(-dx1),
                 ((FloatVector) IntVector.fromArray(I, is, R + HALF).convert(VectorOperators.I2F, 0))
                         .fma(d.mul(dx1), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + stride + HALF)))
                 .intoArray(out, at + stride + HALF);
-        ((FloatVector) m21.convert(VectorOperators.I2F, 0)).fma(dmin.mul(-dx2),
+        m21.fma(dmin.mul(-dx2),
                 ((FloatVector) IntVector.fromArray(I, is, 2 * R + HALF).convert(VectorOperators.I2F, 0))
                         .fma(d.mul(dx2), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + 2 * stride + HALF)))
                 .intoArray(out, at + 2 * stride + HALF);
-        ((FloatVector) m31.convert(VectorOperators.I2F, 0)).fma(dmin.mul(-dx3),
+        m31.fma(dmin.mul(-dx3),
                 ((FloatVector) IntVector.fromArray(I, is, 3 * R + HALF).convert(VectorOperators.I2F, 0))
                         .fma(d.mul(dx3), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + 3 * stride + HALF)))
                 .intoArray(out, at + 3 * stride + HALF);
