@@ -39,7 +39,7 @@ import java.nio.ByteOrder;
  * Per row and block: {@code sum = d·dx · Σ_g sc_g Σ_{i∈g} q_i x_i - dmin·dx · Σ_g m_g Σ_{i∈g} x_i} with 8-bit
  * activations x (scale dx). A group's 32 products q·x (up to ±60960) do not fit a 16-bit lane, but the same sum
  * centred, {@code Σ (q - 8)·x} (at most 32 · 8 · 127 = 32512 in magnitude), does: each lane starts at
- * {@code -8·Σ_{i∈g} x_i} (the activations' group sum, {@link Q8Activations#sums()}) and adds the products q·x; the
+ * {@code -8·Σ_{i∈g} x_i} (two of the {@link Q8Activations#sums()} of 16 quants) and adds the products q·x; the
  * wrapping 16-bit additions end on the centred sum exactly, and {@code 8·Σ x} is added back after widening to 32 bits.
  * So a lane holds a whole group and its scale is applied once per group (it was once per half group, a tenth of the
  * batch kernel's time, measured).
