@@ -9,6 +9,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -102,7 +108,7 @@ class BadInputTest {
      */
     @Test
     void everyOverLimitBodyGetsIts413() throws Exception {
-        java.util.List<Http.Reply> replies = http.postGrowingPrompts("/v1/chat/completions", 120);
+        List<Http.Reply> replies = http.postGrowingPrompts("/v1/chat/completions", 120);
         for (int i = 0; i < replies.size(); i++) {
             assertEquals(413, replies.get(i).status(), "try " + i);
             assertEquals("request_too_large", replies.get(i).json().at("/error/code").asText(), "try " + i);
@@ -113,14 +119,14 @@ class BadInputTest {
     /** A client that waits for "100 Continue" is refused at once: the server does not ask for a body it would drop. */
     @Test
     void anOverLimitBodyAwaitingTheGoAheadIsRefusedUnsent() throws Exception {
-        try (java.net.Socket socket = new java.net.Socket(server.uri().getHost(), server.uri().getPort())) {
+        try (Socket socket = new Socket(server.uri().getHost(), server.uri().getPort())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
                     + "Content-Type: application/json\r\nContent-Length: 10000\r\nExpect: 100-continue\r\n\r\n")
-                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    .getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
-            String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
-                    java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+            String status = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
             assertEquals("HTTP/1.1 413 Payload Too Large", status);
         }
     }
