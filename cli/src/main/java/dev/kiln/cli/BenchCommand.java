@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -76,6 +77,13 @@ final class BenchCommand implements Callable<Integer> {
             description = "Output format (default: ${DEFAULT-VALUE}).")
     BenchReport.Format format;
 
+    @Option(names = "--profile",
+            description = "After the results, a table per test of where its timed runs spent their time: each op, "
+                    + "and each weight role of the matrix products, with its share, G multiply-adds/s and weight "
+                    + "GB/s (markdown; on stderr with -o json or csv). Each op waits for its backend to finish, so a "
+                    + "GPU's work is serialised while profiling.")
+    boolean profile;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -100,18 +108,22 @@ final class BenchCommand implements Callable<Integer> {
         int contextSize = tests.stream().mapToInt(BenchRunner.Test::positions).max().orElseThrow();
         PrintWriter out = spec.commandLine().getOut();
         BenchReport.header(format, out);
+        List<BenchReport.Row> profiled = new ArrayList<>();
         boolean first = true;
         for (int batch : batchSizes) {
             for (int ngl : gpuLayers) {
                 for (MatMulPrecision precision : precisions) {
                     for (int t : threads) {
-                        BenchRunner runner = new BenchRunner(batch, repetitions, warmups);
+                        BenchRunner runner = new BenchRunner(batch, repetitions, warmups, profile);
                         try (BenchModel m = opener.open(model, t, ngl, batch, contextSize, precision)) {
                             for (BenchRunner.Test test : tests) {
                                 BenchRunner.Samples samples = runner.run(m, test);
-                                BenchReport.row(format, new BenchReport.Row(info, m.backend(), t, ngl, batch, samples),
-                                        first, out);
+                                BenchReport.Row row = new BenchReport.Row(info, m.backend(), t, ngl, batch, samples);
+                                BenchReport.row(format, row, first, out);
                                 first = false;
+                                if (samples.profile() != null) {
+                                    profiled.add(row);
+                                }
                             }
                         }
                     }
@@ -119,6 +131,10 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         BenchReport.footer(format, out);
+        PrintWriter profileOut = format == BenchReport.Format.MD ? out : spec.commandLine().getErr();
+        for (BenchReport.Row row : profiled) {
+            BenchProfileReport.write(row, profileOut);
+        }
         return 0;
     }
 

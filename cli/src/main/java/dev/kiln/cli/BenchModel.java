@@ -1,5 +1,7 @@
 package dev.kiln.cli;
 
+import dev.kiln.core.graph.OpProfile;
+
 /**
  * What {@code kiln bench} measures: one loaded model with one context, driven like llama-bench drives
  * {@code llama_decode}. Implementations wrap the engine; tests use a fake.
@@ -24,6 +26,13 @@ interface BenchModel extends AutoCloseable {
      * results are ready.
      */
     void decode(int[] tokens, int position);
+
+    /**
+     * Times every op of the evaluations that follow into {@code profile} until called with null
+     * ({@code kiln bench --profile}). A model that cannot profile ignores it.
+     */
+    default void profile(OpProfile profile) {
+    }
 
     @Override
     void close();

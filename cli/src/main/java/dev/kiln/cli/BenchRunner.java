@@ -1,5 +1,7 @@
 package dev.kiln.cli;
 
+import dev.kiln.core.graph.OpProfile;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -34,8 +36,12 @@ final class BenchRunner {
         }
     }
 
-    /** The timings of one test. */
-    record Samples(Test test, long[] nanos) {
+    /** The timings of one test, and the op profile of its timed runs when {@code --profile} asked for one (else null). */
+    record Samples(Test test, long[] nanos, OpProfile profile) {
+        Samples(Test test, long[] nanos) {
+            this(test, nanos, null);
+        }
+
         /** Tokens per second of each run. */
         double[] rates() {
             double[] r = new double[nanos.length];
@@ -73,12 +79,19 @@ final class BenchRunner {
     private final int batchSize;
     private final int repetitions;
     private final int warmups;
+    private final boolean profile;
     private final SplittableRandom random = new SplittableRandom(1234);
 
     BenchRunner(int batchSize, int repetitions, int warmups) {
+        this(batchSize, repetitions, warmups, false);
+    }
+
+    /** {@code profile}: time every op of the timed runs ({@link BenchModel#profile}), not of the warm-ups or fills. */
+    BenchRunner(int batchSize, int repetitions, int warmups, boolean profile) {
         this.batchSize = batchSize;
         this.repetitions = repetitions;
         this.warmups = warmups;
+        this.profile = profile;
     }
 
     /** The tests of {@code -p} and {@code -n} values (0 skips), prompt tests first, as llama-bench orders them. */
@@ -112,14 +125,24 @@ final class BenchRunner {
             execute(model, test.nPrompt() > 0 ? test : new Test(0, 1, test.depth()));
         }
         long[] nanos = new long[repetitions];
+        OpProfile ops = profile ? new OpProfile() : null;
         for (int r = 0; r < repetitions; r++) {
             model.clear();
             fill(model, test.depth());
-            long start = System.nanoTime();
-            execute(model, test);
-            nanos[r] = System.nanoTime() - start;
+            if (ops != null) {
+                model.profile(ops);
+            }
+            try {
+                long start = System.nanoTime();
+                execute(model, test);
+                nanos[r] = System.nanoTime() - start;
+            } finally {
+                if (ops != null) {
+                    model.profile(null);
+                }
+            }
         }
-        return new Samples(test, nanos);
+        return new Samples(test, nanos, ops);
     }
 
     /** The untimed context of a test at depth {@code depth}: random tokens at positions 0.., BOS first. */

@@ -3,6 +3,7 @@ package dev.kiln.cli;
 import dev.kiln.core.Kiln;
 import dev.kiln.core.LoadOptions;
 import dev.kiln.core.Model;
+import dev.kiln.core.graph.OpProfile;
 import dev.kiln.core.kv.KvCache;
 import dev.kiln.core.spi.BackendConfig;
 import dev.kiln.core.spi.Batch;
@@ -84,6 +85,11 @@ final class EngineBenchModel implements BenchModel {
     @Override
     public void decode(int[] tokens, int position) {
         model.forward().forward(cache, Batch.ofSequence(0, position, tokens, 0, tokens.length, false), logits);
+    }
+
+    @Override
+    public void profile(OpProfile profile) {
+        model.forward().profile(profile);
     }
 
     @Override

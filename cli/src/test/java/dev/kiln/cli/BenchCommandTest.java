@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.core.graph.OpProfile;
 import dev.kiln.testdata.TestData;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -62,6 +63,11 @@ class BenchCommandTest {
         }
 
         @Override
+        public void profile(OpProfile profile) {
+            calls.add(profile == null ? "profile off" : "profile on");
+        }
+
+        @Override
         public void close() {
             calls.add("close");
         }
@@ -107,6 +113,48 @@ class BenchCommandTest {
         expected.addAll(tg);
         expected.add("close");
         assertEquals(expected, r.models().getFirst().calls);
+    }
+
+    @Test
+    void profileCoversTheTimedRunsOnlyAndFollowsTheTable() throws IOException {
+        Run r = run("-m", model(), "-p", "8", "-n", "2", "-r", "2", "-t", "2", "--profile");
+        assertEquals(0, r.status(), r.err());
+        // warm-ups unprofiled; each timed run between profile on and off, after its clear
+        List<String> pp = List.of("clear", "profile on", "8@0:1", "profile off");
+        List<String> tg = List.of("clear", "profile on", "1@0:1", "1@1", "profile off");
+        List<String> expected = new ArrayList<>(List.of("clear", "8@0:1"));
+        expected.addAll(pp);
+        expected.addAll(pp);
+        expected.addAll(List.of("clear", "1@0:1"));
+        expected.addAll(tg);
+        expected.addAll(tg);
+        expected.add("close");
+        assertEquals(expected, r.models().getFirst().calls);
+        String out = r.out();
+        int table = out.indexOf(" tg2 |");
+        int ppProfile = out.indexOf("profile: pp8, CPU, threads 2, runs 2: 0 forward passes");
+        int tgProfile = out.indexOf("profile: tg2, CPU, threads 2, runs 2: 0 forward passes");
+        assertTrue(table > 0 && ppProfile > table && tgProfile > ppProfile, out);
+        assertTrue(out.contains("no forward pass was profiled"), out); // the fake computes nothing
+
+        // with -o json the tables go to stderr and stdout stays one JSON array
+        Run json = run("-m", model(), "-p", "8", "-n", "0", "-r", "1", "-t", "2", "--profile", "-o", "json");
+        assertEquals(0, json.status(), json.err());
+        assertEquals(1, JSON.readTree(json.out()).size());
+        assertTrue(json.err().contains("profile: pp8"), json.err());
+    }
+
+    @Test
+    void engineProfileListsEachWeightRoleAndOp() {
+        String model = TestData.require("synthetic/llama-small.Q4_K_M.gguf").toString();
+        CliRun r = CliRun.of("bench", "-m", model, "-p", "8", "-n", "0", "-r", "1", "-t", "1", "--profile");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("profile: pp8, CPU q8, threads 1, runs 1: 1 forward passes"), r.out());
+        for (String row : List.of("| matMul        | attn_q         | Q4_K  |       4 |",
+                "| matMul        | output         | Q6_K  |       1 |", "| rmsNorm       |                |       |       9 |",
+                "| attention     |                |       |       4 |", "| (between ops) |")) {
+            assertTrue(r.out().contains(row), row + "\n" + r.out());
+        }
     }
 
     @Test

@@ -11,6 +11,9 @@ import dev.kiln.core.spi.Ops;
 import dev.kiln.core.spi.Rope;
 import dev.kiln.gguf.GgmlType;
 
+import java.util.IdentityHashMap;
+import java.util.Map;
+
 /**
  * The forward pass of a decoder-only transformer, written once for every supported architecture (the
  * architecture's features are plain branches), following llama.cpp's {@code llm_build_llama}/{@code _qwen2}/
@@ -32,6 +35,10 @@ public final class Forward implements AutoCloseable {
     private final Rope rope;
     private final Attention[] attention; // [blockCount]
     private final LayerScheduler scheduler;
+    /** Attached by {@link #profile}, else null. */
+    private OpProfile profile;
+    /** While a profile is attached: each backend's ops, timed into it. */
+    private final Map<Backend, Ops> profiledOps = new IdentityHashMap<>();
 
     /**
      * Uploads the weights of each slot to its backend and allocates activations for batches of {@code batchRows}.
@@ -86,18 +93,39 @@ public final class Forward implements AutoCloseable {
         cache.commit(batch);
     }
 
+    /**
+     * Attaches {@code p} (null detaches): every op of the passes that follow is timed into it, until detached. The
+     * results are those of an unprofiled pass; a GPU backend's ops are serialised (see {@link OpProfile}).
+     */
+    public synchronized void profile(OpProfile p) {
+        profile = p;
+        profiledOps.clear();
+    }
+
+    /** {@code backend}'s ops, timed while a profile is attached. */
+    private Ops ops(Backend backend) {
+        if (profile == null) {
+            return backend.ops();
+        }
+        return profiledOps.computeIfAbsent(backend, b -> new ProfiledOps(b, profile, scheduler::roleOf));
+    }
+
     private void run(KvCache cache, Batch batch, float[] logits, int logitBase) {
+        long start = System.nanoTime();
         int rows = batch.size();
         Activations a = scheduler.startOnCpu();
-        scheduler.cpu().ops().embed(a.x, scheduler.tokenEmbd(), batch);
+        ops(scheduler.cpu()).embed(a.x, scheduler.tokenEmbd(), batch);
         for (int l = 0; l < hp.blockCount(); l++) {
             a = scheduler.enter(l, rows);
-            block(scheduler.backendOfSlot(l).ops(), a, scheduler.layer(l), cache, batch, l);
+            block(ops(scheduler.backendOfSlot(l)), a, scheduler.layer(l), cache, batch, l);
         }
         if (batch.logitCount() > 0) {
             int slot = hp.blockCount();
             a = scheduler.enter(slot, rows);
             outputHead(scheduler.backendOfSlot(slot), a, batch, logits, logitBase);
+        }
+        if (profile != null) {
+            profile.recordPass(System.nanoTime() - start);
         }
     }
 
@@ -149,7 +177,7 @@ public final class Forward implements AutoCloseable {
 
     /** Final norm and output matrix for the rows that want logits, {@code a.logitRows} rows at a time. */
     private void outputHead(Backend backend, Activations a, Batch batch, float[] logits, int logitBase) {
-        Ops ops = backend.ops();
+        Ops ops = ops(backend);
         int dim = hp.embeddingLength();
         int vocab = hp.vocabSize();
         int count = batch.logitCount();

@@ -8,7 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs the slots (embedding, blocks, output head) on the backends a {@link Placement} assigns and moves the
@@ -30,6 +32,8 @@ final class LayerScheduler implements AutoCloseable {
     private final Activations accelActs;        // null without offloaded slots
     private final float[] hostResidual;         // [rows][dim] staging for cross-backend moves
     private Backend holder;                     // the backend whose x holds the residual stream
+    /** Each uploaded weight's role: its GGUF name without the block prefix and {@code .weight} ({@code attn_q}). */
+    private final Map<DeviceTensor, String> roles = new IdentityHashMap<>();
 
     LayerScheduler(HyperParams hp, ModelWeights weights, Placement placement, Backend cpu, Backend accelerator, int rows) {
         if (placement.offloadedSlots() > 0 && accelerator == null) {
@@ -43,13 +47,16 @@ final class LayerScheduler implements AutoCloseable {
             slotBackend[s] = (s < n ? placement.blockOffloaded(s) : placement.outputOffloaded()) ? accelerator : cpu;
         }
         tokenEmbd = cpu.uploadTable(weights.tokenEmbd());
+        roles.put(tokenEmbd, role(weights.tokenEmbd().name()));
         layers = new DeviceLayer[n];
         for (int l = 0; l < n; l++) {
-            layers[l] = DeviceLayer.upload(slotBackend[l], weights.layer(l));
+            layers[l] = DeviceLayer.upload(slotBackend[l], weights.layer(l), roles);
         }
         Backend out = slotBackend[n];
         outputNorm = out.upload(weights.outputNorm());
         output = out.upload(weights.output());
+        roles.put(outputNorm, role(weights.outputNorm().name()));
+        roles.put(output, role(weights.output().name()));
         int logitRows = Activations.logitChunk(hp, rows);
         boolean cpuRunsBlocks = false, accelRunsBlocks = false;
         for (int l = 0; l < n; l++) {
@@ -67,6 +74,16 @@ final class LayerScheduler implements AutoCloseable {
 
     int rows() {
         return cpuActs.rows;
+    }
+
+    /** {@code blk.3.attn_q.weight} -> {@code attn_q}; {@code output.weight} -> {@code output}. */
+    static String role(String tensorName) {
+        return tensorName.replaceFirst("^blk\\.\\d+\\.", "").replaceFirst("\\.weight$", "");
+    }
+
+    /** The role of an uploaded weight ({@link #role(String)}), or "?" for a tensor this scheduler did not upload. */
+    String roleOf(DeviceTensor weight) {
+        return roles.getOrDefault(weight, "?");
     }
 
     Backend cpu() {
