@@ -45,7 +45,7 @@ import java.util.concurrent.TimeUnit;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-XX:CompileCommand=quiet", "-XX:CompileCommand=CompileThresholdScaling,dev.kiln.cpu.packed.*::*,0.05"})
+        "-XX:CompileCommand=quiet", "-XX:CompileCommand=CompileThresholdScaling,dev.kiln.cpu.*::*,0.05"})
 @Warmup(iterations = 3, time = 5)
 @Measurement(iterations = 5, time = 5)
 public class ForwardBench {

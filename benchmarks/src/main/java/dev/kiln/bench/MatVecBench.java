@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-XX:CompileCommand=quiet", "-XX:CompileCommand=CompileThresholdScaling,dev.kiln.cpu.packed.*::*,0.05",
+        "-XX:CompileCommand=quiet", "-XX:CompileCommand=CompileThresholdScaling,dev.kiln.cpu.*::*,0.05",
         "-Xmx8g"})
 public class MatVecBench {
 
