@@ -78,10 +78,11 @@ final class BenchCommand implements Callable<Integer> {
     BenchReport.Format format;
 
     @Option(names = "--profile",
-            description = "After the results, a table per test of where its timed runs spent their time: each op, "
-                    + "and each weight role of the matrix products, with its share, G multiply-adds/s and weight "
-                    + "GB/s (markdown; on stderr with -o json or csv). Each op waits for its backend to finish, so a "
-                    + "GPU's work is serialised while profiling.")
+            description = "After the timed runs of each test, as many again with every op timed, and after the "
+                    + "results a table per test of where that time went: each op, and each weight role of the matrix "
+                    + "products, with its share, G multiply-adds/s and weight GB/s (markdown; on stderr with -o json "
+                    + "or csv). The timed results are not profiled. Each profiled op waits for its backend to "
+                    + "finish, so on a GPU the ops run one by one (no CUDA graph of a whole step).")
     boolean profile;
 
     @picocli.CommandLine.Spec

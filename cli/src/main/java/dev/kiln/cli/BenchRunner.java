@@ -36,11 +36,11 @@ final class BenchRunner {
         }
     }
 
-    /** The timings of one test, and the op profile of its timed runs when {@code --profile} asked for one (else null). */
+    /**
+     * The timings of one test, and when {@code --profile} asked for one (else null) the op profile of as many runs
+     * again, made after the timed ones so that profiling does not slow the timed runs.
+     */
     record Samples(Test test, long[] nanos, OpProfile profile) {
-        Samples(Test test, long[] nanos) {
-            this(test, nanos, null);
-        }
 
         /** Tokens per second of each run. */
         double[] rates() {
@@ -82,11 +82,10 @@ final class BenchRunner {
     private final boolean profile;
     private final SplittableRandom random = new SplittableRandom(1234);
 
-    BenchRunner(int batchSize, int repetitions, int warmups) {
-        this(batchSize, repetitions, warmups, false);
-    }
-
-    /** {@code profile}: time every op of the timed runs ({@link BenchModel#profile}), not of the warm-ups or fills. */
+    /**
+     * {@code profile}: after the timed runs of a test, run it as many times again with every op timed
+     * ({@link BenchModel#profile}; the context fills of {@code -d} are not profiled).
+     */
     BenchRunner(int batchSize, int repetitions, int warmups, boolean profile) {
         this.batchSize = batchSize;
         this.repetitions = repetitions;
@@ -125,24 +124,30 @@ final class BenchRunner {
             execute(model, test.nPrompt() > 0 ? test : new Test(0, 1, test.depth()));
         }
         long[] nanos = new long[repetitions];
-        OpProfile ops = profile ? new OpProfile() : null;
         for (int r = 0; r < repetitions; r++) {
             model.clear();
             fill(model, test.depth());
-            if (ops != null) {
-                model.profile(ops);
-            }
+            long start = System.nanoTime();
+            execute(model, test);
+            nanos[r] = System.nanoTime() - start;
+        }
+        return new Samples(test, nanos, profile ? profile(model, test) : null);
+    }
+
+    /** The test's op profile over {@code repetitions} more runs. */
+    private OpProfile profile(BenchModel model, Test test) {
+        OpProfile ops = new OpProfile();
+        for (int r = 0; r < repetitions; r++) {
+            model.clear();
+            fill(model, test.depth());
+            model.profile(ops);
             try {
-                long start = System.nanoTime();
                 execute(model, test);
-                nanos[r] = System.nanoTime() - start;
             } finally {
-                if (ops != null) {
-                    model.profile(null);
-                }
+                model.profile(null);
             }
         }
-        return new Samples(test, nanos, ops);
+        return ops;
     }
 
     /** The untimed context of a test at depth {@code depth}: random tokens at positions 0.., BOS first. */

@@ -119,21 +119,27 @@ class BenchCommandTest {
     void profileCoversTheTimedRunsOnlyAndFollowsTheTable() throws IOException {
         Run r = run("-m", model(), "-p", "8", "-n", "2", "-r", "2", "-t", "2", "--profile");
         assertEquals(0, r.status(), r.err());
-        // warm-ups unprofiled; each timed run between profile on and off, after its clear
-        List<String> pp = List.of("clear", "profile on", "8@0:1", "profile off");
-        List<String> tg = List.of("clear", "profile on", "1@0:1", "1@1", "profile off");
-        List<String> expected = new ArrayList<>(List.of("clear", "8@0:1"));
+        // warm-up and timed runs unprofiled, then as many runs again, each between profile on and off
+        List<String> pp = List.of("clear", "8@0:1");
+        List<String> ppProfiled = List.of("clear", "profile on", "8@0:1", "profile off");
+        List<String> tg = List.of("clear", "1@0:1", "1@1");
+        List<String> tgProfiled = List.of("clear", "profile on", "1@0:1", "1@1", "profile off");
+        List<String> expected = new ArrayList<>(pp);
         expected.addAll(pp);
         expected.addAll(pp);
+        expected.addAll(ppProfiled);
+        expected.addAll(ppProfiled);
         expected.addAll(List.of("clear", "1@0:1"));
         expected.addAll(tg);
         expected.addAll(tg);
+        expected.addAll(tgProfiled);
+        expected.addAll(tgProfiled);
         expected.add("close");
         assertEquals(expected, r.models().getFirst().calls);
         String out = r.out();
         int table = out.indexOf(" tg2 |");
-        int ppProfile = out.indexOf("profile: pp8, CPU, threads 2, runs 2: 0 forward passes");
-        int tgProfile = out.indexOf("profile: tg2, CPU, threads 2, runs 2: 0 forward passes");
+        int ppProfile = out.indexOf("profile: pp8, CPU, threads 2, 2 more runs: 0 forward passes");
+        int tgProfile = out.indexOf("profile: tg2, CPU, threads 2, 2 more runs: 0 forward passes");
         assertTrue(table > 0 && ppProfile > table && tgProfile > ppProfile, out);
         assertTrue(out.contains("no forward pass was profiled"), out); // the fake computes nothing
 
@@ -149,7 +155,7 @@ class BenchCommandTest {
         String model = TestData.require("synthetic/llama-small.Q4_K_M.gguf").toString();
         CliRun r = CliRun.of("bench", "-m", model, "-p", "8", "-n", "0", "-r", "1", "-t", "1", "--profile");
         assertEquals(0, r.status(), r.err());
-        assertTrue(r.out().contains("profile: pp8, CPU q8, threads 1, runs 1: 1 forward passes"), r.out());
+        assertTrue(r.out().contains("profile: pp8, CPU q8, threads 1, 1 more runs: 1 forward passes"), r.out());
         for (String row : List.of("| matMul        | attn_q         | Q4_K  |       4 |",
                 "| matMul        | output         | Q6_K  |       1 |", "| rmsNorm       |                |       |       9 |",
                 "| attention     |                |       |       4 |", "| (between ops) |")) {

@@ -17,7 +17,10 @@ import java.util.concurrent.locks.LockSupport;
  * {@code parallelFor} itself gets its range run inline on its own thread instead of deadlocking.
  */
 public final class CpuThreads implements AutoCloseable {
-    /** Spin iterations before a waiting thread parks: short waits (one matmul) stay off the scheduler. */
+    /**
+     * Spin iterations (with a yield every {@link #YIELD_EVERY}) before a waiting thread parks: a short wait (one
+     * matmul) costs no wake-up.
+     */
     private static final int SPINS = 20_000;
     /**
      * A spinning thread yields its CPU once per this many spins (~6 us): the scheduler sometimes runs the caller and a

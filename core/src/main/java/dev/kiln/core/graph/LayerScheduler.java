@@ -56,7 +56,7 @@ final class LayerScheduler implements AutoCloseable {
         outputNorm = out.upload(weights.outputNorm());
         output = out.upload(weights.output());
         roles.put(outputNorm, role(weights.outputNorm().name()));
-        roles.put(output, role(weights.output().name()));
+        roles.put(output, "output"); // also when it is token_embd (tied embeddings)
         int logitRows = Activations.logitChunk(hp, rows);
         boolean cpuRunsBlocks = false, accelRunsBlocks = false;
         for (int l = 0; l < n; l++) {

@@ -20,14 +20,15 @@ import java.util.Map;
 public final class OpProfile {
 
     /**
-     * One op, or one weight role and type of the matrix products, summed over its calls.
+     * One op, or one weight role and type of the matrix products, summed over its calls. The weight bytes are the
+     * file's: a backend that repacks a type (the CPU's Q6_K to 8 bits per weight) reads more than they say.
      *
-     * @param weight       the weight's role for a matrix product ({@code attn_q}, {@code output}), else ""
+     * @param role         the weight's role for a matrix product ({@code attn_q}, {@code output}), else ""
      * @param type         the weight's type for a matrix product, else null
      * @param multiplyAdds rows · cols · tokens over every call (matrix products; else 0)
      * @param weightBytes  the weight's bytes in the file over every call (matrix products; else 0)
      */
-    public record Entry(String op, String weight, GgmlType type, long calls, long nanos, long multiplyAdds,
+    public record Entry(String op, String role, GgmlType type, long calls, long nanos, long multiplyAdds,
                         long weightBytes) {
 
         /** G multiply-adds per second of wall time (0 for ops other than matrix products). */
@@ -41,16 +42,16 @@ public final class OpProfile {
         }
     }
 
-    private record Key(String op, String weight, GgmlType type) {
+    private record Key(String op, String role, GgmlType type) {
     }
 
     private final Map<Key, long[]> totals = new HashMap<>(); // key -> {calls, nanos, multiplyAdds, weightBytes}
     private long passes;
     private long passNanos;
 
-    /** Adds one call of {@code op} (on weight {@code weight} of type {@code type} for a matrix product). */
-    synchronized void record(String op, String weight, GgmlType type, long nanos, long multiplyAdds, long weightBytes) {
-        long[] t = totals.computeIfAbsent(new Key(op, weight, type), k -> new long[4]);
+    /** Adds one call of {@code op} (for a matrix product: on a weight of role {@code role} and type {@code type}). */
+    synchronized void record(String op, String role, GgmlType type, long nanos, long multiplyAdds, long weightBytes) {
+        long[] t = totals.computeIfAbsent(new Key(op, role, type), k -> new long[4]);
         t[0]++;
         t[1] += nanos;
         t[2] += multiplyAdds;
@@ -66,7 +67,7 @@ public final class OpProfile {
     /** The entries recorded, most time first. */
     public synchronized List<Entry> entries() {
         List<Entry> list = new ArrayList<>();
-        totals.forEach((k, t) -> list.add(new Entry(k.op(), k.weight(), k.type(), t[0], t[1], t[2], t[3])));
+        totals.forEach((k, t) -> list.add(new Entry(k.op(), k.role(), k.type(), t[0], t[1], t[2], t[3])));
         list.sort(Comparator.comparingLong(Entry::nanos).reversed());
         return list;
     }

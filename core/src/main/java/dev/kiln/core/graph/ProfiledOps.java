@@ -7,6 +7,7 @@ import dev.kiln.core.spi.DeviceTensor;
 import dev.kiln.core.spi.KvLayer;
 import dev.kiln.core.spi.Ops;
 import dev.kiln.core.spi.Rope;
+import dev.kiln.gguf.GgmlType;
 
 import java.util.Objects;
 import java.util.function.Function;
@@ -20,95 +21,94 @@ final class ProfiledOps implements Ops {
     private final Ops ops;
     private final Backend backend;
     private final OpProfile profile;
-    private final Function<DeviceTensor, String> weightNames;
+    private final Function<DeviceTensor, String> roles;
 
-    ProfiledOps(Backend backend, OpProfile profile, Function<DeviceTensor, String> weightNames) {
+    /** {@code roles}: a weight's role ({@code attn_q}), for the matrix products. */
+    ProfiledOps(Backend backend, OpProfile profile, Function<DeviceTensor, String> roles) {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.ops = backend.ops();
         this.profile = Objects.requireNonNull(profile, "profile");
-        this.weightNames = Objects.requireNonNull(weightNames, "weightNames");
+        this.roles = Objects.requireNonNull(roles, "roles");
     }
 
-    private long start() {
-        return System.nanoTime();
-    }
-
-    private void end(String op, long start) {
+    /** Waits for the backend, then records one call of {@code op} that started at {@code start}. */
+    private void end(long start, String op, String role, GgmlType type, long multiplyAdds, long weightBytes) {
         backend.synchronize();
-        profile.record(op, "", null, System.nanoTime() - start, 0, 0);
+        profile.record(op, role, type, System.nanoTime() - start, multiplyAdds, weightBytes);
+    }
+
+    private void end(long start, String op) {
+        end(start, op, "", null, 0, 0);
     }
 
     @Override
     public void embed(DeviceTensor out, DeviceTensor table, Batch batch) {
-        long t = start();
+        long t = System.nanoTime();
         ops.embed(out, table, batch);
-        end("embed", t);
+        end(t, "embed");
     }
 
     @Override
     public void rmsNorm(DeviceTensor out, DeviceTensor x, DeviceTensor weight, int rows, int dim, float eps) {
-        long t = start();
+        long t = System.nanoTime();
         ops.rmsNorm(out, x, weight, rows, dim, eps);
-        end("rmsNorm", t);
+        end(t, "rmsNorm");
     }
 
     @Override
     public void matMul(DeviceTensor out, DeviceTensor w, DeviceTensor x, int tokens) {
-        long t = start();
+        long t = System.nanoTime();
         ops.matMul(out, w, x, tokens);
-        backend.synchronize();
-        long nanos = System.nanoTime() - t;
         long elements = w.elements(); // rows · cols
-        profile.record("matMul", weightNames.apply(w), w.type(), nanos, elements * tokens,
-                w.type().byteSize(elements));
+        end(t, "matMul", roles.apply(w), w.type(), elements * tokens, w.type().byteSize(elements));
     }
 
     @Override
     public void addBias(DeviceTensor x, DeviceTensor bias, int rows, int dim) {
-        long t = start();
+        long t = System.nanoTime();
         ops.addBias(x, bias, rows, dim);
-        end("addBias", t);
+        end(t, "addBias");
     }
 
     @Override
     public void rope(DeviceTensor x, int heads, int headLength, Batch batch, Rope rope) {
-        long t = start();
+        long t = System.nanoTime();
         ops.rope(x, heads, headLength, batch, rope);
-        end("rope", t);
+        end(t, "rope");
     }
 
     @Override
     public void storeKv(KvLayer kv, DeviceTensor k, DeviceTensor v, Batch batch) {
-        long t = start();
+        long t = System.nanoTime();
         ops.storeKv(kv, k, v, batch);
-        end("storeKv", t);
+        end(t, "storeKv");
     }
 
     @Override
     public void attention(DeviceTensor out, DeviceTensor q, KvLayer kv, Batch batch, Attention attention) {
-        long t = start();
+        long t = System.nanoTime();
         ops.attention(out, q, kv, batch, attention);
-        end("attention", t);
+        end(t, "attention");
     }
 
     @Override
     public void swiGlu(DeviceTensor gate, DeviceTensor up, int floats) {
-        long t = start();
+        long t = System.nanoTime();
         ops.swiGlu(gate, up, floats);
-        end("swiGlu", t);
+        end(t, "swiGlu");
     }
 
     @Override
     public void add(DeviceTensor acc, DeviceTensor x, int floats) {
-        long t = start();
+        long t = System.nanoTime();
         ops.add(acc, x, floats);
-        end("add", t);
+        end(t, "add");
     }
 
     @Override
     public void gatherRows(DeviceTensor dst, DeviceTensor src, int[] rows, int count, int dim) {
-        long t = start();
+        long t = System.nanoTime();
         ops.gatherRows(dst, src, rows, count, dim);
-        end("gatherRows", t);
+        end(t, "gatherRows");
     }
 }

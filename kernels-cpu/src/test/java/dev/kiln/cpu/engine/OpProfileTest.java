@@ -64,8 +64,8 @@ class OpProfileTest {
                                     a.weightBytes() + b.weightBytes()));
                 }
             }
-            TensorData head = r.model.weights().output();
-            products.put(head.name().replace(".weight", "") + " " + head.type(), new Product(0, 0, 0).plus(head, 1));
+            TensorData head = r.model.weights().output(); // role "output" even when it is token_embd
+            products.put("output " + head.type(), new Product(0, 0, 0).plus(head, 1));
 
             Map<String, Product> profiledProducts = new HashMap<>();
             Map<String, Long> otherCalls = new HashMap<>();
@@ -74,10 +74,10 @@ class OpProfileTest {
                 opNanos += e.nanos();
                 assertTrue(e.nanos() > 0, e.toString());
                 if (e.op().equals("matMul")) {
-                    profiledProducts.put(e.weight() + " " + e.type(),
+                    profiledProducts.put(e.role() + " " + e.type(),
                             new Product(e.calls(), e.multiplyAdds(), e.weightBytes()));
                 } else {
-                    assertEquals("", e.weight());
+                    assertEquals("", e.role());
                     assertNull(e.type());
                     assertEquals(0, e.multiplyAdds());
                     otherCalls.put(e.op(), e.calls());
@@ -90,6 +90,25 @@ class OpProfileTest {
             assertEquals(1, p.passes());
             assertTrue(p.passNanos() >= opNanos, p.passNanos() + " < " + opNanos);
             assertEquals(p.passNanos() - opNanos, p.outsideOpsNanos());
+        }
+    }
+
+    @Test
+    void aBatchLongerThanTheBatchSizeCountsOnePassPerChunk() {
+        try (Reference r = new Reference(MODEL, 2, 5, MatMulPrecision.Q8);
+             KvCache cache = r.cache(GgmlType.F32, 32)) {
+            int[] ids = r.promptIds();
+            int n = ids.length;
+            OpProfile p = new OpProfile();
+            r.forward.profile(p);
+            r.forward.forward(cache, Batch.ofSequence(0, 0, ids, 0, n, false), new float[r.vocab]);
+            r.forward.profile(null);
+            long chunks = (n + 4) / 5;
+            assertTrue(chunks > 1, "the prompt must span chunks: " + n + " tokens");
+            assertEquals(chunks, p.passes());
+            long embeds = p.entries().stream().filter(e -> e.op().equals("embed")).mapToLong(OpProfile.Entry::calls)
+                    .sum();
+            assertEquals(chunks, embeds);
         }
     }
 }
