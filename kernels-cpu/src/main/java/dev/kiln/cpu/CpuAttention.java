@@ -171,6 +171,7 @@ final class CpuAttention {
             s[3] = new float[TRANSPOSE_CELLS * kw];
         }
         float[] rows = s[3]; // [TRANSPOSE_CELLS][keyWidth]
+        int[] index = gatherIndex(kw); // [F.length()] offsets of consecutive rows in it
         for (int task = start; task < end; task++) {
             int seq = convertSeq[task];
             int cells = cellsOf[seq];
@@ -183,7 +184,6 @@ final class CpuAttention {
                     // a whole block: one gather per vector of cells (a decode step converts every cached cell, and
                     // this transpose was most of a step's attention at depth: tg32 @ d2048 on the tinyllama 8k file,
                     // attention 535-620 against 704-721 us per layer, 27.7 against 24.9 t/s, four alternating runs)
-                    int[] index = gatherIndex(kw);
                     for (int i = 0; i < kw; i++) {
                         int to = base + i * cells + t0; // head i / kl, dimension i % kl
                         for (int j = 0; j < n; j += F.length()) {

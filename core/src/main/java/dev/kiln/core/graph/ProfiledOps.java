@@ -37,22 +37,21 @@ final class ProfiledOps implements Ops {
         profile.record(op, role, type, System.nanoTime() - start, multiplyAdds, weightBytes);
     }
 
-    private void end(long start, String op) {
-        end(start, op, "", null, 0, 0);
+    /** Runs {@code call} (one op other than a matrix product) and records it. */
+    private void timed(String op, Runnable call) {
+        long t = System.nanoTime();
+        call.run();
+        end(t, op, "", null, 0, 0);
     }
 
     @Override
     public void embed(DeviceTensor out, DeviceTensor table, Batch batch) {
-        long t = System.nanoTime();
-        ops.embed(out, table, batch);
-        end(t, "embed");
+        timed("embed", () -> ops.embed(out, table, batch));
     }
 
     @Override
     public void rmsNorm(DeviceTensor out, DeviceTensor x, DeviceTensor weight, int rows, int dim, float eps) {
-        long t = System.nanoTime();
-        ops.rmsNorm(out, x, weight, rows, dim, eps);
-        end(t, "rmsNorm");
+        timed("rmsNorm", () -> ops.rmsNorm(out, x, weight, rows, dim, eps));
     }
 
     @Override
@@ -65,50 +64,36 @@ final class ProfiledOps implements Ops {
 
     @Override
     public void addBias(DeviceTensor x, DeviceTensor bias, int rows, int dim) {
-        long t = System.nanoTime();
-        ops.addBias(x, bias, rows, dim);
-        end(t, "addBias");
+        timed("addBias", () -> ops.addBias(x, bias, rows, dim));
     }
 
     @Override
     public void rope(DeviceTensor x, int heads, int headLength, Batch batch, Rope rope) {
-        long t = System.nanoTime();
-        ops.rope(x, heads, headLength, batch, rope);
-        end(t, "rope");
+        timed("rope", () -> ops.rope(x, heads, headLength, batch, rope));
     }
 
     @Override
     public void storeKv(KvLayer kv, DeviceTensor k, DeviceTensor v, Batch batch) {
-        long t = System.nanoTime();
-        ops.storeKv(kv, k, v, batch);
-        end(t, "storeKv");
+        timed("storeKv", () -> ops.storeKv(kv, k, v, batch));
     }
 
     @Override
     public void attention(DeviceTensor out, DeviceTensor q, KvLayer kv, Batch batch, Attention attention) {
-        long t = System.nanoTime();
-        ops.attention(out, q, kv, batch, attention);
-        end(t, "attention");
+        timed("attention", () -> ops.attention(out, q, kv, batch, attention));
     }
 
     @Override
     public void swiGlu(DeviceTensor gate, DeviceTensor up, int floats) {
-        long t = System.nanoTime();
-        ops.swiGlu(gate, up, floats);
-        end(t, "swiGlu");
+        timed("swiGlu", () -> ops.swiGlu(gate, up, floats));
     }
 
     @Override
     public void add(DeviceTensor acc, DeviceTensor x, int floats) {
-        long t = System.nanoTime();
-        ops.add(acc, x, floats);
-        end(t, "add");
+        timed("add", () -> ops.add(acc, x, floats));
     }
 
     @Override
     public void gatherRows(DeviceTensor dst, DeviceTensor src, int[] rows, int count, int dim) {
-        long t = System.nanoTime();
-        ops.gatherRows(dst, src, rows, count, dim);
-        end(t, "gatherRows");
+        timed("gatherRows", () -> ops.gatherRows(dst, src, rows, count, dim));
     }
 }
