@@ -2,6 +2,8 @@ package dev.kiln.cpu.packed;
 
 import dev.kiln.cpu.simd.Species;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -106,10 +108,24 @@ public final class Q8Activations {
 
     /** Quantizes {@code x} [tokens][cols] (cols a multiple of {@link #block()}). */
     public void quantize(float[] x, int tokens, int cols) {
+        prepare(x, tokens, cols);
+        quantizeTokens(x, 0, tokens);
+    }
+
+    /**
+     * The first step of {@link #quantize}, for callers that split the second across threads: checks the shape, sizes
+     * the arrays for {@code tokens} tokens of {@code cols} values and zeroes the padding tokens. Then
+     * {@link #quantizeTokens} must cover {@code [0, tokens)} (disjoint ranges may run on different threads) before
+     * the quants are read.
+     */
+    public void prepare(float[] x, int tokens, int cols) {
         Objects.requireNonNull(x, "x");
         if (cols <= 0 || cols % block != 0) {
             throw new IllegalArgumentException("activations: " + cols + " columns is not a whole number of "
                     + block + "-value blocks");
+        }
+        if (tokens < 0) {
+            throw new IllegalArgumentException("activations: tokens must be >= 0, found " + tokens);
         }
         Objects.checkFromIndexSize(0, (long) tokens * cols, x.length);
         this.tokens = tokens;
@@ -120,29 +136,32 @@ public final class Q8Activations {
             q = new short[padded];
             d = new float[padded / block];
             sums = new int[padded / SUM_LENGTH];
+            lanesMemory = Arena.ofAuto().allocate(2L * padded, 64);
+            lanes = MemorySegment.ofAddress(lanesMemory.address()).reinterpret(lanesMemory.byteSize());
         } else {
             Arrays.fill(q, n, padded, (short) 0);
             Arrays.fill(d, n / block, padded / block, 0f);
             Arrays.fill(sums, n / SUM_LENGTH, padded / SUM_LENGTH, 0);
+            lanes.asSlice(2L * n, 2L * (padded - n)).fill((byte) 0);
         }
-        for (int b = 0, blocks = n / block; b < blocks; b++) {
-            quantizeBlock(x, b * block, b);
-        }
-        for (int s = 0, count = n / SUM_LENGTH; s < count; s++) {
-            int sum = 0;
-            for (int i = s * SUM_LENGTH, end = i + SUM_LENGTH; i < end; i++) {
-                sum += q[i];
-            }
-            sums[s] = sum;
-        }
-        if (lanesMemory.byteSize() < 2L * padded) {
-            lanesMemory = Arena.ofAuto().allocate(2L * q.length, 64);
-            lanes = MemorySegment.ofAddress(lanesMemory.address()).reinterpret(lanesMemory.byteSize());
-        }
-        MemorySegment.copy(q, 0, lanes, SHORT_LE, 0, padded);
     }
 
-    /** Vector form of {@link #quantizeBlockScalar}: the same operations (no fused multiply-add), so the same quants. */
+    /**
+     * Quantizes tokens {@code [from, to)} of the shape given to {@link #prepare}: their quants, scales, sums of 16 and
+     * {@link #lanes()}, in one pass over x.
+     */
+    public void quantizeTokens(float[] x, int from, int to) {
+        Objects.checkFromToIndex(from, to, tokens);
+        int perToken = cols / block;
+        for (int b = from * perToken, end = to * perToken; b < end; b++) {
+            quantizeBlock(x, b * block, b);
+        }
+    }
+
+    /**
+     * Vector form of {@link #quantizeBlockScalar}: the same operations (no fused multiply-add), so the same quants;
+     * it also writes the block's sums of 16 and its {@link #lanes()}.
+     */
     private void quantizeBlock(float[] x, int from, int b) {
         FloatVector max = FloatVector.zero(F);
         for (int i = from, end = from + block; i < end; i += F.length()) {
@@ -152,11 +171,35 @@ public final class Q8Activations {
         float scale = amax / 127f;
         float inverse = amax == 0f ? 0f : 127f / amax;
         d[b] = scale;
-        for (int i = from, end = from + block; i < end; i += F.length()) {
-            FloatVector v = FloatVector.fromArray(F, x, i).mul(inverse).add(ROUNDER);
-            v.reinterpretAsInts().sub(ROUNDER_BITS).convertShape(VectorOperators.I2S, SHORTS, 0)
-                    .reinterpretAsShorts().intoArray(q, i);
+        if (F.length() > SUM_LENGTH) {
+            for (int i = from, end = from + block; i < end; i++) {
+                q[i] = (short) round(x[i] * inverse);
+            }
+            sumAndCopy(from, from + block);
+            return;
         }
+        for (int i = from, end = from + block; i < end; i += F.length()) {
+            IntVector quants = FloatVector.fromArray(F, x, i).mul(inverse).add(ROUNDER).reinterpretAsInts().sub(ROUNDER_BITS);
+            if (i % SUM_LENGTH == 0) {
+                sums[i / SUM_LENGTH] = 0;
+            }
+            sums[i / SUM_LENGTH] += quants.reduceLanes(VectorOperators.ADD);
+            ShortVector shorts = quants.convertShape(VectorOperators.I2S, SHORTS, 0).reinterpretAsShorts();
+            shorts.intoArray(q, i);
+            shorts.intoMemorySegment(lanes, 2L * i, ByteOrder.LITTLE_ENDIAN);
+        }
+    }
+
+    /** The sums of 16 and the lanes of quants {@code [from, to)} from {@link #q} (vectors wider than 16 floats). */
+    private void sumAndCopy(int from, int to) {
+        for (int s = from / SUM_LENGTH; s < to / SUM_LENGTH; s++) {
+            int sum = 0;
+            for (int i = s * SUM_LENGTH, end = i + SUM_LENGTH; i < end; i++) {
+                sum += q[i];
+            }
+            sums[s] = sum;
+        }
+        MemorySegment.copy(q, from, lanes, SHORT_LE, 2L * from, to - from);
     }
 
     /** The scalar reference of {@link #quantizeBlock}. */

@@ -93,6 +93,43 @@ class Q8ActivationsTest {
         }
     }
 
+    /**
+     * prepare, then token ranges in any order (as threads run them), gives what one quantize gives: quants, scales,
+     * sums and lanes, padding included, also when the memory is reused for fewer tokens.
+     */
+    @Test
+    void tokenRangesEqualOneCall() {
+        Random random = new Random(7);
+        for (int block : new int[] {32, 256}) {
+            Q8Activations whole = new Q8Activations(block);
+            Q8Activations parts = new Q8Activations(block);
+            for (int tokens : new int[] {7, 2, 5}) {
+                float[] xs = new float[tokens * 512];
+                for (int i = 0; i < xs.length; i++) {
+                    xs[i] = (float) random.nextGaussian() * (1 + i % 5);
+                }
+                whole.quantize(xs, tokens, 512);
+                parts.prepare(xs, tokens, 512);
+                int split = tokens / 2;
+                parts.quantizeTokens(xs, split, tokens);
+                parts.quantizeTokens(xs, 0, split);
+                int padded = whole.paddedTokens() * 512;
+                assertEquals(padded, parts.paddedTokens() * 512);
+                for (int i = 0; i < padded; i++) {
+                    assertEquals(whole.quants()[i], parts.quants()[i], "quant " + i);
+                    assertEquals(whole.quants()[i], parts.lanes().get(
+                            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2L * i), "lane " + i);
+                }
+                for (int b = 0; b < padded / block; b++) {
+                    assertEquals(whole.scales()[b], parts.scales()[b], "scale " + b);
+                }
+                for (int s = 0; s < padded / Q8Activations.SUM_LENGTH; s++) {
+                    assertEquals(whole.sums()[s], parts.sums()[s], "sum " + s);
+                }
+            }
+        }
+    }
+
     @Test
     void columnsThatAreNotWholeBlocksAreRefused() {
         Q8Activations x = new Q8Activations(256);
