@@ -10,8 +10,8 @@ import java.util.Objects;
 
 /**
  * Repacked weights times activations quantized to 8 bits, split by row groups across {@link CpuThreads}: the
- * integer path of {@link dev.kiln.core.spi.MatMulPrecision#Q8}. The activations are quantized once per call on the
- * calling thread (cols per token, next to rows x cols multiply-adds), then each task runs the kernel on its row
+ * integer path of {@link dev.kiln.core.spi.MatMulPrecision#Q8}. The activations are quantized once per call (split by
+ * tokens across the threads from {@link #PARALLEL_VALUES} values on), then each task runs the kernel on its row
  * groups for every token, so a group's weights are read from memory once and stay in cache across the tokens.
  *
  * <p>Not thread-safe: one call at a time per instance.
@@ -27,6 +27,13 @@ final class PackedMatMul {
     // the first prompt compile the kernels instead; on the 7B file the first pp64 ran at the same speed as with the
     // made-up warm-up (10.2 against 10.6 t/s) and the process ended 11 s sooner.
     private static final int CACHE_LINE = 64;
+    /**
+     * Activation values from which a call quantizes them on all the threads (16 tokens of 2048): on the calling thread
+     * alone quantizing took ~3% of a pp64 pass, the other thread waiting. Below it (a serve step of 8 tokens of 2048:
+     * ~8 us of quantizing on one core) a second dispatch to the pool would save a few microseconds at most (not
+     * measured separately).
+     */
+    static final int PARALLEL_VALUES = 1 << 15;
     private final CpuThreads threads;
     private final Q8Activations blocks256 = new Q8Activations(256);
     private final Q8Activations blocks32 = new Q8Activations(32);
@@ -35,11 +42,10 @@ final class PackedMatMul {
     /** Per thread: a kernel call's outputs when its rows run past the last row. */
     private final ThreadLocal<float[]> tail = new ThreadLocal<>();
 
-    // Per-call state, read by the group task.
+    // Per-call state, read by the tasks.
     private PackedKernel kernel;
     private PackedMatrix matrix;
     private Q8Activations x;
-    private float[] in;
     private float[] out;
     /** The last {@link #touchLines} sum: written by every thread, read by none. */
     @SuppressWarnings("unused")
@@ -67,28 +73,25 @@ final class PackedMatMul {
         this.kernel = w.kernel();
         this.matrix = m;
         this.x = q;
-        this.in = x;
         this.out = out;
         try {
-            if (tokens == 1) {
-                q.quantize(x, tokens, m.cols());
+            q.prepare(x, tokens, m.cols());
+            if ((long) tokens * m.cols() < PARALLEL_VALUES) {
+                q.quantizeTokens(0, tokens);
             } else {
-                // a prompt batch's tokens are quantized in parallel: on the calling thread alone this took ~3% of a
-                // pp64 pass, with the other threads waiting (tinyllama Q4_K_M, 2 threads)
-                q.prepare(x, tokens, m.cols());
                 threads.parallelFor(tokens, quantizeTask);
             }
             threads.parallelFor(m.groups() / 2, groupTask);
         } finally {
             this.matrix = null;
             this.x = null;
-            this.in = null;
             this.out = null;
         }
     }
 
+    /** Quantizes tokens [start, end) of the call's activations (see {@link Q8Activations#prepare}). */
     private void quantizeTokens(int start, int end) {
-        x.quantizeTokens(in, start, end);
+        x.quantizeTokens(start, end);
     }
 
     /**

@@ -30,8 +30,9 @@ import java.util.Objects;
  * </pre>
  * Rounding is to nearest, ties to even (the float magic-number rounding of ggml's {@code nearest_int}). The arrays
  * hold {@link #paddedTokens()} tokens, a multiple of {@link #TOKEN_BLOCK}: the padding tokens are zero, so a kernel may
- * always multiply whole blocks of tokens. Reused across calls: {@link #quantize} grows the arrays only when needed.
- * Not thread-safe.
+ * always multiply whole blocks of tokens. Reused across calls: {@link #prepare} grows the arrays only when needed.
+ * Not thread-safe, except that after {@link #prepare} disjoint {@link #quantizeTokens} ranges may run on different
+ * threads (each writes only its own tokens' elements).
  */
 public final class Q8Activations {
     /** Quants per sum in {@link #sums}. */
@@ -48,6 +49,14 @@ public final class Q8Activations {
     private static final VectorSpecies<Short> SHORTS = VectorSpecies.of(short.class,
             VectorShape.forBitSize(F.vectorBitSize() / 2));
 
+    static {
+        // quantizeBlock adds whole vectors into one sum of 16
+        if (SUM_LENGTH % F.length() != 0) {
+            throw new IllegalStateException("float vectors of " + F.length() + " lanes do not divide sums of "
+                    + SUM_LENGTH);
+        }
+    }
+
     private final int block;
     short[] q = new short[0];
     float[] d = new float[0];
@@ -57,6 +66,8 @@ public final class Q8Activations {
     MemorySegment lanes = MemorySegment.NULL;
     private int tokens;
     private int cols;
+    /** The activations given to the last {@link #prepare} [tokens][cols]. */
+    private float[] source = new float[0];
 
     /** Activations quantized in blocks of {@code block} values (32 or 256). */
     public Q8Activations(int block) {
@@ -109,7 +120,7 @@ public final class Q8Activations {
     /** Quantizes {@code x} [tokens][cols] (cols a multiple of {@link #block()}). */
     public void quantize(float[] x, int tokens, int cols) {
         prepare(x, tokens, cols);
-        quantizeTokens(x, 0, tokens);
+        quantizeTokens(0, tokens);
     }
 
     /**
@@ -130,6 +141,7 @@ public final class Q8Activations {
         Objects.checkFromIndexSize(0, (long) tokens * cols, x.length);
         this.tokens = tokens;
         this.cols = cols;
+        this.source = x;
         int n = tokens * cols;
         int padded = paddedTokens() * cols;
         if (q.length < padded) {
@@ -147,11 +159,12 @@ public final class Q8Activations {
     }
 
     /**
-     * Quantizes tokens {@code [from, to)} of the shape given to {@link #prepare}: their quants, scales, sums of 16 and
-     * {@link #lanes()}, in one pass over x.
+     * Quantizes tokens {@code [from, to)} of the activations given to {@link #prepare}: their quants, scales, sums
+     * of 16 and {@link #lanes()}.
      */
-    public void quantizeTokens(float[] x, int from, int to) {
+    public void quantizeTokens(int from, int to) {
         Objects.checkFromToIndex(from, to, tokens);
+        float[] x = source;
         int perToken = cols / block;
         for (int b = from * perToken, end = to * perToken; b < end; b++) {
             quantizeBlock(x, b * block, b);
@@ -160,7 +173,8 @@ public final class Q8Activations {
 
     /**
      * Vector form of {@link #quantizeBlockScalar}: the same operations (no fused multiply-add), so the same quants;
-     * it also writes the block's sums of 16 and its {@link #lanes()}.
+     * the pass that rounds them also writes the block's sums of 16 (whole vectors added into each) and its
+     * {@link #lanes()}.
      */
     private void quantizeBlock(float[] x, int from, int b) {
         FloatVector max = FloatVector.zero(F);
@@ -171,13 +185,6 @@ public final class Q8Activations {
         float scale = amax / 127f;
         float inverse = amax == 0f ? 0f : 127f / amax;
         d[b] = scale;
-        if (F.length() > SUM_LENGTH) {
-            for (int i = from, end = from + block; i < end; i++) {
-                q[i] = (short) round(x[i] * inverse);
-            }
-            sumAndCopy(from, from + block);
-            return;
-        }
         for (int i = from, end = from + block; i < end; i += F.length()) {
             IntVector quants = FloatVector.fromArray(F, x, i).mul(inverse).add(ROUNDER).reinterpretAsInts().sub(ROUNDER_BITS);
             if (i % SUM_LENGTH == 0) {
@@ -188,18 +195,6 @@ public final class Q8Activations {
             shorts.intoArray(q, i);
             shorts.intoMemorySegment(lanes, 2L * i, ByteOrder.LITTLE_ENDIAN);
         }
-    }
-
-    /** The sums of 16 and the lanes of quants {@code [from, to)} from {@link #q} (vectors wider than 16 floats). */
-    private void sumAndCopy(int from, int to) {
-        for (int s = from / SUM_LENGTH; s < to / SUM_LENGTH; s++) {
-            int sum = 0;
-            for (int i = s * SUM_LENGTH, end = i + SUM_LENGTH; i < end; i++) {
-                sum += q[i];
-            }
-            sums[s] = sum;
-        }
-        MemorySegment.copy(q, from, lanes, SHORT_LE, 2L * from, to - from);
     }
 
     /** The scalar reference of {@link #quantizeBlock}. */

@@ -94,37 +94,48 @@ class Q8ActivationsTest {
     }
 
     /**
-     * prepare, then token ranges in any order (as threads run them), gives what one quantize gives: quants, scales,
-     * sums and lanes, padding included, also when the memory is reused for fewer tokens.
+     * prepare, then token ranges in any order (as threads run them): quants and scales equal the scalar reference,
+     * sums are the quants' sums, lanes hold the quants, and the padding tokens are zero in all four, also when the
+     * memory is reused for fewer tokens (7, then 2) and when it grows again (9).
      */
     @Test
-    void tokenRangesEqualOneCall() {
+    void tokenRangesMatchTheReferenceAndZeroThePadding() {
         Random random = new Random(7);
+        int cols = 512;
         for (int block : new int[] {32, 256}) {
-            Q8Activations whole = new Q8Activations(block);
             Q8Activations parts = new Q8Activations(block);
-            for (int tokens : new int[] {7, 2, 5}) {
-                float[] xs = new float[tokens * 512];
+            for (int tokens : new int[] {7, 2, 9}) {
+                float[] xs = new float[tokens * cols];
                 for (int i = 0; i < xs.length; i++) {
                     xs[i] = (float) random.nextGaussian() * (1 + i % 5);
                 }
-                whole.quantize(xs, tokens, 512);
-                parts.prepare(xs, tokens, 512);
+                parts.prepare(xs, tokens, cols);
                 int split = tokens / 2;
-                parts.quantizeTokens(xs, split, tokens);
-                parts.quantizeTokens(xs, 0, split);
-                int padded = whole.paddedTokens() * 512;
-                assertEquals(padded, parts.paddedTokens() * 512);
+                parts.quantizeTokens(split, tokens);
+                parts.quantizeTokens(0, split);
+                Q8Activations reference = new Q8Activations(block);
+                reference.quantize(xs, tokens, cols);
+                for (int b = 0; b < tokens * cols / block; b++) {
+                    reference.quantizeBlockScalar(xs, b * block, b);
+                }
+                int n = tokens * cols;
+                int padded = parts.paddedTokens() * cols;
+                String at = "block " + block + ", " + tokens + " tokens: ";
                 for (int i = 0; i < padded; i++) {
-                    assertEquals(whole.quants()[i], parts.quants()[i], "quant " + i);
-                    assertEquals(whole.quants()[i], parts.lanes().get(
-                            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2L * i), "lane " + i);
+                    short expected = i < n ? reference.quants()[i] : 0;
+                    assertEquals(expected, parts.quants()[i], at + "quant " + i);
+                    assertEquals(expected, parts.lanes().get(
+                            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2L * i), at + "lane " + i);
                 }
                 for (int b = 0; b < padded / block; b++) {
-                    assertEquals(whole.scales()[b], parts.scales()[b], "scale " + b);
+                    assertEquals(b < n / block ? reference.scales()[b] : 0f, parts.scales()[b], at + "scale " + b);
                 }
                 for (int s = 0; s < padded / Q8Activations.SUM_LENGTH; s++) {
-                    assertEquals(whole.sums()[s], parts.sums()[s], "sum " + s);
+                    int sum = 0;
+                    for (int i = s * Q8Activations.SUM_LENGTH; i < (s + 1) * Q8Activations.SUM_LENGTH; i++) {
+                        sum += i < n ? reference.quants()[i] : 0;
+                    }
+                    assertEquals(sum, parts.sums()[s], at + "sum " + s);
                 }
             }
         }
