@@ -36,32 +36,52 @@ class PackedMatMulTest {
         int groupRows = PackedKernels.groupRows(Species.preferred());
         Random random = new Random(5);
         for (GgmlType type : TYPES) {
-            PackedKernel kernel = PackedKernels.of(type);
             int rows = 2 * groupRows + 5; // three groups (one partial) and a padding group
-            int cols = 2 * kernel.blockLength();
-            MemorySegment bytes = RandomBlocks.generate(type, rows * cols, 0, RandomBlocks.Kind.RANDOM, random);
-            TensorData w = new TensorData(new TensorInfo("w." + type, new long[] {cols, rows}, type, 0), bytes);
-            try (CpuBackend cpu = new CpuBackend(2, MatMulPrecision.Q8)) {
-                DeviceTensor packed = cpu.upload(w);
-                assertInstanceOf(CpuTensor.Packed.class, packed, type.name());
-                for (int tokens : new int[] {1, 2, 3, 4, 5, 7, 8, 9, 13}) {
-                    float[] x = new float[tokens * cols];
-                    for (int i = 0; i < x.length; i++) {
-                        x[i] = (float) random.nextGaussian();
-                    }
-                    DeviceTensor xt = cpu.allocate(x.length);
-                    DeviceTensor out = cpu.allocate((long) tokens * rows);
-                    cpu.fromHost(x, xt, x.length);
-                    cpu.ops().matMul(out, packed, xt, tokens);
-                    float[] y = new float[tokens * rows];
-                    cpu.toHost(out, y, 0, y.length);
-                    Q8Activations q = new Q8Activations(kernel.activationBlock());
-                    q.quantize(x, tokens, cols);
-                    for (int t = 0; t < tokens; t++) {
-                        for (int r = 0; r < rows; r++) {
-                            float expected = kernel.reference(bytes, r * type.byteSize(cols), cols, q, t);
-                            assertEquals(expected, y[t * rows + r], type + ", " + tokens + " tokens: row " + r + " token " + t);
-                        }
+            int cols = 2 * PackedKernels.of(type).blockLength();
+            assertProductsEqualTheReference(type, rows, cols, new int[] {1, 2, 3, 4, 5, 7, 8, 9, 13}, random);
+        }
+    }
+
+    /** Batches of at least PARALLEL_VALUES activations are quantized on the pool, split by tokens: same outputs. */
+    @Test
+    void batchesQuantizedOnThePoolEqualTheScalarReference() {
+        int groupRows = PackedKernels.groupRows(Species.preferred());
+        Random random = new Random(6);
+        int cols = 4096;
+        int[] tokens = {8, 9};
+        for (int t : tokens) {
+            assertTrue((long) t * cols >= PackedMatMul.PARALLEL_VALUES, t + " tokens");
+        }
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q8_0}) { // activation blocks of 256 and 32
+            assertProductsEqualTheReference(type, 2 * groupRows + 5, cols, tokens, random);
+        }
+    }
+
+    /** {@code matMul} on a 2-thread backend against the type's scalar reference, bit for bit, for each token count. */
+    private static void assertProductsEqualTheReference(GgmlType type, int rows, int cols, int[] tokenCounts, Random random) {
+        PackedKernel kernel = PackedKernels.of(type);
+        MemorySegment bytes = RandomBlocks.generate(type, rows * cols, 0, RandomBlocks.Kind.RANDOM, random);
+        TensorData w = new TensorData(new TensorInfo("w." + type, new long[] {cols, rows}, type, 0), bytes);
+        try (CpuBackend cpu = new CpuBackend(2, MatMulPrecision.Q8)) {
+            DeviceTensor packed = cpu.upload(w);
+            assertInstanceOf(CpuTensor.Packed.class, packed, type.name());
+            for (int tokens : tokenCounts) {
+                float[] x = new float[tokens * cols];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) random.nextGaussian();
+                }
+                DeviceTensor xt = cpu.allocate(x.length);
+                DeviceTensor out = cpu.allocate((long) tokens * rows);
+                cpu.fromHost(x, xt, x.length);
+                cpu.ops().matMul(out, packed, xt, tokens);
+                float[] y = new float[tokens * rows];
+                cpu.toHost(out, y, 0, y.length);
+                Q8Activations q = new Q8Activations(kernel.activationBlock());
+                q.quantize(x, tokens, cols);
+                for (int t = 0; t < tokens; t++) {
+                    for (int r = 0; r < rows; r++) {
+                        float expected = kernel.reference(bytes, r * type.byteSize(cols), cols, q, t);
+                        assertEquals(expected, y[t * rows + r], type + ", " + tokens + " tokens: row " + r + " token " + t);
                     }
                 }
             }
