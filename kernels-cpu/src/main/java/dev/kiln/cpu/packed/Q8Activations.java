@@ -10,7 +10,6 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Objects;
@@ -42,7 +41,6 @@ public final class Q8Activations {
     /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer held in the low mantissa bits. */
     private static final float ROUNDER = 12582912f;
     private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
-    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private static final VectorSpecies<Float> F = Species.preferred();
     /** Shorts as many as F has lanes (half its bits). */
@@ -125,9 +123,9 @@ public final class Q8Activations {
 
     /**
      * The first step of {@link #quantize}, for callers that split the second across threads: checks the shape, sizes
-     * the arrays for {@code tokens} tokens of {@code cols} values and zeroes the padding tokens. Then
+     * the arrays for {@code tokens} tokens of {@code cols} values, zeroes the padding tokens and keeps x. Then
      * {@link #quantizeTokens} must cover {@code [0, tokens)} (disjoint ranges may run on different threads) before
-     * the quants are read.
+     * the quants are read: nothing checks that they do, and a token no range covered keeps the previous call's quants.
      */
     public void prepare(float[] x, int tokens, int cols) {
         Objects.requireNonNull(x, "x");
