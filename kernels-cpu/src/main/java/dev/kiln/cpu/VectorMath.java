@@ -1,16 +1,20 @@
 package dev.kiln.cpu;
 
 import dev.kiln.cpu.simd.Species;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Element-wise loops on F32 rows, vectorized with the preferred species: the masked softmax of attention scores and
- * SwiGLU. {@link #softmaxScalar} and {@link #swiGluScalar} are the scalar references they are tested against.
+ * Element-wise loops on F32 rows, vectorized with the preferred species: the masked softmax of attention scores,
+ * SwiGLU and RMS normalisation. {@link #softmaxScalar}, {@link #swiGluScalar} and {@link #rmsNormScalar} are the scalar
+ * references they are tested against.
  */
 final class VectorMath {
     private static final VectorSpecies<Float> SPECIES = Species.preferred();
+    /** Doubles of the same vector size: each half of a float vector widens to one. */
+    private static final VectorSpecies<Double> DOUBLES = VectorSpecies.of(double.class, SPECIES.vectorShape());
 
     private VectorMath() {}
 
@@ -31,6 +35,56 @@ final class VectorMath {
         for (int i = from; i < to; i++) {
             float v = gate[i];
             gate[i] = v / (1f + (float) Math.exp(-v)) * up[i];
+        }
+    }
+
+    /**
+     * {@code out[off + i] = x[off + i] · s · w[i]} for i in [0, dim), with {@code s = 1 / sqrt(Σ x² / dim + eps)}: one
+     * row of RMS normalisation. The squares are summed in double, in lanes (the lanes then added in order, so the
+     * result does not depend on how the JIT reduces a vector); the products are the scalar reference's, in its order.
+     * Written out as a scalar loop it was 1.1% of a 64-token prompt pass on the 1B file (2.3 us a row of 2048).
+     */
+    static void rmsNorm(float[] x, float[] w, float[] out, int off, int dim, float eps) {
+        int bound = SPECIES.loopBound(dim);
+        DoubleVector lo = DoubleVector.zero(DOUBLES);
+        DoubleVector hi = DoubleVector.zero(DOUBLES);
+        int i = 0;
+        for (; i < bound; i += SPECIES.length()) {
+            FloatVector v = FloatVector.fromArray(SPECIES, x, off + i);
+            DoubleVector a = (DoubleVector) v.convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector b = (DoubleVector) v.convertShape(VectorOperators.F2D, DOUBLES, 1);
+            lo = a.fma(a, lo);
+            hi = b.fma(b, hi);
+        }
+        DoubleVector lanes = lo.add(hi);
+        double sum = 0;
+        for (int lane = 0; lane < lanes.length(); lane++) {
+            sum += lanes.lane(lane);
+        }
+        for (; i < dim; i++) {
+            double v = x[off + i];
+            sum += v * v;
+        }
+        float scale = (float) (1.0 / Math.sqrt(sum / dim + eps));
+        for (i = 0; i < bound; i += SPECIES.length()) {
+            FloatVector.fromArray(SPECIES, x, off + i).mul(scale).mul(FloatVector.fromArray(SPECIES, w, i))
+                    .intoArray(out, off + i);
+        }
+        for (; i < dim; i++) {
+            out[off + i] = x[off + i] * scale * w[i];
+        }
+    }
+
+    /** The scalar reference of {@link #rmsNorm} (the squares summed in double, in order). */
+    static void rmsNormScalar(float[] x, float[] w, float[] out, int off, int dim, float eps) {
+        double sum = 0;
+        for (int i = 0; i < dim; i++) {
+            double v = x[off + i];
+            sum += v * v;
+        }
+        float scale = (float) (1.0 / Math.sqrt(sum / dim + eps));
+        for (int i = 0; i < dim; i++) {
+            out[off + i] = x[off + i] * scale * w[i];
         }
     }
 
