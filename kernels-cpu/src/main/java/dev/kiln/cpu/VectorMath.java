@@ -40,8 +40,9 @@ final class VectorMath {
 
     /**
      * {@code out[off + i] = x[off + i] · s · w[i]} for i in [0, dim), with {@code s = 1 / sqrt(Σ x² / dim + eps)}: one
-     * row of RMS normalisation. The squares are summed in double, in lanes (the lanes then added in order, so the
-     * result does not depend on how the JIT reduces a vector); the products are the scalar reference's, in its order.
+     * row of RMS normalisation. Each square is a float product summed in double, as ggml's {@code rms_norm} does; the
+     * sums run in lanes (the lanes then added in order, so the result does not depend on how the JIT reduces a
+     * vector). The output products are the scalar reference's, in its order.
      * Written out as a scalar loop it was 1.1% of a 64-token prompt pass on the 1B file (2.3 us a row of 2048).
      */
     static void rmsNorm(float[] x, float[] w, float[] out, int off, int dim, float eps) {
@@ -51,10 +52,9 @@ final class VectorMath {
         int i = 0;
         for (; i < bound; i += SPECIES.length()) {
             FloatVector v = FloatVector.fromArray(SPECIES, x, off + i);
-            DoubleVector a = (DoubleVector) v.convertShape(VectorOperators.F2D, DOUBLES, 0);
-            DoubleVector b = (DoubleVector) v.convertShape(VectorOperators.F2D, DOUBLES, 1);
-            lo = a.fma(a, lo);
-            hi = b.fma(b, hi);
+            FloatVector squares = v.mul(v);
+            lo = lo.add(squares.convertShape(VectorOperators.F2D, DOUBLES, 0));
+            hi = hi.add(squares.convertShape(VectorOperators.F2D, DOUBLES, 1));
         }
         DoubleVector lanes = lo.add(hi);
         double sum = 0;
@@ -62,7 +62,7 @@ final class VectorMath {
             sum += lanes.lane(lane);
         }
         for (; i < dim; i++) {
-            double v = x[off + i];
+            float v = x[off + i];
             sum += v * v;
         }
         float scale = (float) (1.0 / Math.sqrt(sum / dim + eps));
@@ -79,7 +79,7 @@ final class VectorMath {
     static void rmsNormScalar(float[] x, float[] w, float[] out, int off, int dim, float eps) {
         double sum = 0;
         for (int i = 0; i < dim; i++) {
-            double v = x[off + i];
+            float v = x[off + i];
             sum += v * v;
         }
         float scale = (float) (1.0 / Math.sqrt(sum / dim + eps));
