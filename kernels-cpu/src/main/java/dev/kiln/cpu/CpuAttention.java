@@ -14,8 +14,8 @@ import java.util.Objects;
 /**
  * Causal grouped-query attention on the CPU as two float matrix products per block of rows and KV head. First the
  * cache cells the batch reads are converted to float once per call (keys transposed per KV head, so that scores are
- * a product without lane sums; values in the cache's layout, read with a row stride), in parallel: converting them once per row instead made prompt
- * processing quadratic in conversions. Then each task takes up to {@link #BLOCK_ROWS} consecutive rows of one
+ * a product without lane sums; values in the cache's layout, read with a row stride), in parallel: converting them
+ * once per row instead made prompt processing quadratic in conversions. Then each task takes up to {@link #BLOCK_ROWS} consecutive rows of one
  * sequence and one KV head: its query heads' rows, scaled (scale and the row's temperature folded in), times the
  * keys give the scores; a masked softmax per query (cells up to the row's own); times the values give the outputs.
  * <pre>
@@ -37,6 +37,7 @@ final class CpuAttention {
     /** Transposes gather this many cells at once: 4, 8 or 16, so a whole block is whole vectors. */
     private static final VectorSpecies<Float> F = Species.preferred();
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** {@link #transposeTile}'s index vectors, for its stages b = 8, 4, 2 and 1 ({@link #swapIndex}). */
     private static final IntVector SWAP8_LO = swapIndex(8, false), SWAP8_HI = swapIndex(8, true);
     private static final IntVector SWAP4_LO = swapIndex(4, false), SWAP4_HI = swapIndex(4, true);
     private static final IntVector SWAP2_LO = swapIndex(2, false), SWAP2_HI = swapIndex(2, true);
@@ -186,6 +187,7 @@ final class CpuAttention {
                 int n = Math.min(TRANSPOSE_CELLS, last - t0);
                 keys.load((int) (kv.row(seq, t0) * kw), rows, 0, n * kw); // a sequence's cells are consecutive rows
                 if (n == TRANSPOSE_CELLS && F.length() == TRANSPOSE_CELLS && kw % TRANSPOSE_CELLS == 0) {
+                    // 16-lane vectors: whole 16 x 16 tiles in registers
                     for (int d0 = 0; d0 < kw; d0 += TRANSPOSE_CELLS) {
                         transposeTile(rows, d0, kw, keysT, base + d0 * cells + t0, cells);
                     }
