@@ -16,6 +16,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * Q4_K rows interleaved by R = short lanes per vector (32 at 512 bits). GGUF block: f16 d, f16 dmin, 12 bytes of
@@ -50,6 +51,16 @@ public final class Q4_KPacked implements PackedKernel {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** One byte per row of a group: half the vector's bits. */
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    /** Half a vector of shorts, and a quarter of one of bytes: the upper halves of {@link #NARROW}'s conversions. */
+    private static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Byte> BQ = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
+    /**
+     * 256-bit vectors (AVX2) take the narrow batch kernel ({@link #sumQuadNarrow}); 512-bit ones keep {@link #sumQuad}
+     * (measured on Zen 4, not re-measured since) and 128-bit ones too. With AVX2's 16 vector registers the four-token
+     * kernel's sixteen accumulators spill, and C2 compiled it into code that ran at 8-10 G multiply-adds/s in two
+     * processes of three, 21.5 in the third (one core, Zen 3, 2048 x 2048, 64 tokens).
+     */
+    private static final boolean NARROW = F.vectorBitSize() == 256;
     /** Rows per group: one short lane each. */
     private static final int R = S.length();
     private static final int HALF = R / 2;
@@ -143,10 +154,19 @@ public final class Q4_KPacked implements PackedKernel {
     public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
         int cols = w.cols();
         int[] is = new int[4 * R]; // [token t..t+3][R]
+        short[] lanes = new short[R]; // one group's 16-bit sums, for NARROW's widening
         long o = w.pairOffset(g >> 1) + (g & 1) * UNIT; // this group's units of the pair's blocks
         for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
-            sumQuad(w.data(), o, x.lanes, xb, cols, x.sums, is);
+            if (NARROW) {
+                Arrays.fill(is, 0);
+                for (int c = 0; c < 4; c++) {
+                    sumQuadNarrow(w.data(), o, x.q, xb, cols, x.sums, is, lanes, c, false);
+                    sumQuadNarrow(w.data(), o, x.q, xb, cols, x.sums, is, lanes, c, true);
+                }
+            } else {
+                sumQuad(w.data(), o, x.lanes, xb, cols, x.sums, is);
+            }
             finishQuad(w.data(), o, is, x, xb, cols, out, outOffset, outStride, b == 0);
         }
     }
@@ -273,6 +293,63 @@ public final class Q4_KPacked implements PackedKernel {
     }
 
     /**
+     * {@link #sumQuad} for one group of chunk c (the low nibbles' group 2c, or the high ones' 2c+1) and four tokens,
+     * adding to is: four 16-bit accumulators instead of eight, so that with AVX2's 16 vector registers nothing
+     * spills. Two more things that cost little at 512 bits cost much at 256 (found in C2's code, Zen 3):
+     * <ul>
+     * <li>the activations are broadcast from the {@code short[]}: from {@link Q8Activations#lanes()} every broadcast
+     * kept a bounds check of about thirty instructions;</li>
+     * <li>the upper half of a vector is never widened with {@code convertShape(..., 1)}: that compiles to a slice,
+     * two shuffles and two blends with a computed index; the sums go through {@code lanes} and the scales are loaded
+     * a quarter vector at a time, both widened from memory in one instruction.</li>
+     * </ul>
+     * One core, Zen 3 (AVX2), 2048 x 2048, 64 tokens, whole batch kernel: 22-27 G multiply-adds/s against 8-10 for
+     * {@link #sumQuad} (in-process runs alternating the two: medians 22.0-22.9 against 10.1; without the first point,
+     * 17-20).
+     */
+    private static void sumQuadNarrow(MemorySegment m, long o, short[] xq, int xb, int cols, int[] sums, int[] is,
+                                      short[] lanes, int c, boolean high) {
+        int x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        int step = cols / Q8Activations.SUM_LENGTH;
+        int s0 = xb / Q8Activations.SUM_LENGTH + 4 * c + (high ? 2 : 0);
+        int b0 = centring(sums, s0), b1 = centring(sums, s0 + step);
+        int b2 = centring(sums, s0 + 2 * step), b3 = centring(sums, s0 + 3 * step);
+        long chunk = o + 2L * CHUNK * c;
+        // a group per lane, centred (see the class comment)
+        ShortVector a0 = ShortVector.broadcast(S, (short) -b0), a1 = ShortVector.broadcast(S, (short) -b1);
+        ShortVector a2 = ShortVector.broadcast(S, (short) -b2), a3 = ShortVector.broadcast(S, (short) -b3);
+        long word = chunk + 2L * UNIT;
+        int xi = 64 * c + (high ? 32 : 0);
+        for (int k = 0; k < 16; k++, word += 2 * UNIT, xi += 2) {
+            IntVector v = IntVector.fromMemorySegment(I, m, word, LE);
+            if (high) {
+                v = v.lanewise(VectorOperators.LSHR, 4);
+            }
+            ShortVector q0 = v.and(NIBBLE).reinterpretAsShorts();
+            ShortVector q1 = v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts();
+            a0 = a0.add(q0.mul(xq[x0 + xi])).add(q1.mul(xq[x0 + xi + 1]));
+            a1 = a1.add(q0.mul(xq[x1 + xi])).add(q1.mul(xq[x1 + xi + 1]));
+            a2 = a2.add(q0.mul(xq[x2 + xi])).add(q1.mul(xq[x2 + xi + 1]));
+            a3 = a3.add(q0.mul(xq[x3 + xi])).add(q1.mul(xq[x3 + xi + 1]));
+        }
+        long scales = chunk + (high ? R : 0);
+        IntVector sc0 = (IntVector) ByteVector.fromMemorySegment(BQ, m, scales, LE).convertShape(VectorOperators.B2I, I, 0);
+        IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, scales + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
+        a0.intoArray(lanes, 0);
+        IntVector.fromArray(I, is, 0).add(((IntVector) ShortVector.fromArray(SH, lanes, 0).convertShape(VectorOperators.S2I, I, 0)).add(b0).mul(sc0)).intoArray(is, 0);
+        IntVector.fromArray(I, is, HALF).add(((IntVector) ShortVector.fromArray(SH, lanes, HALF).convertShape(VectorOperators.S2I, I, 0)).add(b0).mul(sc1)).intoArray(is, HALF);
+        a1.intoArray(lanes, 0);
+        IntVector.fromArray(I, is, R).add(((IntVector) ShortVector.fromArray(SH, lanes, 0).convertShape(VectorOperators.S2I, I, 0)).add(b1).mul(sc0)).intoArray(is, R);
+        IntVector.fromArray(I, is, R + HALF).add(((IntVector) ShortVector.fromArray(SH, lanes, HALF).convertShape(VectorOperators.S2I, I, 0)).add(b1).mul(sc1)).intoArray(is, R + HALF);
+        a2.intoArray(lanes, 0);
+        IntVector.fromArray(I, is, 2 * R).add(((IntVector) ShortVector.fromArray(SH, lanes, 0).convertShape(VectorOperators.S2I, I, 0)).add(b2).mul(sc0)).intoArray(is, 2 * R);
+        IntVector.fromArray(I, is, 2 * R + HALF).add(((IntVector) ShortVector.fromArray(SH, lanes, HALF).convertShape(VectorOperators.S2I, I, 0)).add(b2).mul(sc1)).intoArray(is, 2 * R + HALF);
+        a3.intoArray(lanes, 0);
+        IntVector.fromArray(I, is, 3 * R).add(((IntVector) ShortVector.fromArray(SH, lanes, 0).convertShape(VectorOperators.S2I, I, 0)).add(b3).mul(sc0)).intoArray(is, 3 * R);
+        IntVector.fromArray(I, is, 3 * R + HALF).add(((IntVector) ShortVector.fromArray(SH, lanes, HALF).convertShape(VectorOperators.S2I, I, 0)).add(b3).mul(sc1)).intoArray(is, 3 * R + HALF);
+    }
+
+    /**
      * Adds one block to the float totals of the R rows of one group for one token (activations from xb); o is the
      * group's first unit in its pair's block:
      * {@code out[at + r] = (first ? 0 : out[at + r]) + is[r]·(d·dx) + (Σ_g m_g·bsum_g)·(dmin·-dx)}, two fused
@@ -323,7 +400,9 @@ public final class Q4_KPacked implements PackedKernel {
         for (int g = 0; g < 8; g++) {
             ByteVector bytes = ByteVector.fromMemorySegment(B, m, o + 2L * (MIN + UNIT * (g >> 1)) + (long) R * (g & 1), LE);
             FloatVector lo = (FloatVector) bytes.convertShape(VectorOperators.B2F, F, 0);
-            FloatVector hi = (FloatVector) bytes.convertShape(VectorOperators.B2F, F, 1);
+            FloatVector hi = NARROW // see sumQuadNarrow on upper halves
+                    ? (FloatVector) ByteVector.fromMemorySegment(BQ, m, o + 2L * (MIN + UNIT * (g >> 1)) + (long) R * (g & 1) + HALF, LE).convertShape(VectorOperators.B2F, F, 0)
+                    : (FloatVector) bytes.convertShape(VectorOperators.B2F, F, 1);
             float b0s = sums[s0 + 2 * g] + sums[s0 + 2 * g + 1], b1s = sums[s1 + 2 * g] + sums[s1 + 2 * g + 1];
             float b2s = sums[s2 + 2 * g] + sums[s2 + 2 * g + 1], b3s = sums[s3 + 2 * g] + sums[s3 + 2 * g + 1];
             m00 = lo.fma(FloatVector.broadcast(F, b0s), m00);

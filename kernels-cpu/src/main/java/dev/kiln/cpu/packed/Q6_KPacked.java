@@ -41,6 +41,15 @@ public final class Q6_KPacked implements PackedKernel {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** One byte per row of a group: half the vector's bits. */
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    /** Half a vector of shorts, and a quarter of one of bytes: upper halves widened from memory (see {@link #NARROW}). */
+    private static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Byte> BQ = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
+    /**
+     * With 256-bit vectors (AVX2) the decode kernel widens the upper halves of its sums and scales from memory instead
+     * of with {@code convertShape(..., 1)}, which C2 compiles there into a slice through shuffles and blends (see
+     * {@link Q4_KPacked}).
+     */
+    private static final boolean NARROW = F.vectorBitSize() == 256;
     private static final int R = S.length();
     private static final int HALF = R / 2;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -132,10 +141,11 @@ public final class Q6_KPacked implements PackedKernel {
     public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
         int cols = w.cols();
         int[] is = new int[2 * R]; // [group g, group g+1][R]
+        short[] lanes = new short[4 * R]; // [a lo, a hi, b lo, b hi][R] 16-bit sums of one group, for NARROW
         long o = w.pairOffset(g >> 1);
         for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
-            sumPair(w.data(), o, x.q, xb, is);
+            sumPair(w.data(), o, x.q, xb, is, lanes);
             finish(w.data(), o, is, 0, x.d[xb / 256], out, outOffset, b == 0);
             finish(w.data(), o + UNIT, is, R, x.d[xb / 256], out, outOffset + R, b == 0);
         }
@@ -161,7 +171,7 @@ public final class Q6_KPacked implements PackedKernel {
     }
 
     /** is[0..R) = Σ_g sc_g Σ_{i∈g} (q_i - 32) x_i of one block for the first group of the pair block at o, is[R..2R) for the second. */
-    private static void sumPair(MemorySegment m, long o, short[] xq, int xb, int[] is) {
+    private static void sumPair(MemorySegment m, long o, short[] xq, int xb, int[] is, short[] lanes) {
         long p = o + UNIT;
         IntVector ia0 = IntVector.zero(I), ia1 = IntVector.zero(I), ib0 = IntVector.zero(I), ib1 = IntVector.zero(I);
         for (int g = 0; g < 16; g++) {
@@ -182,12 +192,26 @@ public final class Q6_KPacked implements PackedKernel {
             }
             ia0 = ia0.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 0)).add(aHi.convertShape(VectorOperators.S2I, I, 0))
                     .mul(sa.convertShape(VectorOperators.B2I, I, 0)));
-            ia1 = ia1.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 1)).add(aHi.convertShape(VectorOperators.S2I, I, 1))
-                    .mul(sa.convertShape(VectorOperators.B2I, I, 1)));
             ib0 = ib0.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 0)).add(bHi.convertShape(VectorOperators.S2I, I, 0))
                     .mul(sb.convertShape(VectorOperators.B2I, I, 0)));
-            ib1 = ib1.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 1)).add(bHi.convertShape(VectorOperators.S2I, I, 1))
-                    .mul(sb.convertShape(VectorOperators.B2I, I, 1)));
+            if (NARROW) {
+                long scales = two + (long) R * (g & 1) + HALF;
+                aLo.intoArray(lanes, 0);
+                aHi.intoArray(lanes, R);
+                bLo.intoArray(lanes, 2 * R);
+                bHi.intoArray(lanes, 3 * R);
+                ia1 = ia1.add(((IntVector) ShortVector.fromArray(SH, lanes, HALF).convertShape(VectorOperators.S2I, I, 0))
+                        .add(ShortVector.fromArray(SH, lanes, R + HALF).convertShape(VectorOperators.S2I, I, 0))
+                        .mul(ByteVector.fromMemorySegment(BQ, m, o + scales, LE).convertShape(VectorOperators.B2I, I, 0)));
+                ib1 = ib1.add(((IntVector) ShortVector.fromArray(SH, lanes, 2 * R + HALF).convertShape(VectorOperators.S2I, I, 0))
+                        .add(ShortVector.fromArray(SH, lanes, 3 * R + HALF).convertShape(VectorOperators.S2I, I, 0))
+                        .mul(ByteVector.fromMemorySegment(BQ, m, p + scales, LE).convertShape(VectorOperators.B2I, I, 0)));
+            } else {
+                ia1 = ia1.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 1)).add(aHi.convertShape(VectorOperators.S2I, I, 1))
+                        .mul(sa.convertShape(VectorOperators.B2I, I, 1)));
+                ib1 = ib1.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 1)).add(bHi.convertShape(VectorOperators.S2I, I, 1))
+                        .mul(sb.convertShape(VectorOperators.B2I, I, 1)));
+            }
         }
         ia0.intoArray(is, 0);
         ia1.intoArray(is, HALF);
