@@ -6,6 +6,8 @@ import dev.kiln.core.spi.KvLayer;
 import dev.kiln.cpu.simd.Species;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -37,6 +39,9 @@ final class CpuAttention {
     /** Transposes gather this many cells at once: 4, 8 or 16, so a whole block is whole vectors. */
     private static final VectorSpecies<Float> F = Species.preferred();
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** {@link #transposeTile8}'s shuffles (lane l takes lane l ^ b) and masks (lanes with bit b set), b = 4, 2, 1. */
+    private static final VectorShuffle<Integer> XOR4 = xorShuffle(4), XOR2 = xorShuffle(2), XOR1 = xorShuffle(1);
+    private static final VectorMask<Integer> BIT4 = bitMask(4), BIT2 = bitMask(2), BIT1 = bitMask(1);
     /** {@link #transposeTile}'s index vectors, for its stages b = 8, 4, 2 and 1 ({@link #swapIndex}). */
     private static final IntVector SWAP8_LO = swapIndex(8, false), SWAP8_HI = swapIndex(8, true);
     private static final IntVector SWAP4_LO = swapIndex(4, false), SWAP4_HI = swapIndex(4, true);
@@ -191,6 +196,12 @@ final class CpuAttention {
                     for (int d0 = 0; d0 < kw; d0 += TRANSPOSE_CELLS) {
                         transposeTile(rows, d0, kw, keysT, base + d0 * cells + t0, cells);
                     }
+                } else if (n == TRANSPOSE_CELLS && F.length() == 8 && kw % 8 == 0) {
+                    // 8-lane vectors (AVX2): 8 x 8 tiles in registers, two per 16 cells
+                    for (int d0 = 0; d0 < kw; d0 += 8) {
+                        transposeTile8(rows, d0, kw, keysT, base + d0 * cells + t0, cells);
+                        transposeTile8(rows, d0 + 8 * kw, kw, keysT, base + d0 * cells + t0 + 8, cells);
+                    }
                 } else if (n == TRANSPOSE_CELLS) {
                     // a whole block: one gather per vector of cells (a decode step converts every cached cell, and
                     // this transpose was most of a step's attention at depth: tg32 @ d2048 on the tinyllama 8k file,
@@ -322,6 +333,54 @@ final class CpuAttention {
         r10.reinterpretAsFloats().intoArray(dst, at + 10 * stride); r11.reinterpretAsFloats().intoArray(dst, at + 11 * stride);
         r12.reinterpretAsFloats().intoArray(dst, at + 12 * stride); r13.reinterpretAsFloats().intoArray(dst, at + 13 * stride);
         r14.reinterpretAsFloats().intoArray(dst, at + 14 * stride); r15.reinterpretAsFloats().intoArray(dst, at + 15 * stride);
+    }
+
+    /**
+     * {@code dst[at + d·stride + j] = src[j·width + d0 + d]} for j, d &lt; 8: {@link #transposeTile} for 8-lane vectors
+     * (AVX2, which has no two-vector selection). Three stages each swap one bit b between the row and the column index:
+     * rows i and i + b each take the other's lanes l ^ b (one {@code vpermd}) where their own bit b says so (one
+     * blend). Against the 8-element gather per line that 256-bit vectors took before, on Zen 3: see the README's AVX2
+     * figures.
+     */
+    private static void transposeTile8(float[] src, int d0, int width, float[] dst, int at, int stride) {
+        IntVector r0 = FloatVector.fromArray(F, src, d0).reinterpretAsInts(), r1 = FloatVector.fromArray(F, src, d0 + width).reinterpretAsInts();
+        IntVector r2 = FloatVector.fromArray(F, src, d0 + 2 * width).reinterpretAsInts(), r3 = FloatVector.fromArray(F, src, d0 + 3 * width).reinterpretAsInts();
+        IntVector r4 = FloatVector.fromArray(F, src, d0 + 4 * width).reinterpretAsInts(), r5 = FloatVector.fromArray(F, src, d0 + 5 * width).reinterpretAsInts();
+        IntVector r6 = FloatVector.fromArray(F, src, d0 + 6 * width).reinterpretAsInts(), r7 = FloatVector.fromArray(F, src, d0 + 7 * width).reinterpretAsInts();
+        IntVector x, y;
+        // rows i and i + 4, (i & 4) == 0
+        x = r0.rearrange(XOR4); y = r4.rearrange(XOR4); r0 = r0.blend(y, BIT4); r4 = x.blend(r4, BIT4);
+        x = r1.rearrange(XOR4); y = r5.rearrange(XOR4); r1 = r1.blend(y, BIT4); r5 = x.blend(r5, BIT4);
+        x = r2.rearrange(XOR4); y = r6.rearrange(XOR4); r2 = r2.blend(y, BIT4); r6 = x.blend(r6, BIT4);
+        x = r3.rearrange(XOR4); y = r7.rearrange(XOR4); r3 = r3.blend(y, BIT4); r7 = x.blend(r7, BIT4);
+        // rows i and i + 2, (i & 2) == 0
+        x = r0.rearrange(XOR2); y = r2.rearrange(XOR2); r0 = r0.blend(y, BIT2); r2 = x.blend(r2, BIT2);
+        x = r1.rearrange(XOR2); y = r3.rearrange(XOR2); r1 = r1.blend(y, BIT2); r3 = x.blend(r3, BIT2);
+        x = r4.rearrange(XOR2); y = r6.rearrange(XOR2); r4 = r4.blend(y, BIT2); r6 = x.blend(r6, BIT2);
+        x = r5.rearrange(XOR2); y = r7.rearrange(XOR2); r5 = r5.blend(y, BIT2); r7 = x.blend(r7, BIT2);
+        // rows i and i + 1, (i & 1) == 0
+        x = r0.rearrange(XOR1); y = r1.rearrange(XOR1); r0 = r0.blend(y, BIT1); r1 = x.blend(r1, BIT1);
+        x = r2.rearrange(XOR1); y = r3.rearrange(XOR1); r2 = r2.blend(y, BIT1); r3 = x.blend(r3, BIT1);
+        x = r4.rearrange(XOR1); y = r5.rearrange(XOR1); r4 = r4.blend(y, BIT1); r5 = x.blend(r5, BIT1);
+        x = r6.rearrange(XOR1); y = r7.rearrange(XOR1); r6 = r6.blend(y, BIT1); r7 = x.blend(r7, BIT1);
+        r0.reinterpretAsFloats().intoArray(dst, at); r1.reinterpretAsFloats().intoArray(dst, at + stride);
+        r2.reinterpretAsFloats().intoArray(dst, at + 2 * stride); r3.reinterpretAsFloats().intoArray(dst, at + 3 * stride);
+        r4.reinterpretAsFloats().intoArray(dst, at + 4 * stride); r5.reinterpretAsFloats().intoArray(dst, at + 5 * stride);
+        r6.reinterpretAsFloats().intoArray(dst, at + 6 * stride); r7.reinterpretAsFloats().intoArray(dst, at + 7 * stride);
+    }
+
+    /** Lane l takes lane l ^ b (lane l itself where the species has fewer than 8 lanes: unused there). */
+    private static VectorShuffle<Integer> xorShuffle(int b) {
+        return VectorShuffle.fromOp(I, l -> I.length() == 8 ? l ^ b : l);
+    }
+
+    /** The lanes whose bit b is set. */
+    private static VectorMask<Integer> bitMask(int b) {
+        boolean[] set = new boolean[I.length()];
+        for (int l = 0; l < set.length; l++) {
+            set[l] = (l & b) != 0;
+        }
+        return VectorMask.fromArray(I, set, 0);
     }
 
     /**
