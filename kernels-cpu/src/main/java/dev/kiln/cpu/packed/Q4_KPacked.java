@@ -141,7 +141,7 @@ public final class Q4_KPacked implements PackedKernel {
     public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
         int cols = w.cols();
         int[] is = new int[2 * R]; // [group g, group g+1][R] scale-weighted integer sums of one block
-        short[] lanes = new short[4 * R]; // [a lo, a hi, b lo, b hi][R] one chunk's 16-bit sums, for NARROW
+        short[] lanes = NARROW ? new short[4 * R] : null; // [a lo, a hi, b lo, b hi][R] one chunk's 16-bit sums, for NARROW
         long o = w.pairOffset(g >> 1);
         for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
@@ -162,7 +162,7 @@ public final class Q4_KPacked implements PackedKernel {
     public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
         int cols = w.cols();
         int[] is = new int[4 * R]; // [token t..t+3][R]
-        short[] lanes = new short[R]; // one group's 16-bit sums, for NARROW's widening
+        short[] lanes = NARROW ? new short[R] : null; // one group's 16-bit sums, for NARROW's widening
         long o = w.pairOffset(g >> 1) + (g & 1) * UNIT; // this group's units of the pair's blocks
         for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;

@@ -141,7 +141,7 @@ public final class Q6_KPacked implements PackedKernel {
     public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
         int cols = w.cols();
         int[] is = new int[2 * R]; // [group g, group g+1][R]
-        short[] lanes = new short[4 * R]; // [a lo, a hi, b lo, b hi][R] 16-bit sums of one group, for NARROW
+        short[] lanes = NARROW ? new short[4 * R] : null; // [a lo, a hi, b lo, b hi][R] 16-bit sums of one group, for NARROW
         long o = w.pairOffset(g >> 1);
         for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
