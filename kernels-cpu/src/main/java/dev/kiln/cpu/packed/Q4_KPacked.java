@@ -141,18 +141,10 @@ public final class Q4_KPacked implements PackedKernel {
     public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
         int cols = w.cols();
         int[] is = new int[2 * R]; // [group g, group g+1][R] scale-weighted integer sums of one block
-        short[] lanes = NARROW ? new short[4 * R] : null; // [a lo, a hi, b lo, b hi][R] one chunk's 16-bit sums, for NARROW
         long o = w.pairOffset(g >> 1);
         for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
-            if (NARROW) {
-                Arrays.fill(is, 0);
-                for (int c = 0; c < 4; c++) {
-                    sumPairNarrow(w.data(), o, x.q, xb, x.sums, is, lanes, c);
-                }
-            } else {
-                sumPair(w.data(), o, x.q, xb, x.sums, is);
-            }
+            sumPair(w.data(), o, x.q, xb, x.sums, is);
             finish(w.data(), o, is, 0, x, xb, out, outOffset, b == 0);
             finish(w.data(), o + UNIT, is, R, x, xb, out, outOffset + R, b == 0);
         }
@@ -231,56 +223,6 @@ public final class Q4_KPacked implements PackedKernel {
         ia1.intoArray(is, HALF);
         ib0.intoArray(is, R);
         ib1.intoArray(is, R + HALF);
-    }
-
-    /**
-     * {@link #sumPair} for chunk c, adding to is, for 256-bit vectors: with AVX2's 16 registers the four int sums
-     * kept across {@link #sumPair}'s chunks made C2 spill one of its 16-bit accumulators, whose add then went through
-     * memory on every step (a chain of a store and a reload per step; disassembled, Zen 3); here the int sums live
-     * in memory between chunks and upper halves are widened from memory (see {@link #sumQuadNarrow}). One core,
-     * 2048 x 2048, in-process runs alternating the two, three processes: best rounds 21.0-21.3 against 19.5-19.9 G
-     * multiply-adds/s, medians 15.4-18.4 against 15.6-17.8 (a busy machine).
-     */
-    private static void sumPairNarrow(MemorySegment m, long o, short[] xq, int xb, int[] sums, int[] is, short[] lanes,
-                                      int c) {
-        long p = o + UNIT;
-        int sb = xb / Q8Activations.SUM_LENGTH;
-        long chunk = 2L * CHUNK * c;
-        int bl = centring(sums, sb + 4 * c), bh = centring(sums, sb + 4 * c + 2);
-        // a group per lane, centred (see the class comment)
-        ShortVector aLo = ShortVector.broadcast(S, (short) -bl), aHi = ShortVector.broadcast(S, (short) -bh);
-        ShortVector bLo = aLo, bHi = aHi;
-        long word = chunk + 2L * UNIT;
-        int xi = xb + 64 * c;
-        for (int k = 0; k < 16; k++, word += 2 * UNIT, xi += 2) {
-            short x0 = xq[xi], x1 = xq[xi + 1], x2 = xq[xi + 32], x3 = xq[xi + 33];
-            IntVector v = IntVector.fromMemorySegment(I, m, o + word, LE);
-            aLo = aLo.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0))
-                    .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x1));
-            aHi = aHi.add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x2))
-                    .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3));
-            IntVector u = IntVector.fromMemorySegment(I, m, p + word, LE);
-            bLo = bLo.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0))
-                    .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x1));
-            bHi = bHi.add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x2))
-                    .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3));
-        }
-        aLo.intoArray(lanes, 0);
-        aHi.intoArray(lanes, R);
-        bLo.intoArray(lanes, 2 * R);
-        bHi.intoArray(lanes, 3 * R);
-        // [group][rows 0..H-1, H..R-1]: (lo sum + bl)·scale + (hi sum + bh)·scale
-        for (int part = 0; part < 4; part++) {
-            int group = part >> 1, half = part & 1;
-            long scales = (group == 0 ? o : p) + chunk + (long) HALF * half;
-            int lo = 2 * R * group + HALF * half;
-            IntVector.fromArray(I, is, R * group + HALF * half)
-                    .add(((IntVector) ShortVector.fromArray(SH, lanes, lo).convertShape(VectorOperators.S2I, I, 0)).add(bl)
-                            .mul(ByteVector.fromMemorySegment(BQ, m, scales, LE).convertShape(VectorOperators.B2I, I, 0)))
-                    .add(((IntVector) ShortVector.fromArray(SH, lanes, lo + R).convertShape(VectorOperators.S2I, I, 0)).add(bh)
-                            .mul(ByteVector.fromMemorySegment(BQ, m, scales + R, LE).convertShape(VectorOperators.B2I, I, 0)))
-                    .intoArray(is, R * group + HALF * half);
-        }
     }
 
     /**
