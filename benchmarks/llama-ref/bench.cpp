@@ -8,6 +8,7 @@
 // and standard deviation of tokens per second, as llama-bench does.
 #include "llama.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
