@@ -6,67 +6,37 @@
 // Each test: one untimed warm-up, then REPS timed runs, each on an emptied KV cache (filled with DEPTH random tokens
 // first, untimed). pp decodes PP random tokens in batches of 512; tg decodes TG tokens one at a time. Prints the mean
 // and standard deviation of tokens per second, as llama-bench does.
-#include "llama.h"
+#include "llama-ref.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
-static double seconds() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 // Decodes n random tokens of sequence 0 from position start, in batches of at most `batch`.
-static void decode(llama_context *ctx, int vocab, int n, int start, int batch) {
+static void run(const Engine &e, int n, int start, int batch) {
     for (int i = 0; i < n; i += batch) {
-        int k = n - i < batch ? n - i : batch;
+        int k = std::min(batch, n - i);
         llama_batch b = llama_batch_init(k, 0, 1);
+        b.n_tokens = 0;
         for (int j = 0; j < k; j++) {
-            b.token[j] = rand() % vocab;
-            b.pos[j] = start + i + j;
-            b.n_seq_id[j] = 1;
-            b.seq_id[j][0] = 0;
-            b.logits[j] = j == k - 1;
+            add_random(b, e, start + i + j, 0, j == k - 1);
         }
-        b.n_tokens = k;
-        if (llama_decode(ctx, b) != 0) {
-            fprintf(stderr, "bench: llama_decode failed at position %d\n", start + i);
-            exit(1);
-        }
+        decode(e, b, "bench", "at position", start + i);
         llama_batch_free(b);
     }
-    llama_synchronize(ctx);
+    llama_synchronize(e.ctx);
 }
 
 int main(int argc, char **argv) {
-    if (argc < 6) {
+    if (argc < 6 || argc > 7) {
         fprintf(stderr, "usage: bench MODEL PP TG THREADS REPS [DEPTH]\n");
         return 2;
     }
-    const char *path = argv[1];
-    int pp = atoi(argv[2]), tg = atoi(argv[3]), threads = atoi(argv[4]), reps = atoi(argv[5]);
-    int depth = argc > 6 ? atoi(argv[6]) : 0;
-    llama_backend_init();
-    llama_log_set([](enum lm_ggml_log_level, const char *, void *) {}, nullptr);
-    llama_model_params mp = llama_model_default_params();
-    mp.n_gpu_layers = 0;
-    llama_model *model = llama_model_load_from_file(path, mp);
-    if (model == nullptr) {
-        fprintf(stderr, "bench: cannot load %s\n", path);
-        return 1;
-    }
-    llama_context_params cp = llama_context_default_params();
-    cp.n_ctx = depth + pp + tg + 16;
-    cp.n_batch = 2048;
-    cp.n_ubatch = 512;
-    cp.n_threads = threads;
-    cp.n_threads_batch = threads;
-    llama_context *ctx = llama_init_from_model(model, cp);
-    int vocab = llama_vocab_n_tokens(llama_model_get_vocab(model));
+    int pp = int_arg(argv, 2, "PP", 0), tg = int_arg(argv, 3, "TG", 0);
+    int threads = int_arg(argv, 4, "THREADS", 1), reps = int_arg(argv, 5, "REPS", 1);
+    int depth = argc > 6 ? int_arg(argv, 6, "DEPTH", 0) : 0;
+    Engine e = load("bench", argv[1], depth + pp + tg + 16, 1, threads);
     for (int test = 0; test < 2; test++) {
         int n = test == 0 ? pp : tg;
         if (n == 0) {
@@ -74,12 +44,12 @@ int main(int argc, char **argv) {
         }
         std::vector<double> rates;
         for (int rep = -1; rep < reps; rep++) { // rep -1: warm-up
-            llama_memory_clear(llama_get_memory(ctx), true);
+            llama_memory_clear(llama_get_memory(e.ctx), true);
             if (depth > 0) {
-                decode(ctx, vocab, depth, 0, 512);
+                run(e, depth, 0, 512);
             }
             double t0 = seconds();
-            decode(ctx, vocab, n, depth, test == 0 ? 512 : 1);
+            run(e, n, depth, test == 0 ? 512 : 1);
             double dt = seconds() - t0;
             if (rep >= 0) {
                 rates.push_back(n / dt);
@@ -95,7 +65,6 @@ int main(int argc, char **argv) {
         std::string name = (test == 0 ? "pp" : "tg") + std::to_string(n) + (depth ? " @ d" + std::to_string(depth) : "");
         printf("%s t/s %.2f ± %.2f\n", name.c_str(), mean, sd);
     }
-    llama_free(ctx);
-    llama_model_free(model);
+    unload(e);
     return 0;
 }

@@ -53,7 +53,8 @@ flags="-O3 -march=native -DNDEBUG -DLM_GGML_USE_CPU -D_GNU_SOURCE -I$s -I$s/ggml
     fi
   done
   for p in bench batched; do
-    printf '%s: $(objects) %s\n\tg++ -std=gnu++17 %s -o $@ $^ -lpthread -lm\n' "$p" "$here/$p.cpp" "$flags"
+    printf '%s: $(objects) %s %s\n\tg++ -std=gnu++17 %s -o $@ $(objects) %s -lpthread -lm\n' \
+      "$p" "$here/$p.cpp" "$here/llama-ref.h" "$flags" "$here/$p.cpp"
   done
 } > Makefile
 make -s -j"$(nproc)" bench batched
