@@ -50,6 +50,13 @@ public final class Q3_KPacked implements PackedKernel {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** One byte per row of a group: half the vector's bits. */
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    /**
+     * A quarter of a vector of bytes: with 256-bit vectors (AVX2, {@link #NARROW}) the scales of a group's upper half of
+     * rows are loaded and widened from memory, where {@code convertShape(..., 1)} compiles into a slice of shuffles
+     * and blends (see {@link Q4_KPacked}).
+     */
+    private static final VectorSpecies<Byte> BQ = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
+    private static final boolean NARROW = F.vectorBitSize() == 256;
     /** Rows per group: one short lane each. */
     private static final int R = S.length();
     private static final int HALF = R / 2;
@@ -211,9 +218,13 @@ public final class Q3_KPacked implements PackedKernel {
             ByteVector sa = ByteVector.fromMemorySegment(B, m, o + two + 2L * SC + (long) R * half, LE);
             ByteVector sb = ByteVector.fromMemorySegment(B, m, p + two + 2L * SC + (long) R * half, LE);
             IntVector sa0 = (IntVector) sa.convertShape(VectorOperators.B2I, I, 0);
-            IntVector sa1 = (IntVector) sa.convertShape(VectorOperators.B2I, I, 1);
+            IntVector sa1 = (IntVector) (NARROW // see BQ
+                    ? ByteVector.fromMemorySegment(BQ, m, o + two + 2L * SC + (long) R * half + HALF, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : sa.convertShape(VectorOperators.B2I, I, 1));
             IntVector sb0 = (IntVector) sb.convertShape(VectorOperators.B2I, I, 0);
-            IntVector sb1 = (IntVector) sb.convertShape(VectorOperators.B2I, I, 1);
+            IntVector sb1 = (IntVector) (NARROW // see BQ
+                    ? ByteVector.fromMemorySegment(BQ, m, p + two + 2L * SC + (long) R * half + HALF, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : sb.convertShape(VectorOperators.B2I, I, 1));
             IntVector ai = a.reinterpretAsInts(), ci = c.reinterpretAsInts();
             ia0 = ia0.add(ai.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(sa0));
             ia1 = ia1.add(ai.lanewise(VectorOperators.ASHR, 16).mul(sa1));
@@ -257,7 +268,9 @@ public final class Q3_KPacked implements PackedKernel {
             }
             ByteVector sv = ByteVector.fromMemorySegment(B, m, two + 2L * SC + (long) R * half, LE);
             IntVector sc0 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 0);
-            IntVector sc1 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 1);
+            IntVector sc1 = (IntVector) (NARROW // see BQ
+                    ? ByteVector.fromMemorySegment(BQ, m, two + 2L * SC + (long) R * half + HALF, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : sv.convertShape(VectorOperators.B2I, I, 1));
             IntVector t0 = s0.reinterpretAsInts(), t1 = s1.reinterpretAsInts(), t2 = s2.reinterpretAsInts(), t3 = s3.reinterpretAsInts();
             i00 = i00.add(t0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(sc0));
             i01 = i01.add(t0.lanewise(VectorOperators.ASHR, 16).mul(sc1));

@@ -27,6 +27,7 @@ import java.util.Arrays;
  *   sc  [2][R]           byte: 6-bit scale of group 2c (then 2c+1), row r
  *   qs  [16 words][R]    short: row r's qs bytes 2w', 2w'+1 of chunk c, as stored:
  *                        bits 0-3 index 64c+2w', 4-7 index 64c+32+2w', 8-11 index 64c+2w'+1, 12-15 index 64c+33+2w'
+ *                        (at 256 bits in lane {@link Q8_0Packed#lane}(r) instead of r: see NARROW)
  * m     [8][R]           byte: 6-bit minimum of group g, row r
  * d     [R] f32, dmin [R] f32
  * </pre>
@@ -51,14 +52,20 @@ public final class Q4_KPacked implements PackedKernel {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** One byte per row of a group: half the vector's bits. */
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
-    /** Half a vector of shorts, and a quarter of one of bytes: the upper halves of {@link #NARROW}'s conversions. */
-    private static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    /** A quarter of a vector of bytes: the scales or minimums of a group's upper half of rows (see {@link #NARROW}). */
     private static final VectorSpecies<Byte> BQ = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
     /**
      * 256-bit vectors (AVX2) take the narrow batch kernel ({@link #sumQuadNarrow}); 512-bit ones keep {@link #sumQuad}
      * (measured on Zen 4, not re-measured since) and 128-bit ones too. With AVX2's 16 vector registers the four-token
      * kernel's sixteen accumulators spill, and C2 compiled it into code that ran at 8-10 G multiply-adds/s in two
      * processes of three, 21.5 in the third (one core, Zen 3, 2048 x 2048, 64 tokens).
+     * <p>
+     * At 256 bits a group's rows also alternate between its halves in the words' lanes (rows 0, H, 1, H+1, ...:
+     * {@link Q8_0Packed#lane}; scales, minimums, d and dmin stay in row order), so that both kernels widen their
+     * 16-bit sums by shifts of the int view and load the upper half's scales and minimums a quarter vector at a time,
+     * where {@code convertShape(..., 1)} compiles there into a slice of shuffles and blends. One core, Zen 3,
+     * 2048 x 2048, six alternating processes (medians): the decode kernel 22.1 against 17.9 G multiply-adds/s, the
+     * batch kernel equal (25.4 against 25.9 at 64 tokens, 25.7 against 26.8 at 8; it went through memory before).
      */
     private static final boolean NARROW = F.vectorBitSize() == 256;
     /** Rows per group: one short lane each. */
@@ -124,8 +131,9 @@ public final class Q4_KPacked implements PackedKernel {
                     stage[(j / 2) * chunk + (j % 2) * groupRows + r] = (byte) (packedScales >>> (8 * j));
                     stage[min + j * groupRows + r] = (byte) (packedMins >>> (8 * j));
                 }
+                int lane = NARROW ? Q8_0Packed.lane(r, groupRows) : r; // see NARROW
                 for (int w = 0; w < 64; w++) {
-                    int word = (w / 16) * chunk + (1 + w % 16) * unit + 2 * r; // chunk w / 16, after its scales
+                    int word = (w / 16) * chunk + (1 + w % 16) * unit + 2 * lane; // chunk w / 16, after its scales
                     stage[word] = block[16 + 2 * w];
                     stage[word + 1] = block[17 + 2 * w];
                 }
@@ -154,15 +162,14 @@ public final class Q4_KPacked implements PackedKernel {
     public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
         int cols = w.cols();
         int[] is = new int[4 * R]; // [token t..t+3][R]
-        short[] lanes = NARROW ? new short[R] : null; // one group's 16-bit sums, for NARROW's widening
         long o = w.pairOffset(g >> 1) + (g & 1) * UNIT; // this group's units of the pair's blocks
         for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
             if (NARROW) {
                 Arrays.fill(is, 0);
                 for (int c = 0; c < 4; c++) {
-                    sumQuadNarrow(w.data(), o, x.q, xb, cols, x.sums, is, lanes, c, false);
-                    sumQuadNarrow(w.data(), o, x.q, xb, cols, x.sums, is, lanes, c, true);
+                    sumQuadNarrow(w.data(), o, x.q, xb, cols, x.sums, is, c, false);
+                    sumQuadNarrow(w.data(), o, x.q, xb, cols, x.sums, is, c, true);
                 }
             } else {
                 sumQuad(w.data(), o, x.lanes, xb, cols, x.sums, is);
@@ -210,14 +217,34 @@ public final class Q4_KPacked implements PackedKernel {
                 bHi = bHi.add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x2))
                         .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3));
             }
-            ia0 = ia0.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 0)).add(bl).mul((IntVector) scA.convertShape(VectorOperators.B2I, I, 0)))
-                    .add(((IntVector) aHi.convertShape(VectorOperators.S2I, I, 0)).add(bh).mul((IntVector) scAHi.convertShape(VectorOperators.B2I, I, 0)));
-            ia1 = ia1.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 1)).add(bl).mul((IntVector) scA.convertShape(VectorOperators.B2I, I, 1)))
-                    .add(((IntVector) aHi.convertShape(VectorOperators.S2I, I, 1)).add(bh).mul((IntVector) scAHi.convertShape(VectorOperators.B2I, I, 1)));
-            ib0 = ib0.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 0)).add(bl).mul((IntVector) scB.convertShape(VectorOperators.B2I, I, 0)))
-                    .add(((IntVector) bHi.convertShape(VectorOperators.S2I, I, 0)).add(bh).mul((IntVector) scBHi.convertShape(VectorOperators.B2I, I, 0)));
-            ib1 = ib1.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 1)).add(bl).mul((IntVector) scB.convertShape(VectorOperators.B2I, I, 1)))
-                    .add(((IntVector) bHi.convertShape(VectorOperators.S2I, I, 1)).add(bh).mul((IntVector) scBHi.convertShape(VectorOperators.B2I, I, 1)));
+            if (NARROW) { // rows alternate between the halves (see NARROW): the int view widens them by shifts
+                IntVector al = aLo.reinterpretAsInts(), ah = aHi.reinterpretAsInts();
+                IntVector ul = bLo.reinterpretAsInts(), uh = bHi.reinterpretAsInts();
+                // scales of rows 0..H-1 (0) and H..R-1 (1), the upper ones loaded a quarter vector at a time
+                IntVector sal0 = (IntVector) scA.convertShape(VectorOperators.B2I, I, 0);
+                IntVector sah0 = (IntVector) scAHi.convertShape(VectorOperators.B2I, I, 0);
+                IntVector sbl0 = (IntVector) scB.convertShape(VectorOperators.B2I, I, 0);
+                IntVector sbh0 = (IntVector) scBHi.convertShape(VectorOperators.B2I, I, 0);
+                IntVector sal1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, o + chunk + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
+                IntVector sah1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, o + chunk + R + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
+                IntVector sbl1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, p + chunk + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
+                IntVector sbh1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, p + chunk + R + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
+                ia0 = ia0.add(al.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(bl).mul(sal0))
+                        .add(ah.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(bh).mul(sah0));
+                ib0 = ib0.add(ul.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(bl).mul(sbl0))
+                        .add(uh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(bh).mul(sbh0));
+                ia1 = ia1.add(al.lanewise(VectorOperators.ASHR, 16).add(bl).mul(sal1)).add(ah.lanewise(VectorOperators.ASHR, 16).add(bh).mul(sah1));
+                ib1 = ib1.add(ul.lanewise(VectorOperators.ASHR, 16).add(bl).mul(sbl1)).add(uh.lanewise(VectorOperators.ASHR, 16).add(bh).mul(sbh1));
+            } else {
+                ia0 = ia0.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 0)).add(bl).mul((IntVector) scA.convertShape(VectorOperators.B2I, I, 0)))
+                        .add(((IntVector) aHi.convertShape(VectorOperators.S2I, I, 0)).add(bh).mul((IntVector) scAHi.convertShape(VectorOperators.B2I, I, 0)));
+                ia1 = ia1.add(((IntVector) aLo.convertShape(VectorOperators.S2I, I, 1)).add(bl).mul((IntVector) scA.convertShape(VectorOperators.B2I, I, 1)))
+                        .add(((IntVector) aHi.convertShape(VectorOperators.S2I, I, 1)).add(bh).mul((IntVector) scAHi.convertShape(VectorOperators.B2I, I, 1)));
+                ib0 = ib0.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 0)).add(bl).mul((IntVector) scB.convertShape(VectorOperators.B2I, I, 0)))
+                        .add(((IntVector) bHi.convertShape(VectorOperators.S2I, I, 0)).add(bh).mul((IntVector) scBHi.convertShape(VectorOperators.B2I, I, 0)));
+                ib1 = ib1.add(((IntVector) bLo.convertShape(VectorOperators.S2I, I, 1)).add(bl).mul((IntVector) scB.convertShape(VectorOperators.B2I, I, 1)))
+                        .add(((IntVector) bHi.convertShape(VectorOperators.S2I, I, 1)).add(bh).mul((IntVector) scBHi.convertShape(VectorOperators.B2I, I, 1)));
+            }
         }
         ia0.intoArray(is, 0);
         ia1.intoArray(is, HALF);
@@ -300,15 +327,16 @@ public final class Q4_KPacked implements PackedKernel {
      * <li>the activations are broadcast from the {@code short[]}: from {@link Q8Activations#lanes()} every broadcast
      * kept a bounds check of about thirty instructions;</li>
      * <li>the upper half of a vector is never widened with {@code convertShape(..., 1)}: that compiles to a slice,
-     * two shuffles and two blends with a computed index; the sums go through {@code lanes} and the scales are loaded
-     * a quarter vector at a time, both widened from memory in one instruction.</li>
+     * two shuffles and two blends with a computed index; the sums widen by shifts (rows alternate between the halves,
+     * see {@link #NARROW}) and the scales are loaded a quarter vector at a time and widened from memory in one
+     * instruction.</li>
      * </ul>
      * One core, Zen 3 (AVX2), 2048 x 2048, 64 tokens, whole batch kernel: 22-27 G multiply-adds/s against 8-10 for
      * {@link #sumQuad} (in-process runs alternating the two: medians 22.0-22.9 against 10.1; without the first point,
      * 17-20).
      */
     private static void sumQuadNarrow(MemorySegment m, long o, short[] xq, int xb, int cols, int[] sums, int[] is,
-                                      short[] lanes, int c, boolean high) {
+                                      int c, boolean high) {
         int x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         int step = cols / Q8Activations.SUM_LENGTH;
         int s0 = xb / Q8Activations.SUM_LENGTH + 4 * c + (high ? 2 : 0);
@@ -335,18 +363,19 @@ public final class Q4_KPacked implements PackedKernel {
         long scales = chunk + (high ? R : 0);
         IntVector sc0 = (IntVector) ByteVector.fromMemorySegment(BQ, m, scales, LE).convertShape(VectorOperators.B2I, I, 0);
         IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, scales + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
-        a0.intoArray(lanes, 0);
-        IntVector.fromArray(I, is, 0).add(((IntVector) ShortVector.fromArray(SH, lanes, 0).convertShape(VectorOperators.S2I, I, 0)).add(b0).mul(sc0)).intoArray(is, 0);
-        IntVector.fromArray(I, is, HALF).add(((IntVector) ShortVector.fromArray(SH, lanes, HALF).convertShape(VectorOperators.S2I, I, 0)).add(b0).mul(sc1)).intoArray(is, HALF);
-        a1.intoArray(lanes, 0);
-        IntVector.fromArray(I, is, R).add(((IntVector) ShortVector.fromArray(SH, lanes, 0).convertShape(VectorOperators.S2I, I, 0)).add(b1).mul(sc0)).intoArray(is, R);
-        IntVector.fromArray(I, is, R + HALF).add(((IntVector) ShortVector.fromArray(SH, lanes, HALF).convertShape(VectorOperators.S2I, I, 0)).add(b1).mul(sc1)).intoArray(is, R + HALF);
-        a2.intoArray(lanes, 0);
-        IntVector.fromArray(I, is, 2 * R).add(((IntVector) ShortVector.fromArray(SH, lanes, 0).convertShape(VectorOperators.S2I, I, 0)).add(b2).mul(sc0)).intoArray(is, 2 * R);
-        IntVector.fromArray(I, is, 2 * R + HALF).add(((IntVector) ShortVector.fromArray(SH, lanes, HALF).convertShape(VectorOperators.S2I, I, 0)).add(b2).mul(sc1)).intoArray(is, 2 * R + HALF);
-        a3.intoArray(lanes, 0);
-        IntVector.fromArray(I, is, 3 * R).add(((IntVector) ShortVector.fromArray(SH, lanes, 0).convertShape(VectorOperators.S2I, I, 0)).add(b3).mul(sc0)).intoArray(is, 3 * R);
-        IntVector.fromArray(I, is, 3 * R + HALF).add(((IntVector) ShortVector.fromArray(SH, lanes, HALF).convertShape(VectorOperators.S2I, I, 0)).add(b3).mul(sc1)).intoArray(is, 3 * R + HALF);
+        // rows alternate between the halves (see NARROW): the int view widens them by shifts
+        IntVector a = a0.reinterpretAsInts();
+        IntVector.fromArray(I, is, 0).add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(b0).mul(sc0)).intoArray(is, 0);
+        IntVector.fromArray(I, is, HALF).add(a.lanewise(VectorOperators.ASHR, 16).add(b0).mul(sc1)).intoArray(is, HALF);
+        a = a1.reinterpretAsInts();
+        IntVector.fromArray(I, is, R).add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(b1).mul(sc0)).intoArray(is, R);
+        IntVector.fromArray(I, is, R + HALF).add(a.lanewise(VectorOperators.ASHR, 16).add(b1).mul(sc1)).intoArray(is, R + HALF);
+        a = a2.reinterpretAsInts();
+        IntVector.fromArray(I, is, 2 * R).add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(b2).mul(sc0)).intoArray(is, 2 * R);
+        IntVector.fromArray(I, is, 2 * R + HALF).add(a.lanewise(VectorOperators.ASHR, 16).add(b2).mul(sc1)).intoArray(is, 2 * R + HALF);
+        a = a3.reinterpretAsInts();
+        IntVector.fromArray(I, is, 3 * R).add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(b3).mul(sc0)).intoArray(is, 3 * R);
+        IntVector.fromArray(I, is, 3 * R + HALF).add(a.lanewise(VectorOperators.ASHR, 16).add(b3).mul(sc1)).intoArray(is, 3 * R + HALF);
     }
 
     /**
@@ -362,10 +391,13 @@ public final class Q4_KPacked implements PackedKernel {
         int[] sums = x.sums;
         IntVector im0 = IntVector.zero(I), im1 = IntVector.zero(I); // rows 0..H-1, H..R-1
         for (int g = 0; g < 8; g++) {
-            ByteVector mins = ByteVector.fromMemorySegment(B, m, o + 2L * (MIN + UNIT * (g >> 1)) + (long) R * (g & 1), LE);
+            long at0 = o + 2L * (MIN + UNIT * (g >> 1)) + (long) R * (g & 1);
+            ByteVector mins = ByteVector.fromMemorySegment(B, m, at0, LE);
             int sum = sums[sb + 2 * g] + sums[sb + 2 * g + 1];
             im0 = im0.add(((IntVector) mins.convertShape(VectorOperators.B2I, I, 0)).mul(sum));
-            im1 = im1.add(((IntVector) mins.convertShape(VectorOperators.B2I, I, 1)).mul(sum));
+            im1 = im1.add(((IntVector) (NARROW // see sumQuadNarrow on upper halves
+                    ? ByteVector.fromMemorySegment(BQ, m, at0 + HALF, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : mins.convertShape(VectorOperators.B2I, I, 1))).mul(sum));
         }
         FloatVector tot0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at);
         FloatVector tot1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + HALF);

@@ -52,6 +52,13 @@ public final class Q5_KPacked implements PackedKernel {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** One byte per row of a group: half the vector's bits. */
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    /**
+     * A quarter of a vector of bytes: with 256-bit vectors (AVX2, {@link #NARROW}) the scales of a group's upper half of
+     * rows are loaded and widened from memory, where {@code convertShape(..., 1)} compiles into a slice of shuffles
+     * and blends (see {@link Q4_KPacked}).
+     */
+    private static final VectorSpecies<Byte> BQ = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
+    private static final boolean NARROW = F.vectorBitSize() == 256;
     /** Rows per group: one short lane each. */
     private static final int R = S.length();
     private static final int HALF = R / 2;
@@ -220,9 +227,13 @@ public final class Q5_KPacked implements PackedKernel {
             ByteVector scA = ByteVector.fromMemorySegment(B, m, o + two + 2L * SC + (long) R * (g & 1), LE);
             ByteVector scB = ByteVector.fromMemorySegment(B, m, p + two + 2L * SC + (long) R * (g & 1), LE);
             IntVector sa0 = (IntVector) scA.convertShape(VectorOperators.B2I, I, 0);
-            IntVector sa1 = (IntVector) scA.convertShape(VectorOperators.B2I, I, 1);
+            IntVector sa1 = (IntVector) (NARROW // see BQ
+                    ? ByteVector.fromMemorySegment(BQ, m, o + two + 2L * SC + (long) R * (g & 1) + HALF, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : scA.convertShape(VectorOperators.B2I, I, 1));
             IntVector sb0 = (IntVector) scB.convertShape(VectorOperators.B2I, I, 0);
-            IntVector sb1 = (IntVector) scB.convertShape(VectorOperators.B2I, I, 1);
+            IntVector sb1 = (IntVector) (NARROW // see BQ
+                    ? ByteVector.fromMemorySegment(BQ, m, p + two + 2L * SC + (long) R * (g & 1) + HALF, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : scB.convertShape(VectorOperators.B2I, I, 1));
             IntVector a0i = a0.reinterpretAsInts(), a1i = a1.reinterpretAsInts();
             IntVector b0i = b0.reinterpretAsInts(), b1i = b1.reinterpretAsInts();
             ia0 = ia0.add(a0i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
@@ -293,7 +304,9 @@ public final class Q5_KPacked implements PackedKernel {
             }
             ByteVector sv = ByteVector.fromMemorySegment(B, m, two + 2L * SC + (long) R * (g & 1), LE);
             IntVector s0 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 0);
-            IntVector s1 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 1);
+            IntVector s1 = (IntVector) (NARROW // see BQ
+                    ? ByteVector.fromMemorySegment(BQ, m, two + 2L * SC + (long) R * (g & 1) + HALF, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : sv.convertShape(VectorOperators.B2I, I, 1));
             IntVector l0i = l0.reinterpretAsInts(), h0i = h0.reinterpretAsInts(), l1i = l1.reinterpretAsInts(), h1i = h1.reinterpretAsInts();
             IntVector l2i = l2.reinterpretAsInts(), h2i = h2.reinterpretAsInts(), l3i = l3.reinterpretAsInts(), h3i = h3.reinterpretAsInts();
             int back0 = 16 * (sums[sb] + sums[sb + 1]), back1 = 16 * (sums[sb + step] + sums[sb + step + 1]);
@@ -336,7 +349,9 @@ public final class Q5_KPacked implements PackedKernel {
             ByteVector mins = ByteVector.fromMemorySegment(B, m, o + 2L * (MIN + UNIT * (g >> 1)) + (long) R * (g & 1), LE);
             int sum = sums[sb + 2 * g] + sums[sb + 2 * g + 1];
             im0 = im0.add(((IntVector) mins.convertShape(VectorOperators.B2I, I, 0)).mul(sum));
-            im1 = im1.add(((IntVector) mins.convertShape(VectorOperators.B2I, I, 1)).mul(sum));
+            im1 = im1.add(((IntVector) (NARROW // see BQ
+                    ? ByteVector.fromMemorySegment(BQ, m, o + 2L * (MIN + UNIT * (g >> 1)) + (long) R * (g & 1) + HALF, LE).convertShape(VectorOperators.B2I, I, 0)
+                    : mins.convertShape(VectorOperators.B2I, I, 1))).mul(sum));
         }
         FloatVector tot0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at);
         FloatVector tot1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + HALF);
