@@ -43,7 +43,7 @@ public final class Q6_KPacked implements PackedKernel {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** One byte per row of a group: half the vector's bits. */
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
-    /** A quarter of a vector of bytes: the scales of a group's upper half of rows, widened from memory (see {@link #NARROW}). */
+    /** A quarter of a vector of bytes: the scales of a group's upper half of rows (see {@link #NARROW}). */
     private static final VectorSpecies<Byte> BQ = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
     /**
      * With 256-bit vectors (AVX2) a group's rows alternate between its halves in the quants' lanes (rows 0, H, 1,
@@ -203,8 +203,12 @@ public final class Q6_KPacked implements PackedKernel {
                 long scales = two + (long) R * (g & 1) + HALF;
                 IntVector al = aLo.reinterpretAsInts(), ah = aHi.reinterpretAsInts();
                 IntVector bl = bLo.reinterpretAsInts(), bh = bHi.reinterpretAsInts();
-                ia0 = ia0.add(al.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(ah.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).mul(sa.convertShape(VectorOperators.B2I, I, 0)));
-                ib0 = ib0.add(bl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(bh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).mul(sb.convertShape(VectorOperators.B2I, I, 0)));
+                ia0 = ia0.add(al.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(ah.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                        .mul(sa.convertShape(VectorOperators.B2I, I, 0)));
+                ib0 = ib0.add(bl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(bh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                        .mul(sb.convertShape(VectorOperators.B2I, I, 0)));
                 ia1 = ia1.add(al.lanewise(VectorOperators.ASHR, 16).add(ah.lanewise(VectorOperators.ASHR, 16))
                         .mul(ByteVector.fromMemorySegment(BQ, m, o + scales, LE).convertShape(VectorOperators.B2I, I, 0)));
                 ib1 = ib1.add(bl.lanewise(VectorOperators.ASHR, 16).add(bh.lanewise(VectorOperators.ASHR, 16))
