@@ -114,8 +114,9 @@ final class PackedMatMul {
 
     /**
      * Group pairs [start, end). A single token (decode) goes through the decode kernel, two groups at a time. Two or
-     * more go through the batched kernel in blocks of four, group by group, the last block padded with the zero
-     * tokens {@link Q8Activations} keeps (one pass over the weights instead of one per leftover token).
+     * more go through the batched kernel in blocks of four, group by group (or pair by pair, where the kernel
+     * {@link PackedKernel#batchesPairs() batches pairs}), the last block padded with the zero tokens
+     * {@link Q8Activations} keeps (one pass over the weights instead of one per leftover token).
      */
     private void groups(int start, int end) {
         PackedKernel k = kernel;
@@ -125,9 +126,9 @@ final class PackedMatMul {
         int rows = m.rows();
         int groupRows = m.groupRows();
         int tokens = q.tokens();
-        float[] buffer = tail.get(); // [TOKEN_BLOCK][groupRows], or [2 groupRows]
+        float[] buffer = tail.get(); // [TOKEN_BLOCK][2 groupRows], [TOKEN_BLOCK][groupRows] or [2 groupRows]
         if (buffer == null) {
-            buffer = new float[Q8Activations.TOKEN_BLOCK * groupRows];
+            buffer = new float[Q8Activations.TOKEN_BLOCK * 2 * groupRows];
             tail.set(buffer);
         }
         for (int pair = start; pair < end; pair++) {
@@ -143,6 +144,22 @@ final class PackedMatMul {
                 } else {
                     k.multiplyPair(m, g, q, 0, buffer, 0);
                     System.arraycopy(buffer, 0, o, first, valid);
+                }
+                continue;
+            }
+            if (k.batchesPairs()) {
+                int first = g * groupRows;
+                int valid = Math.min(2 * groupRows, rows - first);
+                for (int t = 0; t < tokens; t += Q8Activations.TOKEN_BLOCK) {
+                    int n = Math.min(Q8Activations.TOKEN_BLOCK, tokens - t);
+                    if (valid == 2 * groupRows && n == Q8Activations.TOKEN_BLOCK) {
+                        k.multiplyQuadPair(m, g, q, t, o, t * rows + first, rows);
+                    } else {
+                        k.multiplyQuadPair(m, g, q, t, buffer, 0, 2 * groupRows);
+                        for (int i = 0; i < n; i++) {
+                            System.arraycopy(buffer, i * 2 * groupRows, o, (t + i) * rows + first, valid);
+                        }
+                    }
                 }
                 continue;
             }

@@ -55,7 +55,7 @@ public final class Q4_KPacked implements PackedKernel {
     /** A quarter of a vector of bytes: the scales or minimums of a group's upper half of rows (see {@link #NARROW}). */
     private static final VectorSpecies<Byte> BQ = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
     /**
-     * 256-bit vectors (AVX2) take the narrow batch kernel ({@link #sumQuadNarrow}); 512-bit ones keep {@link #sumQuad}
+     * 256-bit vectors (AVX2) take the narrow batch kernel ({@link #sumQuadPairNarrow}); 512-bit ones keep {@link #sumQuad}
      * (measured on Zen 4, not re-measured since) and 128-bit ones too. With AVX2's 16 vector registers the four-token
      * kernel's sixteen accumulators spill, and C2 compiled it into code that ran at 8-10 G multiply-adds/s in two
      * processes of three, 21.5 in the third (one core, Zen 3, 2048 x 2048, 64 tokens).
@@ -160,21 +160,46 @@ public final class Q4_KPacked implements PackedKernel {
 
     @Override
     public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
+        if (NARROW) { // the batch kernel works on pairs (see multiplyQuadPair): compute g's pair, keep g's rows
+            float[] pair = new float[Q8Activations.TOKEN_BLOCK * 2 * R]; // [token t..t+3][group g & ~1, g | 1][R]
+            multiplyQuadPair(w, g & ~1, x, t, pair, 0, 2 * R);
+            for (int j = 0; j < Q8Activations.TOKEN_BLOCK; j++) {
+                System.arraycopy(pair, j * 2 * R + (g & 1) * R, out, outOffset + j * outStride, R);
+            }
+            return;
+        }
         int cols = w.cols();
         int[] is = new int[4 * R]; // [token t..t+3][R]
         long o = w.pairOffset(g >> 1) + (g & 1) * UNIT; // this group's units of the pair's blocks
         for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
-            if (NARROW) {
-                Arrays.fill(is, 0);
-                for (int c = 0; c < 4; c++) {
-                    sumQuadNarrow(w.data(), o, x.q, xb, cols, x.sums, is, c, false);
-                    sumQuadNarrow(w.data(), o, x.q, xb, cols, x.sums, is, c, true);
-                }
-            } else {
-                sumQuad(w.data(), o, x.lanes, xb, cols, x.sums, is);
-            }
-            finishQuad(w.data(), o, is, x, xb, cols, out, outOffset, outStride, b == 0);
+            sumQuad(w.data(), o, x.lanes, xb, cols, x.sums, is);
+            finishQuad(w.data(), o, is, 0, x, xb, cols, out, outOffset, outStride, b == 0);
+        }
+    }
+
+    /** At 256 bits (see {@link #sumQuadPairNarrow}); 512- and 128-bit vectors keep two group-by-group quads. */
+    @Override
+    public boolean batchesPairs() {
+        return NARROW;
+    }
+
+    @Override
+    public void multiplyQuadPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset,
+                                 int outStride) {
+        if (!NARROW) {
+            PackedKernel.super.multiplyQuadPair(w, g, x, t, out, outOffset, outStride);
+            return;
+        }
+        int cols = w.cols();
+        int[] is = new int[8 * R]; // [group g, g+1][token t..t+3][R]
+        long o = w.pairOffset(g >> 1);
+        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
+            int xb = t * cols + 256 * b;
+            Arrays.fill(is, 0);
+            sumQuadPairNarrow(w.data(), o, x.q, xb, cols, x.sums, is);
+            finishQuad(w.data(), o, is, 0, x, xb, cols, out, outOffset, outStride, b == 0);
+            finishQuad(w.data(), o + UNIT, is, 4 * R, x, xb, cols, out, outOffset + R, outStride, b == 0);
         }
     }
 
@@ -320,62 +345,107 @@ public final class Q4_KPacked implements PackedKernel {
     }
 
     /**
-     * {@link #sumQuad} for one group of chunk c (the low nibbles' group 2c, or the high ones' 2c+1) and four tokens,
-     * adding to is: four 16-bit accumulators instead of eight, so that with AVX2's 16 vector registers nothing
-     * spills. Two more things that cost little at 512 bits cost much at 256 (found in C2's code, Zen 3):
+     * {@link #sumQuad} for both groups of a pair (o: the pair's block) at 256 bits, adding to is: group g's sums for
+     * token j at is[j·R ..], group g+1's at is[(4 + j)·R ..]. A block's eight 32-weight groups one after the other
+     * (group 2c from the low nibbles of chunk c, 2c+1 from the high ones), each with eight 16-bit accumulators (four
+     * tokens, two row groups) that widen into is by shifts (rows alternate between the halves, see {@link #NARROW});
+     * the int sums stay in memory, as sixteen accumulators do not fit AVX2's sixteen vector registers. Each activation
+     * broadcast serves both row groups, and the loop over the eight groups is inside one call (it was eight calls
+     * of a one-row-group kernel). Some things that cost little at 512 bits cost much at 256 (found in C2's code,
+     * Zen 3):
      * <ul>
      * <li>the activations are broadcast from the {@code short[]}: from {@link Q8Activations#lanes()} every broadcast
      * kept a bounds check of about thirty instructions;</li>
      * <li>the upper half of a vector is never widened with {@code convertShape(..., 1)}: that compiles to a slice,
-     * two shuffles and two blends with a computed index; the sums widen by shifts (rows alternate between the halves,
-     * see {@link #NARROW}) and the scales are loaded a quarter vector at a time and widened from memory in one
-     * instruction.</li>
+     * two shuffles and two blends with a computed index; the sums widen by shifts and the scales are loaded a quarter
+     * vector at a time and widened from memory in one instruction.</li>
      * </ul>
-     * One core, Zen 3 (AVX2), 2048 x 2048, 64 tokens, whole batch kernel: 22-27 G multiply-adds/s against 8-10 for
-     * {@link #sumQuad} (in-process runs alternating the two: medians 22.0-22.9 against 10.1; without the first point,
-     * 17-20).
+     * One core, Zen 3 (AVX2), 2048 x 2048, whole batch kernel, medians of the samples of five (four) processes
+     * alternating with the previous kernel (one row group, eight calls per block): 31.4 against 27.2 G multiply-adds/s
+     * at 64 tokens, 32.7 against 27.6 at 8. Of that, the loop over the groups inside one call gave ~6% (29.7 against
+     * 27.9) and sharing the broadcasts the rest (32.4 against 28.4 for one row group with the loop inside).
      */
-    private static void sumQuadNarrow(MemorySegment m, long o, short[] xq, int xb, int cols, int[] sums, int[] is,
-                                      int c, boolean high) {
+    private static void sumQuadPairNarrow(MemorySegment m, long o, short[] xq, int xb, int cols, int[] sums, int[] is) {
         int x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         int step = cols / Q8Activations.SUM_LENGTH;
-        int s0 = xb / Q8Activations.SUM_LENGTH + 4 * c + (high ? 2 : 0);
-        int b0 = centring(sums, s0), b1 = centring(sums, s0 + step);
-        int b2 = centring(sums, s0 + 2 * step), b3 = centring(sums, s0 + 3 * step);
-        long chunk = o + 2L * CHUNK * c;
-        // a group per lane, centred (see the class comment)
-        ShortVector a0 = ShortVector.broadcast(S, (short) -b0), a1 = ShortVector.broadcast(S, (short) -b1);
-        ShortVector a2 = ShortVector.broadcast(S, (short) -b2), a3 = ShortVector.broadcast(S, (short) -b3);
-        long word = chunk + 2L * UNIT;
-        int xi = 64 * c + (high ? 32 : 0);
-        for (int k = 0; k < 16; k++, word += 2 * UNIT, xi += 2) {
-            IntVector v = IntVector.fromMemorySegment(I, m, word, LE);
-            if (high) {
-                v = v.lanewise(VectorOperators.LSHR, 4);
+        for (int j = 0; j < 8; j++) { // group j of the block: chunk j / 2, low nibbles when j is even
+            long chunk = o + 2L * CHUNK * (j >> 1);
+            boolean high = (j & 1) != 0;
+            int s0 = xb / Q8Activations.SUM_LENGTH + 2 * j;
+            int b0 = centring(sums, s0), b1 = centring(sums, s0 + step);
+            int b2 = centring(sums, s0 + 2 * step), b3 = centring(sums, s0 + 3 * step);
+            // a group per lane, centred (see the class comment): row group g (a) and g+1 (e), tokens 0..3
+            ShortVector a0 = ShortVector.broadcast(S, (short) -b0), a1 = ShortVector.broadcast(S, (short) -b1);
+            ShortVector a2 = ShortVector.broadcast(S, (short) -b2), a3 = ShortVector.broadcast(S, (short) -b3);
+            ShortVector e0 = a0, e1 = a1, e2 = a2, e3 = a3;
+            long words = chunk + 2L * UNIT; // after the scales (a unit per row group)
+            int xi = 32 * j;
+            for (int k = 0; k < 16; k++, xi += 2) {
+                IntVector v = IntVector.fromMemorySegment(I, m, words + 2L * UNIT * k, LE);
+                IntVector u = IntVector.fromMemorySegment(I, m, words + 2L * UNIT * k + UNIT, LE);
+                if (high) {
+                    v = v.lanewise(VectorOperators.LSHR, 4);
+                    u = u.lanewise(VectorOperators.LSHR, 4);
+                }
+                ShortVector q0 = v.and(NIBBLE).reinterpretAsShorts();
+                ShortVector q1 = v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts();
+                ShortVector r0 = u.and(NIBBLE).reinterpretAsShorts();
+                ShortVector r1 = u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts();
+                short y0 = xq[x0 + xi], y1 = xq[x0 + xi + 1];
+                a0 = a0.add(q0.mul(y0)).add(q1.mul(y1));
+                e0 = e0.add(r0.mul(y0)).add(r1.mul(y1));
+                y0 = xq[x1 + xi];
+                y1 = xq[x1 + xi + 1];
+                a1 = a1.add(q0.mul(y0)).add(q1.mul(y1));
+                e1 = e1.add(r0.mul(y0)).add(r1.mul(y1));
+                y0 = xq[x2 + xi];
+                y1 = xq[x2 + xi + 1];
+                a2 = a2.add(q0.mul(y0)).add(q1.mul(y1));
+                e2 = e2.add(r0.mul(y0)).add(r1.mul(y1));
+                y0 = xq[x3 + xi];
+                y1 = xq[x3 + xi + 1];
+                a3 = a3.add(q0.mul(y0)).add(q1.mul(y1));
+                e3 = e3.add(r0.mul(y0)).add(r1.mul(y1));
             }
-            ShortVector q0 = v.and(NIBBLE).reinterpretAsShorts();
-            ShortVector q1 = v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts();
-            a0 = a0.add(q0.mul(xq[x0 + xi])).add(q1.mul(xq[x0 + xi + 1]));
-            a1 = a1.add(q0.mul(xq[x1 + xi])).add(q1.mul(xq[x1 + xi + 1]));
-            a2 = a2.add(q0.mul(xq[x2 + xi])).add(q1.mul(xq[x2 + xi + 1]));
-            a3 = a3.add(q0.mul(xq[x3 + xi])).add(q1.mul(xq[x3 + xi + 1]));
+            // scales of rows 0..H-1 (0) and H..R-1 (1), of row group g, then (a unit on) of g+1
+            long scales = chunk + (high ? R : 0);
+            IntVector sc0 = (IntVector) ByteVector.fromMemorySegment(BQ, m, scales, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, scales + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector.fromArray(I, is, 0).add(a0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b0).mul(sc0)).intoArray(is, 0);
+            IntVector.fromArray(I, is, 0 + HALF).add(a0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b0).mul(sc1)).intoArray(is, 0 + HALF);
+            IntVector.fromArray(I, is, R).add(a1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b1).mul(sc0)).intoArray(is, R);
+            IntVector.fromArray(I, is, R + HALF).add(a1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b1).mul(sc1)).intoArray(is, R + HALF);
+            IntVector.fromArray(I, is, 2 * R).add(a2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b2).mul(sc0)).intoArray(is, 2 * R);
+            IntVector.fromArray(I, is, 2 * R + HALF).add(a2.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b2).mul(sc1)).intoArray(is, 2 * R + HALF);
+            IntVector.fromArray(I, is, 3 * R).add(a3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b3).mul(sc0)).intoArray(is, 3 * R);
+            IntVector.fromArray(I, is, 3 * R + HALF).add(a3.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b3).mul(sc1)).intoArray(is, 3 * R + HALF);
+            sc0 = (IntVector) ByteVector.fromMemorySegment(BQ, m, scales + UNIT, LE).convertShape(VectorOperators.B2I, I, 0);
+            sc1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, scales + UNIT + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector.fromArray(I, is, 4 * R).add(e0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b0).mul(sc0)).intoArray(is, 4 * R);
+            IntVector.fromArray(I, is, 4 * R + HALF).add(e0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b0).mul(sc1)).intoArray(is, 4 * R + HALF);
+            IntVector.fromArray(I, is, 5 * R).add(e1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b1).mul(sc0)).intoArray(is, 5 * R);
+            IntVector.fromArray(I, is, 5 * R + HALF).add(e1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b1).mul(sc1)).intoArray(is, 5 * R + HALF);
+            IntVector.fromArray(I, is, 6 * R).add(e2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b2).mul(sc0)).intoArray(is, 6 * R);
+            IntVector.fromArray(I, is, 6 * R + HALF).add(e2.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b2).mul(sc1)).intoArray(is, 6 * R + HALF);
+            IntVector.fromArray(I, is, 7 * R).add(e3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b3).mul(sc0)).intoArray(is, 7 * R);
+            IntVector.fromArray(I, is, 7 * R + HALF).add(e3.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b3).mul(sc1)).intoArray(is, 7 * R + HALF);
         }
-        long scales = chunk + (high ? R : 0);
-        IntVector sc0 = (IntVector) ByteVector.fromMemorySegment(BQ, m, scales, LE).convertShape(VectorOperators.B2I, I, 0);
-        IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, scales + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
-        // rows alternate between the halves (see NARROW): the int view widens them by shifts
-        IntVector a = a0.reinterpretAsInts();
-        IntVector.fromArray(I, is, 0).add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(b0).mul(sc0)).intoArray(is, 0);
-        IntVector.fromArray(I, is, HALF).add(a.lanewise(VectorOperators.ASHR, 16).add(b0).mul(sc1)).intoArray(is, HALF);
-        a = a1.reinterpretAsInts();
-        IntVector.fromArray(I, is, R).add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(b1).mul(sc0)).intoArray(is, R);
-        IntVector.fromArray(I, is, R + HALF).add(a.lanewise(VectorOperators.ASHR, 16).add(b1).mul(sc1)).intoArray(is, R + HALF);
-        a = a2.reinterpretAsInts();
-        IntVector.fromArray(I, is, 2 * R).add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(b2).mul(sc0)).intoArray(is, 2 * R);
-        IntVector.fromArray(I, is, 2 * R + HALF).add(a.lanewise(VectorOperators.ASHR, 16).add(b2).mul(sc1)).intoArray(is, 2 * R + HALF);
-        a = a3.reinterpretAsInts();
-        IntVector.fromArray(I, is, 3 * R).add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(b3).mul(sc0)).intoArray(is, 3 * R);
-        IntVector.fromArray(I, is, 3 * R + HALF).add(a.lanewise(VectorOperators.ASHR, 16).add(b3).mul(sc1)).intoArray(is, 3 * R + HALF);
     }
 
     /**
@@ -395,7 +465,7 @@ public final class Q4_KPacked implements PackedKernel {
             ByteVector mins = ByteVector.fromMemorySegment(B, m, at0, LE);
             int sum = sums[sb + 2 * g] + sums[sb + 2 * g + 1];
             im0 = im0.add(((IntVector) mins.convertShape(VectorOperators.B2I, I, 0)).mul(sum));
-            im1 = im1.add(((IntVector) (NARROW // see sumQuadNarrow on upper halves
+            im1 = im1.add(((IntVector) (NARROW // see sumQuadPairNarrow on upper halves
                     ? ByteVector.fromMemorySegment(BQ, m, at0 + HALF, LE).convertShape(VectorOperators.B2I, I, 0)
                     : mins.convertShape(VectorOperators.B2I, I, 1))).mul(sum));
         }
@@ -412,13 +482,13 @@ public final class Q4_KPacked implements PackedKernel {
     }
 
     /**
-     * {@link #finish} for the four tokens of {@link #sumQuad} at once (activations from xb + j·cols, totals at
-     * at + j·stride): each group's minimums are widened once for the four tokens instead of once per token. The float
+     * {@link #finish} for the four tokens of {@link #sumQuad} at once (activations from xb + j·cols, sums at
+     * is[isAt + j·R ..], totals at at + j·stride): each group's minimums are widened once for the four tokens instead of once per token. The float
      * steps are written out token by token: a helper taking vectors was not inlined here (NodeCountInliningCutoff,
      * measured), and a vector crossing a call is boxed.
      */
-    private static void finishQuad(MemorySegment m, long o, int[] is, Q8Activations x, int xb, int cols, float[] out,
-                                   int at, int stride, boolean first) {
+    private static void finishQuad(MemorySegment m, long o, int[] is, int isAt, Q8Activations x, int xb, int cols,
+                                   float[] out, int at, int stride, boolean first) {
         int[] sums = x.sums;
         float[] dx = x.d;
         int s0 = xb / Q8Activations.SUM_LENGTH, step = cols / Q8Activations.SUM_LENGTH;
@@ -432,7 +502,7 @@ public final class Q4_KPacked implements PackedKernel {
         for (int g = 0; g < 8; g++) {
             ByteVector bytes = ByteVector.fromMemorySegment(B, m, o + 2L * (MIN + UNIT * (g >> 1)) + (long) R * (g & 1), LE);
             FloatVector lo = (FloatVector) bytes.convertShape(VectorOperators.B2F, F, 0);
-            FloatVector hi = NARROW // see sumQuadNarrow on upper halves
+            FloatVector hi = NARROW // see sumQuadPairNarrow on upper halves
                     ? (FloatVector) ByteVector.fromMemorySegment(BQ, m, o + 2L * (MIN + UNIT * (g >> 1)) + (long) R * (g & 1) + HALF, LE).convertShape(VectorOperators.B2F, F, 0)
                     : (FloatVector) bytes.convertShape(VectorOperators.B2F, F, 1);
             float b0s = sums[s0 + 2 * g] + sums[s0 + 2 * g + 1], b1s = sums[s1 + 2 * g] + sums[s1 + 2 * g + 1];
@@ -449,37 +519,37 @@ public final class Q4_KPacked implements PackedKernel {
         FloatVector d = FloatVector.fromMemorySegment(F, m, o + 2L * D, LE);
         FloatVector dmin = FloatVector.fromMemorySegment(F, m, o + 2L * DMIN, LE);
         m00.fma(dmin.mul(-dx0),
-                ((FloatVector) IntVector.fromArray(I, is, 0).convert(VectorOperators.I2F, 0))
+                ((FloatVector) IntVector.fromArray(I, is, isAt).convert(VectorOperators.I2F, 0))
                         .fma(d.mul(dx0), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at)))
                 .intoArray(out, at);
         m10.fma(dmin.mul(-dx1),
-                ((FloatVector) IntVector.fromArray(I, is, R).convert(VectorOperators.I2F, 0))
+                ((FloatVector) IntVector.fromArray(I, is, isAt + R).convert(VectorOperators.I2F, 0))
                         .fma(d.mul(dx1), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + stride)))
                 .intoArray(out, at + stride);
         m20.fma(dmin.mul(-dx2),
-                ((FloatVector) IntVector.fromArray(I, is, 2 * R).convert(VectorOperators.I2F, 0))
+                ((FloatVector) IntVector.fromArray(I, is, isAt + 2 * R).convert(VectorOperators.I2F, 0))
                         .fma(d.mul(dx2), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + 2 * stride)))
                 .intoArray(out, at + 2 * stride);
         m30.fma(dmin.mul(-dx3),
-                ((FloatVector) IntVector.fromArray(I, is, 3 * R).convert(VectorOperators.I2F, 0))
+                ((FloatVector) IntVector.fromArray(I, is, isAt + 3 * R).convert(VectorOperators.I2F, 0))
                         .fma(d.mul(dx3), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + 3 * stride)))
                 .intoArray(out, at + 3 * stride);
         d = FloatVector.fromMemorySegment(F, m, o + 2L * D + 2L * UNIT, LE);
         dmin = FloatVector.fromMemorySegment(F, m, o + 2L * DMIN + 2L * UNIT, LE);
         m01.fma(dmin.mul(-dx0),
-                ((FloatVector) IntVector.fromArray(I, is, HALF).convert(VectorOperators.I2F, 0))
+                ((FloatVector) IntVector.fromArray(I, is, isAt + HALF).convert(VectorOperators.I2F, 0))
                         .fma(d.mul(dx0), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + HALF)))
                 .intoArray(out, at + HALF);
         m11.fma(dmin.mul(-dx1),
-                ((FloatVector) IntVector.fromArray(I, is, R + HALF).convert(VectorOperators.I2F, 0))
+                ((FloatVector) IntVector.fromArray(I, is, isAt + R + HALF).convert(VectorOperators.I2F, 0))
                         .fma(d.mul(dx1), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + stride + HALF)))
                 .intoArray(out, at + stride + HALF);
         m21.fma(dmin.mul(-dx2),
-                ((FloatVector) IntVector.fromArray(I, is, 2 * R + HALF).convert(VectorOperators.I2F, 0))
+                ((FloatVector) IntVector.fromArray(I, is, isAt + 2 * R + HALF).convert(VectorOperators.I2F, 0))
                         .fma(d.mul(dx2), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + 2 * stride + HALF)))
                 .intoArray(out, at + 2 * stride + HALF);
         m31.fma(dmin.mul(-dx3),
-                ((FloatVector) IntVector.fromArray(I, is, 3 * R + HALF).convert(VectorOperators.I2F, 0))
+                ((FloatVector) IntVector.fromArray(I, is, isAt + 3 * R + HALF).convert(VectorOperators.I2F, 0))
                         .fma(d.mul(dx3), first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at + 3 * stride + HALF)))
                 .intoArray(out, at + 3 * stride + HALF);
     }

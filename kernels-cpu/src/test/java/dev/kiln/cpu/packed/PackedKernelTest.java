@@ -74,6 +74,17 @@ class PackedKernelTest {
                     }
                 }
             }
+            float[] quadPair = new float[Q8Activations.TOKEN_BLOCK * 2 * groupRows];
+            for (int g = 0; g < m.groups(); g += 2) { // the last pair: 3 rows, then a padding group
+                k.multiplyQuadPair(m, g, x, 0, quadPair, 0, 2 * groupRows);
+                for (int t = 0; t < Q8Activations.TOKEN_BLOCK; t++) {
+                    for (int r = 0; r < 2 * groupRows; r++) {
+                        int row = g * groupRows + r;
+                        float expected = row < rows && t < tokens ? k.reference(src, row * rowBytes, cols, x, t) : 0f;
+                        assertEquals(expected, quadPair[t * 2 * groupRows + r], "quad pair: row " + row + " token " + t);
+                    }
+                }
+            }
         }
     }
 
@@ -130,6 +141,14 @@ class PackedKernelTest {
                     for (int r = 0; r < rows; r++) {
                         assertEquals(k.reference(src, r * rowBytes, cols, x, t), pair[r],
                                 "pair: pattern " + pattern + " row " + r + " token " + t);
+                    }
+                }
+                float[] quadPair = new float[Q8Activations.TOKEN_BLOCK * rows];
+                k.multiplyQuadPair(m, 0, x, 0, quadPair, 0, rows);
+                for (int t = 0; t < Q8Activations.TOKEN_BLOCK; t++) {
+                    for (int r = 0; r < rows; r++) {
+                        assertEquals(k.reference(src, r * rowBytes, cols, x, t), quadPair[t * rows + r],
+                                "quad pair: pattern " + pattern + " row " + r + " token " + t);
                     }
                 }
                 k.multiplyQuad(m, 1, x, 0, quad, 0, groupRows);
