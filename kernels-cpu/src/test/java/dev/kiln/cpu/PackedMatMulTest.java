@@ -4,6 +4,7 @@ import dev.kiln.core.spi.DeviceTensor;
 import dev.kiln.core.spi.MatMulPrecision;
 import dev.kiln.cpu.packed.PackedKernel;
 import dev.kiln.cpu.packed.PackedKernels;
+import dev.kiln.cpu.packed.PackedMatrix;
 import dev.kiln.cpu.packed.Q8Activations;
 import dev.kiln.cpu.quant.RandomBlocks;
 import dev.kiln.cpu.simd.Species;
@@ -58,6 +59,104 @@ class PackedMatMulTest {
     }
 
     /** {@code matMul} on a 2-thread backend against the type's scalar reference, bit for bit, for each token count. */
+    /**
+     * Both walks of a batch, group by group and pair by pair, whichever the machine's kernels take: every kernel run
+     * through {@link PackedMatMul} with its {@link PackedKernel#batchesPairs()} forced each way gives the reference's
+     * outputs (a partial pair, a padding group, partial blocks of four tokens).
+     */
+    @Test
+    void pairByPairAndGroupByGroupBatchesEqualTheScalarReference() {
+        int groupRows = PackedKernels.groupRows(Species.preferred());
+        Random random = new Random(11);
+        int rows = 2 * groupRows + 5;
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0}) {
+            int cols = 2 * PackedKernels.of(type).blockLength();
+            MemorySegment bytes = RandomBlocks.generate(type, rows * cols, 0, RandomBlocks.Kind.RANDOM, random);
+            TensorData w = new TensorData(new TensorInfo("w." + type, new long[] {cols, rows}, type, 0), bytes);
+            try (CpuBackend cpu = new CpuBackend(2, MatMulPrecision.Q8); CpuThreads threads = new CpuThreads(2)) {
+                CpuTensor.Packed packed = (CpuTensor.Packed) cpu.upload(w);
+                PackedKernel kernel = packed.kernel();
+                for (boolean pairs : new boolean[] {false, true}) {
+                    CpuTensor.Packed walked = new CpuTensor.Packed(packed.matrix(), new Walk(kernel, pairs), w);
+                    PackedMatMul product = new PackedMatMul(threads);
+                    for (int tokens : new int[] {2, 3, 5, 8, 9}) {
+                        float[] x = new float[tokens * cols];
+                        for (int i = 0; i < x.length; i++) {
+                            x[i] = (float) random.nextGaussian();
+                        }
+                        float[] y = new float[tokens * rows];
+                        product.apply(walked, x, y, tokens);
+                        Q8Activations q = new Q8Activations(kernel.activationBlock());
+                        q.quantize(x, tokens, cols);
+                        for (int t = 0; t < tokens; t++) {
+                            for (int r = 0; r < rows; r++) {
+                                assertEquals(kernel.reference(bytes, r * type.byteSize(cols), cols, q, t), y[t * rows + r],
+                                        type + (pairs ? " pair by pair, " : " group by group, ") + tokens
+                                                + " tokens: row " + r + " token " + t);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** A kernel as it is, but for which way a batch walks it. */
+    private record Walk(PackedKernel kernel, boolean pairs) implements PackedKernel {
+        @Override
+        public boolean batchesPairs() {
+            return pairs;
+        }
+
+        @Override
+        public GgmlType type() {
+            return kernel.type();
+        }
+
+        @Override
+        public int blockLength() {
+            return kernel.blockLength();
+        }
+
+        @Override
+        public int blockBytes(int groupRows) {
+            return kernel.blockBytes(groupRows);
+        }
+
+        @Override
+        public int activationBlock() {
+            return kernel.activationBlock();
+        }
+
+        @Override
+        public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
+                         MemorySegment dst, long pairOffset, int half) {
+            kernel.pack(src, rowBytes, firstRow, rows, cols, groupRows, dst, pairOffset, half);
+        }
+
+        @Override
+        public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
+            kernel.multiplyPair(w, g, x, t, out, outOffset);
+        }
+
+        @Override
+        public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset,
+                                 int outStride) {
+            kernel.multiplyQuad(w, g, x, t, out, outOffset, outStride);
+        }
+
+        @Override
+        public void multiplyQuadPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset,
+                                     int outStride) {
+            kernel.multiplyQuadPair(w, g, x, t, out, outOffset, outStride);
+        }
+
+        @Override
+        public float reference(MemorySegment src, long rowOffset, int cols, Q8Activations x, int t) {
+            return kernel.reference(src, rowOffset, cols, x, t);
+        }
+    }
+
     private static void assertProductsEqualTheReference(GgmlType type, int rows, int cols, int[] tokenCounts, Random random) {
         PackedKernel kernel = PackedKernels.of(type);
         MemorySegment bytes = RandomBlocks.generate(type, rows * cols, 0, RandomBlocks.Kind.RANDOM, random);

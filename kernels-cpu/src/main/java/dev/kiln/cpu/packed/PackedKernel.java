@@ -47,12 +47,6 @@ public interface PackedKernel {
     void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride);
 
     /**
-     * {@link #multiplyQuad} for both groups of the pair g, g+1 (g even): group g's rows at {@code outOffset + j·outStride},
-     * group g+1's at {@code outOffset + groupRows + j·outStride} (the padding group of an odd count gives zeros). The
-     * default is two calls of {@link #multiplyQuad}; a kernel that gains from sharing each activation broadcast
-     * between the two groups overrides it.
-     */
-    /**
      * Whether {@link #multiplyQuadPair} is faster than its two {@link #multiplyQuad} calls: a batch then goes through
      * the kernel pair by pair instead of group by group (the pair's weights stay in cache across the batch's tokens).
      */
@@ -60,6 +54,12 @@ public interface PackedKernel {
         return false;
     }
 
+    /**
+     * {@link #multiplyQuad} for both groups of the pair g, g+1 (g even): group g's rows at {@code outOffset + j·outStride},
+     * group g+1's at {@code outOffset + groupRows + j·outStride} (the padding group of an odd count gives zeros). The
+     * default is two calls of {@link #multiplyQuad}; a kernel that gains from sharing each activation broadcast
+     * between the two groups overrides it.
+     */
     default void multiplyQuadPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset,
                                   int outStride) {
         multiplyQuad(w, g, x, t, out, outOffset, outStride);

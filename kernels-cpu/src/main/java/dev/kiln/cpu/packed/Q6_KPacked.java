@@ -292,6 +292,8 @@ public final class Q6_KPacked implements PackedKernel {
         ShortVector lo0 = ShortVector.zero(S), hi0 = ShortVector.zero(S), lo1 = ShortVector.zero(S), hi1 = ShortVector.zero(S);
         ShortVector lo2 = ShortVector.zero(S), hi2 = ShortVector.zero(S), lo3 = ShortVector.zero(S), hi3 = ShortVector.zero(S);
         for (int k = 0; k < 128; k++) { // step k: weights 2k, 2k+1 of the block (group k / 8)
+            // byte UNIT·(17·(k / 16) + 1 + k % 16) of the group-block (per two groups: their scales' unit, then 16
+            // units of quants), at twice that in the pair's interleaved block (PackedMatrix#at)
             long word = o + 2L * UNIT * (17 * (k >> 4) + 1 + (k & 15));
             ShortVector qa = quants(m, word);
             ShortVector qb = quants(m, word + R);
