@@ -413,8 +413,8 @@ public final class Q4_KPacked implements PackedKernel {
             IntVector sc1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, scales + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
             IntVector.fromArray(I, is, 0).add(a0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
                     .lanewise(VectorOperators.ASHR, 16).add(b0).mul(sc0)).intoArray(is, 0);
-            IntVector.fromArray(I, is, 0 + HALF).add(a0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
-                    .add(b0).mul(sc1)).intoArray(is, 0 + HALF);
+            IntVector.fromArray(I, is, HALF).add(a0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b0).mul(sc1)).intoArray(is, HALF);
             IntVector.fromArray(I, is, R).add(a1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
                     .lanewise(VectorOperators.ASHR, 16).add(b1).mul(sc0)).intoArray(is, R);
             IntVector.fromArray(I, is, R + HALF).add(a1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
@@ -483,8 +483,8 @@ public final class Q4_KPacked implements PackedKernel {
 
     /**
      * {@link #finish} for the four tokens of {@link #sumQuad} at once (activations from xb + j·cols, sums at
-     * is[isAt + j·R ..], totals at at + j·stride): each group's minimums are widened once for the four tokens instead of once per token. The float
-     * steps are written out token by token: a helper taking vectors was not inlined here (NodeCountInliningCutoff,
+     * is[isAt + j·R ..], totals at at + j·stride): each group's minimums are widened once for the four tokens instead
+     * of once per token. The float steps are written out token by token: a helper taking vectors was not inlined here (NodeCountInliningCutoff,
      * measured), and a vector crossing a call is boxed.
      */
     private static void finishQuad(MemorySegment m, long o, int[] is, int isAt, Q8Activations x, int xb, int cols,
