@@ -3,6 +3,7 @@ package dev.kiln.cpu;
 import dev.kiln.cpu.packed.PackedKernel;
 import dev.kiln.cpu.packed.PackedMatrix;
 import dev.kiln.cpu.packed.Q8Activations;
+import dev.kiln.cpu.simd.Species;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -34,7 +35,11 @@ final class PackedMatMul {
      * measured separately).
      */
     static final int PARALLEL_VALUES = 1 << 15;
+    /** The system property that overrides {@link #readsAhead(String, int)}'s choice: {@code true} or {@code false}. */
+    static final String READ_AHEAD_PROPERTY = "kiln.cpu.readahead";
     private final CpuThreads threads;
+    /** Whether a batched product runs {@link #touchLines} before each pair (see {@link #readsAhead}). */
+    private final boolean readAhead;
     private final Q8Activations blocks256 = new Q8Activations(256);
     private final Q8Activations blocks32 = new Q8Activations(32);
     private final RangeTask groupTask = this::groups;
@@ -53,6 +58,28 @@ final class PackedMatMul {
 
     PackedMatMul(CpuThreads threads) {
         this.threads = Objects.requireNonNull(threads, "threads");
+        this.readAhead = readsAhead(System.getProperty(READ_AHEAD_PROPERTY), Species.preferred().vectorBitSize());
+    }
+
+    /**
+     * Whether batched products read each pair's lines ahead ({@link #touchLines}): {@code property} ({@code true} or
+     * {@code false}) where set, else where vectors are 512 bits wide. The pass paid for itself on AMD Zen 4 (512-bit
+     * vectors, see touchLines), and cost more than it saved on AMD Zen 3 (256-bit vectors), whose hardware fetches the
+     * batch kernel's stream ahead in time: `kiln bench -p 8 -w 8 -r 15` on the tinyllama Q4_K_M file, four
+     * alternating rounds, 52.3-53.3 t/s with it against 55.4-60.1 without; `kiln serve -np 8` with eight `ServeLoad`
+     * clients 46.4-47.9 against 48.0-51.1 (three rounds). The width stands in for the two machines measured; other CPUs
+     * were not.
+     */
+    static boolean readsAhead(String property, int vectorBits) {
+        if (property == null || property.isBlank()) {
+            return vectorBits >= 512;
+        }
+        return switch (property.trim()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(
+                    READ_AHEAD_PROPERTY + ": expected true or false, found '" + property + "'");
+        };
     }
 
     /** {@code out [tokens][rows] = x [tokens][cols] · wᵀ}. */
@@ -101,7 +128,7 @@ final class PackedMatMul {
      * against 51-55 when the rows fit the caches, Q6_K 22-28 against 42-47; this loop has many reads in flight at
      * once, and with it 41-47 and 27-34 (a one-core kernel harness, alternating runs). In the model, `kiln serve -np 8`
      * with 8 clients (8-token steps): 67.2, 67.2 and 55.4 t/s against 56.3, 61.7 and 52.5 without (alternating).
-     * Decode reads its rows in one fast stream and is left alone.
+     * Decode reads its rows in one fast stream and is left alone. Run only where {@link #readsAhead} says so.
      */
     private void touchLines(PackedMatrix m, int pair) {
         MemorySegment data = m.data();
@@ -133,7 +160,7 @@ final class PackedMatMul {
         }
         for (int pair = start; pair < end; pair++) {
             int g = 2 * pair;
-            if (tokens > 1) {
+            if (tokens > 1 && readAhead) {
                 touchLines(m, pair);
             }
             if (tokens == 1) {

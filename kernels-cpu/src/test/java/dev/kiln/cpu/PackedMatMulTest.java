@@ -43,6 +43,18 @@ class PackedMatMulTest {
         }
     }
 
+    /** The read-ahead pass: the property decides where set, else the vector width; anything else is refused. */
+    @Test
+    void readAheadFollowsThePropertyElseTheVectorWidth() {
+        assertTrue(PackedMatMul.readsAhead(null, 512));
+        assertTrue(!PackedMatMul.readsAhead(null, 256) && !PackedMatMul.readsAhead(" ", 128));
+        assertTrue(PackedMatMul.readsAhead("true", 256) && PackedMatMul.readsAhead(" true ", 128));
+        assertTrue(!PackedMatMul.readsAhead("false", 512));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PackedMatMul.readsAhead("yes", 512));
+        assertEquals("kiln.cpu.readahead: expected true or false, found 'yes'", e.getMessage());
+    }
+
     /** Batches of at least PARALLEL_VALUES activations are quantized on the pool, split by tokens: same outputs. */
     @Test
     void batchesQuantizedOnThePoolEqualTheScalarReference() {
