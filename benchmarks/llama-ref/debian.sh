@@ -11,7 +11,8 @@
 # Debian builds ggml with every x86 CPU variant as a loadable backend (as llama.cpp's own release binaries are) and
 # the default options, CPU weight repacking among them; the best variant for this CPU is loaded at start (`-v` names
 # it). The packages need a newer C library than this machine's Debian 12, so the wrappers run them with the C and C++
-# libraries of the same Debian release, through its dynamic loader; nothing is installed on the system. The package
+# libraries of the same Debian release, through its dynamic loader; nothing is installed on the system. ggml's
+# complaint that it cannot list /usr/lib/x86_64-linux-gnu/ggml/backends0 is harmless (it finds the variants here). The package
 # versions are printed: unstable moves on, so name them with the figures.
 set -euo pipefail
 
