@@ -284,17 +284,22 @@ public final class Q6_KPacked implements PackedKernel {
      * step peeled off) besides the adding. One core, Zen 3, 2048 x 2048, four alternating processes (medians):
      * 23.3 against 21.2 G multiply-adds/s at 64 tokens, 24.1 against 21.4 at 8. (Written out as eight steps
      * instead of a loop, the kernel ran 3 to 100 times slower: 6-8 G/s with the quants' helper, 0.1 with its
-     * expression written in; not pursued.)
+     * expression written in; not pursued.) The step's quant address is carried from step to step (one add, and one
+     * more unit over each two groups' scales) instead of computed from k (a dozen scalar instructions per step beside
+     * its 26 vector ones): 28.0 against 24.1 G multiply-adds/s at 8 tokens, 27.1 against 24.0 at 64 (one core, Zen 3,
+     * 2048 x 2048, three and two alternating processes, medians). Moving the layout's scales to the block's start, so
+     * that the address is linear in k, gave the same (28.2 and 29.1) but slowed decode over a 32000 x 2048 matrix by
+     * a tenth (20.1-20.6 against 22.6-22.8 with two threads): not kept.
      */
     private static void sumQuadNarrow(MemorySegment m, long o, short[] xq, int xb, int cols, int[] is) {
         int x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         Arrays.fill(is, 0, 4 * R, 0);
         ShortVector lo0 = ShortVector.zero(S), hi0 = ShortVector.zero(S), lo1 = ShortVector.zero(S), hi1 = ShortVector.zero(S);
         ShortVector lo2 = ShortVector.zero(S), hi2 = ShortVector.zero(S), lo3 = ShortVector.zero(S), hi3 = ShortVector.zero(S);
-        for (int k = 0; k < 128; k++) { // step k: weights 2k, 2k+1 of the block (group k / 8)
-            // byte UNIT·(17·(k / 16) + 1 + k % 16) of the group-block (per two groups: their scales' unit, then 16
-            // units of quants), at twice that in the pair's interleaved block (PackedMatrix#at)
-            long word = o + 2L * UNIT * (17 * (k >> 4) + 1 + (k & 15));
+        // step k's quants: byte UNIT·(17·(k / 16) + 1 + k % 16) of the group-block (per two groups: their scales'
+        // unit, then 16 units of quants), at twice that in the pair's interleaved block (PackedMatrix#at)
+        long word = o + 2L * UNIT;
+        for (int k = 0; k < 128; k++, word += 2L * UNIT) { // step k: weights 2k, 2k+1 of the block (group k / 8)
             ShortVector qa = quants(m, word);
             ShortVector qb = quants(m, word + R);
             int xi = 2 * k;
@@ -308,6 +313,9 @@ public final class Q6_KPacked implements PackedKernel {
             hi3 = hi3.add(qb.mul(xq[x3 + xi + 1]));
             if ((k & 7) != 7) {
                 continue;
+            }
+            if ((k & 15) == 15) {
+                word += 2L * UNIT; // over the next two groups' scales
             }
             int g = k >> 3;
             long scales = o + 2L * TWO_GROUPS * (g >> 1) + (long) R * (g & 1);
