@@ -18,6 +18,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,9 +48,11 @@ class PackedMatMulTest {
     @Test
     void readAheadFollowsThePropertyElseTheVectorWidth() {
         assertTrue(PackedMatMul.readsAhead(null, 512));
-        assertTrue(!PackedMatMul.readsAhead(null, 256) && !PackedMatMul.readsAhead(" ", 128));
-        assertTrue(PackedMatMul.readsAhead("true", 256) && PackedMatMul.readsAhead(" true ", 128));
-        assertTrue(!PackedMatMul.readsAhead("false", 512));
+        assertFalse(PackedMatMul.readsAhead(null, 256));
+        assertFalse(PackedMatMul.readsAhead(" ", 128));
+        assertTrue(PackedMatMul.readsAhead("true", 256));
+        assertTrue(PackedMatMul.readsAhead(" true ", 128));
+        assertFalse(PackedMatMul.readsAhead("false", 512));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PackedMatMul.readsAhead("yes", 512));
         assertEquals("kiln.cpu.readahead: expected true or false, found 'yes'", e.getMessage());
@@ -70,7 +73,6 @@ class PackedMatMulTest {
         }
     }
 
-    /** {@code matMul} on a 2-thread backend against the type's scalar reference, bit for bit, for each token count. */
     /**
      * Both walks of a batch, group by group and pair by pair, whichever the machine's kernels take: every kernel run
      * through {@link PackedMatMul} with its {@link PackedKernel#batchesPairs()} forced each way gives the reference's
@@ -169,6 +171,7 @@ class PackedMatMulTest {
         }
     }
 
+    /** {@code matMul} on a 2-thread backend against the type's scalar reference, bit for bit, for each token count. */
     private static void assertProductsEqualTheReference(GgmlType type, int rows, int cols, int[] tokenCounts, Random random) {
         PackedKernel kernel = PackedKernels.of(type);
         MemorySegment bytes = RandomBlocks.generate(type, rows * cols, 0, RandomBlocks.Kind.RANDOM, random);
