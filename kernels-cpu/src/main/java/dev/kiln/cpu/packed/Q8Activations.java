@@ -25,6 +25,7 @@ import java.util.Objects;
  * q    [tokens][cols]          shorts in -127..127
  * d    [tokens][cols / block]  float scale of each block
  * sums [tokens][cols / 16]     sum of q over each 16 values
+ * groupSums [tokens][cols / 32] sum of q over each 32 values, as a float (exact: at most 4064 in magnitude)
  * lanes [tokens][cols]         q again, little-endian shorts in native memory (see {@link #lanes()})
  * </pre>
  * Rounding is to nearest, ties to even (the float magic-number rounding of ggml's {@code nearest_int}). The arrays
@@ -36,6 +37,8 @@ import java.util.Objects;
 public final class Q8Activations {
     /** Quants per sum in {@link #sums}. */
     public static final int SUM_LENGTH = 16;
+    /** Quants per sum in {@link #groupSums}: a K-quant group. */
+    public static final int GROUP_LENGTH = 32;
     /** Tokens a batched kernel multiplies at once; the token count is padded to a multiple of it. */
     public static final int TOKEN_BLOCK = 4;
     /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer held in the low mantissa bits. */
@@ -59,6 +62,8 @@ public final class Q8Activations {
     short[] q = new short[0];
     float[] d = new float[0];
     int[] sums = new int[0];
+    /** See the class comment: a K-quant group's minimum multiplies it (kernels broadcast it from memory). */
+    float[] groupSums = new float[0];
     /** {@link #lanes}'s memory; {@code lanes} is a view of it without a liveness check, valid while this holds it. */
     private MemorySegment lanesMemory = MemorySegment.NULL;
     MemorySegment lanes = MemorySegment.NULL;
@@ -105,6 +110,11 @@ public final class Q8Activations {
         return sums;
     }
 
+    /** {@code groupSums()[t * cols() / 32 + i]}: the sum of token t's quants 32i..32i+31, as a float. */
+    public float[] groupSums() {
+        return groupSums;
+    }
+
     /**
      * The quants again, {@code [paddedTokens()][cols()]} little-endian shorts in native memory. Why: C2 folds a load
      * from a memory segment into the broadcast instruction that feeds the kernels' multiplies ({@code vpbroadcastw
@@ -146,19 +156,21 @@ public final class Q8Activations {
             q = new short[padded];
             d = new float[padded / block];
             sums = new int[padded / SUM_LENGTH];
+            groupSums = new float[padded / GROUP_LENGTH];
             lanesMemory = Arena.ofAuto().allocate(2L * padded, 64);
             lanes = MemorySegment.ofAddress(lanesMemory.address()).reinterpret(lanesMemory.byteSize());
         } else {
             Arrays.fill(q, n, padded, (short) 0);
             Arrays.fill(d, n / block, padded / block, 0f);
             Arrays.fill(sums, n / SUM_LENGTH, padded / SUM_LENGTH, 0);
+            Arrays.fill(groupSums, n / GROUP_LENGTH, padded / GROUP_LENGTH, 0f);
             lanes.asSlice(2L * n, 2L * (padded - n)).fill((byte) 0);
         }
     }
 
     /**
      * Quantizes tokens {@code [from, to)} of the activations given to {@link #prepare}: their quants, scales, sums
-     * of 16 and {@link #lanes()}.
+     * of 16 and 32 and {@link #lanes()}.
      */
     public void quantizeTokens(int from, int to) {
         Objects.checkFromToIndex(from, to, tokens);
@@ -172,7 +184,7 @@ public final class Q8Activations {
     /**
      * Vector form of {@link #quantizeBlockScalar}: the same operations (no fused multiply-add), so the same quants;
      * the pass that rounds them also writes the block's sums of 16 (whole vectors added into each) and its
-     * {@link #lanes()}.
+     * {@link #lanes()}, then each two sums of 16 make a sum of 32.
      */
     private void quantizeBlock(float[] x, int from, int b) {
         FloatVector max = FloatVector.zero(F);
@@ -192,6 +204,9 @@ public final class Q8Activations {
             ShortVector shorts = quants.convertShape(VectorOperators.I2S, SHORTS, 0).reinterpretAsShorts();
             shorts.intoArray(q, i);
             shorts.intoMemorySegment(lanes, 2L * i, ByteOrder.LITTLE_ENDIAN);
+        }
+        for (int s = from / SUM_LENGTH, end = (from + block) / SUM_LENGTH; s < end; s += 2) {
+            groupSums[s / 2] = sums[s] + sums[s + 1];
         }
     }
 

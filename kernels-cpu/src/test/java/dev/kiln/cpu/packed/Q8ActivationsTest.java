@@ -55,6 +55,13 @@ class Q8ActivationsTest {
                 }
                 assertEquals(sum, fast.sums()[s]);
             }
+            for (int s = 0; s < tokens * cols / Q8Activations.GROUP_LENGTH; s++) {
+                int sum = 0;
+                for (int i = 0; i < Q8Activations.GROUP_LENGTH; i++) {
+                    sum += fast.quants()[s * Q8Activations.GROUP_LENGTH + i];
+                }
+                assertEquals((float) sum, fast.groupSums()[s], "sum of 32 at " + s);
+            }
         }
     }
 
@@ -95,8 +102,8 @@ class Q8ActivationsTest {
 
     /**
      * prepare, then token ranges in any order (as threads run them): quants and scales equal the scalar reference,
-     * sums are the quants' sums, lanes hold the quants, and the padding tokens are zero in all four, also when the
-     * memory is reused for fewer tokens (7, then 2) and when it grows again (9).
+     * sums of 16 and 32 are the quants' sums, lanes hold the quants, and the padding tokens are zero in all five,
+     * also when the memory is reused for fewer tokens (7, then 2) and when it grows again (9).
      */
     @Test
     void tokenRangesMatchTheReferenceAndZeroThePadding() {
@@ -136,6 +143,13 @@ class Q8ActivationsTest {
                         sum += i < n ? reference.quants()[i] : 0;
                     }
                     assertEquals(sum, parts.sums()[s], at + "sum " + s);
+                }
+                for (int s = 0; s < padded / Q8Activations.GROUP_LENGTH; s++) {
+                    int sum = 0;
+                    for (int i = s * Q8Activations.GROUP_LENGTH; i < (s + 1) * Q8Activations.GROUP_LENGTH; i++) {
+                        sum += i < n ? reference.quants()[i] : 0;
+                    }
+                    assertEquals((float) sum, parts.groupSums()[s], at + "sum of 32 at " + s);
                 }
             }
         }
