@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CpuThreadsTest {
 
@@ -50,14 +51,28 @@ class CpuThreadsTest {
         }
     }
 
+    /**
+     * Guided chunks: each claim takes the indices left over threads · SHARES_PER_THREAD, so the ranges are the same
+     * whichever thread claims them, shrink from a quarter of the range (two threads) and end in single indices.
+     */
     @Test
-    void rangesAreCutIntoChunksThatAnyThreadMayClaim() {
+    void rangesAreCutIntoShrinkingChunksThatAnyThreadMayClaim() {
         try (CpuThreads pool = new CpuThreads(2)) {
             java.util.Set<String> ranges = java.util.concurrent.ConcurrentHashMap.newKeySet();
             pool.parallelFor(1000, (s, e) -> ranges.add(s + ".." + e));
-            // 2 threads x CHUNKS_PER_THREAD chunks, not one fixed part per thread
-            assertEquals(2 * CpuThreads.CHUNKS_PER_THREAD + (1000 % (2 * CpuThreads.CHUNKS_PER_THREAD) == 0 ? 0 : 1),
-                    ranges.size(), ranges.toString());
+            java.util.Set<String> expected = new java.util.HashSet<>();
+            int sizeOne = 0;
+            for (int start = 0; start < 1000; ) {
+                int size = Math.max(1, (1000 - start) / (2 * CpuThreads.SHARES_PER_THREAD));
+                expected.add(start + ".." + (start + size));
+                sizeOne += size == 1 ? 1 : 0;
+                start += size;
+            }
+            assertEquals(expected, ranges);
+            assertTrue(ranges.contains("0..250"), ranges.toString());
+            assertTrue(ranges.contains("999..1000") && sizeOne >= 3, ranges.toString());
+            assertEquals(1, CpuThreads.chunk(3, 2));
+            assertEquals(1, CpuThreads.chunk(1, 8));
         }
     }
 
