@@ -484,8 +484,8 @@ public final class Q4_KPacked implements PackedKernel {
     /**
      * {@link #finish} for the four tokens of {@link #sumQuad} at once (activations from xb + j·cols, sums at
      * is[isAt + j·R ..], totals at at + j·stride): each group's minimums are widened once for the four tokens instead
-     * of once per token. The float steps are written out token by token: a helper taking vectors was not inlined here (NodeCountInliningCutoff,
-     * measured), and a vector crossing a call is boxed.
+     * of once per token. The float steps are written out token by token: a helper taking vectors was not inlined here
+     * (NodeCountInliningCutoff, measured), and a vector crossing a call is boxed.
      */
     private static void finishQuad(MemorySegment m, long o, int[] is, int isAt, Q8Activations x, int xb, int cols,
                                    float[] out, int at, int stride, boolean first) {
@@ -562,9 +562,9 @@ public final class Q4_KPacked implements PackedKernel {
      * with the minimums read from there and {@code bsum_g} broadcast from {@link Q8Activations#groupSums}: four
      * accumulators per token. Two {@code finishQuad} calls kept eight accumulators across a loop that AVX2's sixteen
      * registers could not hold with its temporaries (two went through the stack at every step, and C2 widened one
-     * half of the minimums again for each token): one core, Zen 3, 2048 x 2048, 8 tokens, the whole batch kernel,
-     * 34.3 against 33.5 G multiply-adds/s (median of eight alternating rounds in one process; without the minimums'
-     * step altogether it ran at 37.1, without either finishing call at 40.3).
+     * half of the minimums again for each token): one core, Zen 3, 2048 x 2048, the whole batch kernel, 32.3 against
+     * 31.3 G multiply-adds/s at 8 tokens, 33.9 against 32.2 at 64 (medians of 14 and 10 alternating rounds in one
+     * process; without the minimums' step altogether it ran ~14% faster, without either finishing call ~27%).
      */
     private static void finishQuadPair(MemorySegment m, long o, int[] is, float[] minima, Q8Activations x, int xb,
                                        int cols, float[] out, int at, int stride, boolean first) {
