@@ -7,13 +7,15 @@ import dev.kiln.cpu.simd.Species;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
  * Repacked weights times activations quantized to 8 bits, split by row groups across {@link CpuThreads}: the
  * integer path of {@link dev.kiln.core.spi.MatMulPrecision#Q8}. The activations are quantized once per call (split by
  * tokens across the threads from {@link #PARALLEL_VALUES} values on), then each task runs the kernel on its row
- * groups for every token, so a group's weights are read from memory once and stay in cache across the tokens.
+ * groups for every token, so a group's weights are read from memory once and stay in cache across the tokens. One
+ * call may take several matrices of one input (see {@link #apply(CpuTensor.Packed[], float[], float[][], int)}).
  *
  * <p>Not thread-safe: one call at a time per instance.
  */
@@ -42,16 +44,23 @@ final class PackedMatMul {
     private final boolean readAhead;
     private final Q8Activations blocks256 = new Q8Activations(256);
     private final Q8Activations blocks32 = new Q8Activations(32);
-    private final RangeTask groupTask = this::groups;
+    private final RangeTask pairTask = this::pairs;
     private final RangeTask quantizeTask = this::quantizeTokens;
     /** Per thread: a kernel call's outputs when its rows run past the last row. */
     private final ThreadLocal<float[]> tail = new ThreadLocal<>();
+    private final CpuTensor.Packed[] one = new CpuTensor.Packed[1];
+    private final float[][] oneOut = new float[1][];
 
-    // Per-call state, read by the tasks.
-    private PackedKernel kernel;
-    private PackedMatrix matrix;
-    private Q8Activations x;
-    private float[] out;
+    // Per-call state, read by the tasks: product i's kernel, matrix, activations and output, and its pairs' place in
+    // the call's range of pairs, [firstPair[i], firstPair[i + 1]).
+    private PackedKernel[] kernels = new PackedKernel[0];
+    private PackedMatrix[] matrices = new PackedMatrix[0];
+    private Q8Activations[] xs = new Q8Activations[0];
+    private float[][] outs = new float[0][];
+    private int[] firstPair = new int[1];
+    private int products;
+    /** The activations being quantized by {@link #quantizeTask}. */
+    private Q8Activations quantizing;
     /** The last {@link #touchLines} sum: written by every thread, read by none. */
     @SuppressWarnings("unused")
     private long touched;
@@ -84,9 +93,75 @@ final class PackedMatMul {
 
     /** {@code out [tokens][rows] = x [tokens][cols] · wᵀ}. */
     void apply(CpuTensor.Packed w, float[] x, float[] out, int tokens) {
-        PackedMatrix m = w.matrix();
+        one[0] = w;
+        oneOut[0] = out;
+        try {
+            apply(one, x, oneOut, tokens);
+        } finally {
+            one[0] = null;
+            oneOut[0] = null;
+        }
+    }
+
+    /**
+     * {@code out[i] [tokens][rows_i] = x [tokens][cols] · w[i]ᵀ} for every i: products of one input (q, k and v; gate
+     * and up) run as one call. The activations are quantized once for each activation block size the kernels take,
+     * and the row-group pairs of all the matrices form one range the threads claim from, so a small matrix (attn_k,
+     * attn_v) pays no dispatch and no wait of its own and the threads finish together once, not once per product.
+     */
+    void apply(CpuTensor.Packed[] w, float[] x, float[][] out, int tokens) {
+        if (w.length != out.length || w.length == 0) {
+            throw new IllegalArgumentException("products: expected as many outputs as matrices (at least one), found "
+                    + out.length + " and " + w.length);
+        }
+        int cols = w[0].matrix().cols();
+        prepareProducts(w.length);
+        boolean quantized256 = false;
+        boolean quantized32 = false;
+        try {
+            for (int i = 0; i < w.length; i++) {
+                PackedMatrix m = w[i].matrix();
+                checkShapes(m, cols, x, out[i], tokens);
+                Q8Activations q = w[i].kernel().activationBlock() == 256 ? blocks256 : blocks32;
+                if (q == blocks256 ? !quantized256 : !quantized32) {
+                    quantize(q, x, tokens, cols);
+                    quantized256 |= q == blocks256;
+                    quantized32 |= q == blocks32;
+                }
+                kernels[i] = w[i].kernel();
+                matrices[i] = m;
+                xs[i] = q;
+                outs[i] = out[i];
+                firstPair[i + 1] = firstPair[i] + m.groups() / 2;
+            }
+            products = w.length;
+            threads.parallelFor(firstPair[w.length], pairTask);
+        } finally {
+            Arrays.fill(matrices, null);
+            Arrays.fill(xs, null);
+            Arrays.fill(outs, null);
+            products = 0;
+        }
+    }
+
+    /** Grows the per-call arrays to hold {@code count} products. */
+    private void prepareProducts(int count) {
+        if (kernels.length < count) {
+            kernels = new PackedKernel[count];
+            matrices = new PackedMatrix[count];
+            xs = new Q8Activations[count];
+            outs = new float[count][];
+            firstPair = new int[count + 1];
+        }
+    }
+
+    private static void checkShapes(PackedMatrix m, int cols, float[] x, float[] out, int tokens) {
         if (tokens < 1) {
             throw new IllegalArgumentException("tensor " + m.name() + ": tokens must be >= 1, found " + tokens);
+        }
+        if (m.cols() != cols) {
+            throw new IllegalArgumentException("tensor " + m.name() + ": products of one input need the same width, found "
+                    + m.cols() + " columns against " + cols);
         }
         if ((long) tokens * m.cols() > x.length) {
             throw new IllegalArgumentException("tensor " + m.name() + ": x needs [" + tokens + "][" + m.cols()
@@ -96,29 +171,39 @@ final class PackedMatMul {
             throw new IllegalArgumentException("tensor " + m.name() + ": out needs [" + tokens + "][" + m.rows()
                     + "] floats, found " + out.length);
         }
-        Q8Activations q = w.kernel().activationBlock() == 256 ? blocks256 : blocks32;
-        this.kernel = w.kernel();
-        this.matrix = m;
-        this.x = q;
-        this.out = out;
+    }
+
+    /** Quantizes {@code x [tokens][cols]} into q, on all the threads from {@link #PARALLEL_VALUES} values on. */
+    private void quantize(Q8Activations q, float[] x, int tokens, int cols) {
+        q.prepare(x, tokens, cols);
+        if ((long) tokens * cols < PARALLEL_VALUES) {
+            q.quantizeTokens(0, tokens);
+            return;
+        }
+        quantizing = q;
         try {
-            q.prepare(x, tokens, m.cols());
-            if ((long) tokens * m.cols() < PARALLEL_VALUES) {
-                q.quantizeTokens(0, tokens);
-            } else {
-                threads.parallelFor(tokens, quantizeTask);
-            }
-            threads.parallelFor(m.groups() / 2, groupTask);
+            threads.parallelFor(tokens, quantizeTask);
         } finally {
-            this.matrix = null;
-            this.x = null;
-            this.out = null;
+            quantizing = null;
         }
     }
 
-    /** Quantizes tokens [start, end) of the call's activations (see {@link Q8Activations#prepare}). */
+    /** Quantizes tokens [start, end) of the activations being quantized (see {@link Q8Activations#prepare}). */
     private void quantizeTokens(int start, int end) {
-        x.quantizeTokens(start, end);
+        quantizing.quantizeTokens(start, end);
+    }
+
+    /** Pairs [start, end) of the call's range, each run by the product it belongs to. */
+    private void pairs(int start, int end) {
+        for (int i = 0; i < products && start < end; i++) {
+            int last = firstPair[i + 1];
+            if (start >= last) {
+                continue;
+            }
+            int to = Math.min(end, last);
+            groups(kernels[i], matrices[i], xs[i], outs[i], start - firstPair[i], to - firstPair[i]);
+            start = to;
+        }
     }
 
     /**
@@ -140,16 +225,12 @@ final class PackedMatMul {
     }
 
     /**
-     * Group pairs [start, end). A single token (decode) goes through the decode kernel, two groups at a time. Two or
+     * Group pairs [start, end) of one product. A single token (decode) goes through the decode kernel, two groups at a time. Two or
      * more go through the batched kernel in blocks of four, group by group (or pair by pair, where the kernel
      * {@link PackedKernel#batchesPairs() batches pairs}), the last block padded with the zero tokens
      * {@link Q8Activations} keeps (one pass over the weights instead of one per leftover token).
      */
-    private void groups(int start, int end) {
-        PackedKernel k = kernel;
-        PackedMatrix m = matrix;
-        Q8Activations q = x;
-        float[] o = out;
+    private void groups(PackedKernel k, PackedMatrix m, Q8Activations q, float[] o, int start, int end) {
         int rows = m.rows();
         int groupRows = m.groupRows();
         int tokens = q.tokens();

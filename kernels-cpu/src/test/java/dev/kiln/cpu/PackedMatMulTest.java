@@ -17,6 +17,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -41,6 +42,127 @@ class PackedMatMulTest {
             int rows = 2 * groupRows + 5; // three groups (one partial) and a padding group
             int cols = 2 * PackedKernels.of(type).blockLength();
             assertProductsEqualTheReference(type, rows, cols, new int[] {1, 2, 3, 4, 5, 7, 8, 9, 13}, random);
+        }
+    }
+
+    /**
+     * Products of one input in one call (q, k, v; gate, up): matrices of different types, activation blocks (256 and
+     * 32) and row counts (partial and padding groups) share one quantizing pass and one range of pairs, whose chunks
+     * cross from one matrix to the next; every output equals its type's scalar reference bit for bit, both through
+     * {@link PackedMatMul} and through the backend's {@code matMuls}, which also takes a mix with a float matrix.
+     */
+    @Test
+    void productsOfOneInputInOneCallEqualTheScalarReference() {
+        int groupRows = PackedKernels.groupRows(Species.preferred());
+        Random random = new Random(12);
+        GgmlType[] types = {GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q5_0, GgmlType.Q4_K};
+        int[] rows = {2 * groupRows + 5, groupRows + 3, 3 * groupRows, 4 * groupRows};
+        for (int cols : new int[] {512, 4096}) { // 4096: 8 and 9 tokens are quantized on the pool
+            MemorySegment[] bytes = new MemorySegment[types.length];
+            TensorData[] data = new TensorData[types.length];
+            for (int i = 0; i < types.length; i++) {
+                bytes[i] = RandomBlocks.generate(types[i], rows[i] * cols, 0, RandomBlocks.Kind.RANDOM, random);
+                data[i] = new TensorData(new TensorInfo("w" + i + "." + types[i], new long[] {cols, rows[i]}, types[i], 0),
+                        bytes[i]);
+            }
+            try (CpuBackend cpu = new CpuBackend(2, MatMulPrecision.Q8); CpuThreads threads = new CpuThreads(2)) {
+                CpuTensor.Packed[] packed = new CpuTensor.Packed[types.length];
+                for (int i = 0; i < types.length; i++) {
+                    packed[i] = (CpuTensor.Packed) cpu.upload(data[i]);
+                }
+                PackedMatMul product = new PackedMatMul(threads);
+                for (int tokens : new int[] {1, 3, 8, 9}) {
+                    float[] x = new float[tokens * cols];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = (float) random.nextGaussian();
+                    }
+                    float[][] y = new float[types.length][];
+                    for (int i = 0; i < types.length; i++) {
+                        y[i] = new float[tokens * rows[i]];
+                    }
+                    product.apply(packed, x, y, tokens);
+                    assertEqualTheReference(types, bytes, rows, cols, x, tokens, y, "PackedMatMul");
+
+                    DeviceTensor xt = cpu.allocate(x.length);
+                    cpu.fromHost(x, xt, x.length);
+                    DeviceTensor[] outs = new DeviceTensor[types.length];
+                    for (int i = 0; i < types.length; i++) {
+                        outs[i] = cpu.allocate((long) tokens * rows[i]);
+                    }
+                    cpu.ops().matMuls(outs, packed, xt, tokens);
+                    for (int i = 0; i < types.length; i++) {
+                        y[i] = new float[tokens * rows[i]];
+                        cpu.toHost(outs[i], y[i], 0, y[i].length);
+                    }
+                    assertEqualTheReference(types, bytes, rows, cols, x, tokens, y, "matMuls");
+                }
+            }
+        }
+    }
+
+    /** A float matrix among them: the backend runs the mix one by one, with the same outputs as matMul each. */
+    @Test
+    void productsOfOneInputWithAFloatMatrixEqualTheProductsOneByOne() {
+        int cols = 256;
+        Random random = new Random(13);
+        MemorySegment q4 = RandomBlocks.generate(GgmlType.Q4_K, 40 * cols, 0, RandomBlocks.Kind.RANDOM, random);
+        MemorySegment f16 = RandomBlocks.generate(GgmlType.F16, 24 * cols, 0, RandomBlocks.Kind.RANDOM, random);
+        try (CpuBackend cpu = new CpuBackend(2, MatMulPrecision.Q8)) {
+            DeviceTensor[] w = {cpu.upload(new TensorData(new TensorInfo("q4", new long[] {cols, 40}, GgmlType.Q4_K, 0), q4)),
+                    cpu.upload(new TensorData(new TensorInfo("f16", new long[] {cols, 24}, GgmlType.F16, 0), f16))};
+            assertInstanceOf(CpuTensor.Weights.class, w[1]);
+            int tokens = 3;
+            float[] x = new float[tokens * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            DeviceTensor xt = cpu.allocate(x.length);
+            cpu.fromHost(x, xt, x.length);
+            DeviceTensor[] together = {cpu.allocate(tokens * 40L), cpu.allocate(tokens * 24L)};
+            DeviceTensor[] apart = {cpu.allocate(tokens * 40L), cpu.allocate(tokens * 24L)};
+            cpu.ops().matMuls(together, w, xt, tokens);
+            for (int i = 0; i < w.length; i++) {
+                cpu.ops().matMul(apart[i], w[i], xt, tokens);
+                int n = tokens * (i == 0 ? 40 : 24);
+                float[] a = new float[n];
+                float[] b = new float[n];
+                cpu.toHost(together[i], a, 0, n);
+                cpu.toHost(apart[i], b, 0, n);
+                assertArrayEquals(b, a, "matrix " + i);
+            }
+        }
+    }
+
+    /** Products of one input must share its width: a matrix of another width is refused by name. */
+    @Test
+    void productsOfOneInputOfAnotherWidthAreRefused() {
+        Random random = new Random(14);
+        MemorySegment a = RandomBlocks.generate(GgmlType.Q4_K, 32 * 256, 0, RandomBlocks.Kind.RANDOM, random);
+        MemorySegment b = RandomBlocks.generate(GgmlType.Q4_K, 32 * 512, 0, RandomBlocks.Kind.RANDOM, random);
+        try (CpuBackend cpu = new CpuBackend(2, MatMulPrecision.Q8); CpuThreads threads = new CpuThreads(2)) {
+            CpuTensor.Packed[] w = {
+                    (CpuTensor.Packed) cpu.upload(new TensorData(new TensorInfo("a", new long[] {256, 32}, GgmlType.Q4_K, 0), a)),
+                    (CpuTensor.Packed) cpu.upload(new TensorData(new TensorInfo("b", new long[] {512, 32}, GgmlType.Q4_K, 0), b))};
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new PackedMatMul(threads).apply(w, new float[512], new float[][] {new float[32], new float[32]}, 1));
+            assertEquals("tensor b: products of one input need the same width, found 512 columns against 256", e.getMessage());
+        }
+    }
+
+    /** y[i] [tokens][rows[i]] against each matrix's scalar reference on the quantized x, bit for bit. */
+    private static void assertEqualTheReference(GgmlType[] types, MemorySegment[] bytes, int[] rows, int cols, float[] x,
+                                                int tokens, float[][] y, String path) {
+        for (int i = 0; i < types.length; i++) {
+            PackedKernel kernel = PackedKernels.of(types[i]);
+            Q8Activations q = new Q8Activations(kernel.activationBlock());
+            q.quantize(x, tokens, cols);
+            for (int t = 0; t < tokens; t++) {
+                for (int r = 0; r < rows[i]; r++) {
+                    assertEquals(kernel.reference(bytes[i], r * types[i].byteSize(cols), cols, q, t), y[i][t * rows[i] + r],
+                            path + ", matrix " + i + " (" + types[i] + "), " + cols + " columns, " + tokens + " tokens: row "
+                                    + r + " token " + t);
+                }
+            }
         }
     }
 

@@ -138,9 +138,7 @@ public final class Forward implements AutoCloseable {
 
         // attention: norm, Q/K/V projections
         ops.rmsNorm(a.xb, a.x, w.attnNorm(), rows, dim, eps);
-        ops.matMul(a.q, w.attnQ(), a.xb, rows);
-        ops.matMul(a.k, w.attnK(), a.xb, rows);
-        ops.matMul(a.v, w.attnV(), a.xb, rows);
+        ops.matMuls(new DeviceTensor[] {a.q, a.k, a.v}, new DeviceTensor[] {w.attnQ(), w.attnK(), w.attnV()}, a.xb, rows);
         if (w.attnQBias() != null) {
             ops.addBias(a.q, w.attnQBias(), rows, hp.queryLength(l));
         }
@@ -168,8 +166,7 @@ public final class Forward implements AutoCloseable {
 
         // ffn: SwiGLU and residual
         ops.rmsNorm(a.xb, a.x, w.ffnNorm(), rows, dim, eps);
-        ops.matMul(a.gate, w.ffnGate(), a.xb, rows);
-        ops.matMul(a.up, w.ffnUp(), a.xb, rows);
+        ops.matMuls(new DeviceTensor[] {a.gate, a.up}, new DeviceTensor[] {w.ffnGate(), w.ffnUp()}, a.xb, rows);
         ops.swiGlu(a.gate, a.up, rows * hp.feedForwardLength(l));
         ops.matMul(a.xb, w.ffnDown(), a.gate, rows);
         ops.add(a.x, a.xb, rows * dim);

@@ -62,6 +62,15 @@ final class ProfiledOps implements Ops {
         end(t, "matMul", roles.apply(w), w.type(), elements * tokens, w.type().byteSize(elements));
     }
 
+    /**
+     * One by one, each through {@link #matMul}, so that every weight role keeps its own row: the profile times the
+     * products of one input apart, not the one call a backend may make of them.
+     */
+    @Override
+    public void matMuls(DeviceTensor[] out, DeviceTensor[] w, DeviceTensor x, int tokens) {
+        Ops.super.matMuls(out, w, x, tokens);
+    }
+
     @Override
     public void addBias(DeviceTensor x, DeviceTensor bias, int rows, int dim) {
         timed("addBias", () -> ops.addBias(x, bias, rows, dim));

@@ -25,6 +25,21 @@ public interface Ops {
      */
     void matMul(DeviceTensor out, DeviceTensor w, DeviceTensor x, int tokens);
 
+    /**
+     * {@code out[i] = w[i] · x} for each i, each as {@link #matMul}: several products of one input (q, k and v; gate
+     * and up), which a backend may run as one (the CPU quantizes x once and splits the rows of all the matrices
+     * across its threads in one dispatch). No {@code out[i]} may be x. The default runs them one by one.
+     */
+    default void matMuls(DeviceTensor[] out, DeviceTensor[] w, DeviceTensor x, int tokens) {
+        if (out.length != w.length) {
+            throw new IllegalArgumentException("matMuls: expected as many outputs as matrices, found " + out.length
+                    + " and " + w.length);
+        }
+        for (int i = 0; i < w.length; i++) {
+            matMul(out[i], w[i], x, tokens);
+        }
+    }
+
     /** {@code x[r] += bias} for each of {@code rows} rows. x [rows][dim]; bias F32 [dim]. */
     void addBias(DeviceTensor x, DeviceTensor bias, int rows, int dim);
 

@@ -54,6 +54,9 @@ class ProfiledOpsTest {
 
         List<String> names = new ArrayList<>();
         for (Method m : Ops.class.getMethods()) {
+            if (m.getName().equals("matMuls")) {
+                continue; // below: one by one, through matMul
+            }
             Object[] args = new Object[m.getParameterCount()];
             Class<?>[] types = m.getParameterTypes();
             for (int i = 0; i < args.length; i++) {
@@ -79,7 +82,7 @@ class ProfiledOpsTest {
             }
             assertEquals("synchronize", calls.getLast()[0], m.getName() + " then waits for the backend");
         }
-        assertEquals(10, names.size(), "Ops has ten methods: " + names);
+        assertEquals(10, names.size(), "Ops has ten methods besides matMuls: " + names);
         profiled.matMul(new Tensor(GgmlType.F32, 5632), up, new Tensor(GgmlType.F32, 2048), 1);
 
         List<OpProfile.Entry> entries = profile.entries();
@@ -105,5 +108,35 @@ class ProfiledOpsTest {
         assertEquals(2, entries.stream().filter(e -> e.op().equals("matMul")).count());
         assertEquals(0, profile.passes(), "passes are Forward's to record");
         assertTrue(Arrays.stream(Ops.class.getMethods()).allMatch(m -> m.getReturnType() == void.class));
+    }
+
+    /**
+     * Products of one input are handed to the backend one by one, each waited for and recorded under its own role:
+     * a backend's one call for them all would leave the profile without the roles' rows.
+     */
+    @Test
+    void productsOfOneInputAreProfiledOneByOne() {
+        OpProfile profile = new OpProfile();
+        Tensor q = new Tensor(GgmlType.Q4_K, 2048L * 256);
+        Tensor k = new Tensor(GgmlType.Q6_K, 2048L * 64);
+        Map<DeviceTensor, String> roles = Map.of(q, "attn_q", k, "attn_k");
+        ProfiledOps profiled = new ProfiledOps(backend(), profile, roles::get);
+        DeviceTensor x = new Tensor(GgmlType.F32, 2048 * 3);
+        DeviceTensor[] out = {new Tensor(GgmlType.F32, 256 * 3), new Tensor(GgmlType.F32, 64 * 3)};
+        profiled.matMuls(out, new DeviceTensor[] {q, k}, x, 3);
+
+        assertEquals(List.of("matMul", "synchronize", "matMul", "synchronize"),
+                calls.stream().map(c -> (String) c[0]).toList());
+        for (int i = 0; i < 2; i++) {
+            Object[] passed = (Object[]) calls.get(2 * i)[1];
+            assertSame(out[i], passed[0]);
+            assertSame(i == 0 ? q : k, passed[1]);
+            assertSame(x, passed[2]);
+            assertEquals(3, passed[3]);
+        }
+        List<OpProfile.Entry> entries = profile.entries();
+        assertEquals(List.of("attn_q", "attn_k"), entries.stream().map(OpProfile.Entry::role).toList());
+        assertEquals(List.of(q.elements() * 3, k.elements() * 3),
+                entries.stream().map(OpProfile.Entry::multiplyAdds).toList());
     }
 }
