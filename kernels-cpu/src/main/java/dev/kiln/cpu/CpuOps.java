@@ -22,7 +22,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * angles computed once per batch. Norm sums accumulate in double (as ggml's {@code ggml_float}); softmax subtracts
  * the row maximum.
  *
- * <p>Not thread-safe: one forward pass at a time (per-call state lives in fields, so a call allocates nothing).
+ * <p>Not thread-safe: one forward pass at a time (per-call state lives in fields, so a call allocates nothing but
+ * {@code matMuls}' two arrays of its operands).
  */
 final class CpuOps implements Ops {
     /** Element-wise ops on at least this many floats (prompt batches) are split across the pool. */
@@ -117,7 +118,10 @@ final class CpuOps implements Ops {
         }
     }
 
-    /** w as repacked matrices where every one is repacked and no output is x, else null. */
+    /**
+     * w as repacked matrices where every one is repacked and every output is distinct from x and from the others,
+     * else null (the products then run one by one, as {@link Ops#matMuls}'s default defines them).
+     */
     private static CpuTensor.Packed[] packedOnly(DeviceTensor[] out, DeviceTensor[] w, DeviceTensor x) {
         if (out.length != w.length || w.length == 0) {
             return null;
@@ -126,6 +130,11 @@ final class CpuOps implements Ops {
         for (int i = 0; i < w.length; i++) {
             if (!(w[i] instanceof CpuTensor.Packed p) || out[i] == x) {
                 return null;
+            }
+            for (int j = 0; j < i; j++) {
+                if (out[j] == out[i]) {
+                    return null;
+                }
             }
             packed[i] = p;
         }

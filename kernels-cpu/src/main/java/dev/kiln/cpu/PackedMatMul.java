@@ -15,7 +15,8 @@ import java.util.Objects;
  * integer path of {@link dev.kiln.core.spi.MatMulPrecision#Q8}. The activations are quantized once per call (split by
  * tokens across the threads from {@link #PARALLEL_VALUES} values on), then each task runs the kernel on its row
  * groups for every token, so a group's weights are read from memory once and stay in cache across the tokens. One
- * call may take several matrices of one input (see {@link #apply(CpuTensor.Packed[], float[], float[][], int)}).
+ * call may take several matrices of one input ({@link #apply(CpuTensor.Packed[], float[], float[][], int) apply}
+ * with arrays).
  *
  * <p>Not thread-safe: one call at a time per instance.
  */
@@ -112,7 +113,7 @@ final class PackedMatMul {
     void apply(CpuTensor.Packed[] w, float[] x, float[][] out, int tokens) {
         if (w.length != out.length || w.length == 0) {
             throw new IllegalArgumentException("products: expected as many outputs as matrices (at least one), found "
-                    + out.length + " and " + w.length);
+                    + out.length + " outputs and " + w.length + " matrices");
         }
         int cols = w[0].matrix().cols();
         prepareProducts(w.length);
@@ -137,6 +138,7 @@ final class PackedMatMul {
             products = w.length;
             threads.parallelFor(firstPair[w.length], pairTask);
         } finally {
+            Arrays.fill(kernels, null);
             Arrays.fill(matrices, null);
             Arrays.fill(xs, null);
             Arrays.fill(outs, null);
@@ -160,8 +162,8 @@ final class PackedMatMul {
             throw new IllegalArgumentException("tensor " + m.name() + ": tokens must be >= 1, found " + tokens);
         }
         if (m.cols() != cols) {
-            throw new IllegalArgumentException("tensor " + m.name() + ": products of one input need the same width, found "
-                    + m.cols() + " columns against " + cols);
+            throw new IllegalArgumentException("tensor " + m.name()
+                    + ": products of one input need the same width, found " + m.cols() + " columns against " + cols);
         }
         if ((long) tokens * m.cols() > x.length) {
             throw new IllegalArgumentException("tensor " + m.name() + ": x needs [" + tokens + "][" + m.cols()

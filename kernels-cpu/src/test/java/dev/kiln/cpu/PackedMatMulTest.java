@@ -47,41 +47,42 @@ class PackedMatMulTest {
 
     /**
      * Products of one input in one call (q, k, v; gate, up): matrices of different types, activation blocks (256 and
-     * 32) and row counts (partial and padding groups) share one quantizing pass and one range of pairs, whose chunks
-     * cross from one matrix to the next; every output equals its type's scalar reference bit for bit, both through
-     * {@link PackedMatMul} and through the backend's {@code matMuls}, which also takes a mix with a float matrix.
+     * 32) and row counts (partial and padding groups, a matrix of one pair first) share one quantizing pass and one
+     * range of 14 pairs, whose chunks cross from one matrix to the next (two threads claim 3, 2, 2, ... pairs; one
+     * thread runs the whole range in one call); every output equals its type's scalar reference bit for bit, both
+     * through {@link PackedMatMul} and through the backend's {@code matMuls}.
      */
     @Test
     void productsOfOneInputInOneCallEqualTheScalarReference() {
         int groupRows = PackedKernels.groupRows(Species.preferred());
         Random random = new Random(12);
         GgmlType[] types = {GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q5_0, GgmlType.Q4_K};
-        int[] rows = {2 * groupRows + 5, groupRows + 3, 3 * groupRows, 4 * groupRows};
+        int[] rows = {groupRows - 3, 2 * groupRows + 5, 3 * groupRows, 16 * groupRows + 1}; // 1 + 2 + 2 + 9 pairs
         for (int cols : new int[] {512, 4096}) { // 4096: 8 and 9 tokens are quantized on the pool
             MemorySegment[] bytes = new MemorySegment[types.length];
             TensorData[] data = new TensorData[types.length];
             for (int i = 0; i < types.length; i++) {
                 bytes[i] = RandomBlocks.generate(types[i], rows[i] * cols, 0, RandomBlocks.Kind.RANDOM, random);
-                data[i] = new TensorData(new TensorInfo("w" + i + "." + types[i], new long[] {cols, rows[i]}, types[i], 0),
-                        bytes[i]);
+                data[i] = new TensorData(
+                        new TensorInfo("w" + i + "." + types[i], new long[] {cols, rows[i]}, types[i], 0), bytes[i]);
             }
-            try (CpuBackend cpu = new CpuBackend(2, MatMulPrecision.Q8); CpuThreads threads = new CpuThreads(2)) {
+            try (CpuBackend cpu = new CpuBackend(2, MatMulPrecision.Q8); CpuThreads one = new CpuThreads(1);
+                 CpuThreads two = new CpuThreads(2)) {
                 CpuTensor.Packed[] packed = new CpuTensor.Packed[types.length];
                 for (int i = 0; i < types.length; i++) {
                     packed[i] = (CpuTensor.Packed) cpu.upload(data[i]);
                 }
-                PackedMatMul product = new PackedMatMul(threads);
                 for (int tokens : new int[] {1, 3, 8, 9}) {
                     float[] x = new float[tokens * cols];
                     for (int i = 0; i < x.length; i++) {
                         x[i] = (float) random.nextGaussian();
                     }
-                    float[][] y = new float[types.length][];
-                    for (int i = 0; i < types.length; i++) {
-                        y[i] = new float[tokens * rows[i]];
+                    for (CpuThreads threads : new CpuThreads[] {one, two}) {
+                        float[][] y = outputs(rows, tokens);
+                        new PackedMatMul(threads).apply(packed, x, y, tokens);
+                        assertEqualTheReference(types, bytes, rows, cols, x, tokens, y,
+                                "PackedMatMul, " + threads.threads() + " threads");
                     }
-                    product.apply(packed, x, y, tokens);
-                    assertEqualTheReference(types, bytes, rows, cols, x, tokens, y, "PackedMatMul");
 
                     DeviceTensor xt = cpu.allocate(x.length);
                     cpu.fromHost(x, xt, x.length);
@@ -90,8 +91,8 @@ class PackedMatMulTest {
                         outs[i] = cpu.allocate((long) tokens * rows[i]);
                     }
                     cpu.ops().matMuls(outs, packed, xt, tokens);
+                    float[][] y = outputs(rows, tokens);
                     for (int i = 0; i < types.length; i++) {
-                        y[i] = new float[tokens * rows[i]];
                         cpu.toHost(outs[i], y[i], 0, y[i].length);
                     }
                     assertEqualTheReference(types, bytes, rows, cols, x, tokens, y, "matMuls");
@@ -100,52 +101,102 @@ class PackedMatMulTest {
         }
     }
 
-    /** A float matrix among them: the backend runs the mix one by one, with the same outputs as matMul each. */
+    private static float[][] outputs(int[] rows, int tokens) {
+        float[][] y = new float[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            y[i] = new float[tokens * rows[i]];
+        }
+        return y;
+    }
+
+    /**
+     * What the backend does not run as one runs one by one, with the outputs of matMul called in turn: a float matrix
+     * among them, an output that is the input (the second product then reads the first one's output), two outputs
+     * that are one buffer (the last product's values stay).
+     */
     @Test
-    void productsOfOneInputWithAFloatMatrixEqualTheProductsOneByOne() {
+    void productsOfOneInputTheBackendCannotRunAsOneRunOneByOne() {
         int cols = 256;
         Random random = new Random(13);
-        MemorySegment q4 = RandomBlocks.generate(GgmlType.Q4_K, 40 * cols, 0, RandomBlocks.Kind.RANDOM, random);
-        MemorySegment f16 = RandomBlocks.generate(GgmlType.F16, 24 * cols, 0, RandomBlocks.Kind.RANDOM, random);
+        MemorySegment q4 = RandomBlocks.generate(GgmlType.Q4_K, cols * cols, 0, RandomBlocks.Kind.RANDOM, random);
+        MemorySegment q6 = RandomBlocks.generate(GgmlType.Q6_K, cols * cols, 0, RandomBlocks.Kind.RANDOM, random);
+        MemorySegment f16 = RandomBlocks.generate(GgmlType.F16, cols * cols, 0, RandomBlocks.Kind.RANDOM, random);
         try (CpuBackend cpu = new CpuBackend(2, MatMulPrecision.Q8)) {
-            DeviceTensor[] w = {cpu.upload(new TensorData(new TensorInfo("q4", new long[] {cols, 40}, GgmlType.Q4_K, 0), q4)),
-                    cpu.upload(new TensorData(new TensorInfo("f16", new long[] {cols, 24}, GgmlType.F16, 0), f16))};
-            assertInstanceOf(CpuTensor.Weights.class, w[1]);
+            DeviceTensor a = cpu.upload(new TensorData(new TensorInfo("q4", new long[] {cols, cols}, GgmlType.Q4_K, 0), q4));
+            DeviceTensor b = cpu.upload(new TensorData(new TensorInfo("q6", new long[] {cols, cols}, GgmlType.Q6_K, 0), q6));
+            DeviceTensor f = cpu.upload(new TensorData(new TensorInfo("f16", new long[] {cols, cols}, GgmlType.F16, 0), f16));
+            assertInstanceOf(CpuTensor.Weights.class, f);
             int tokens = 3;
             float[] x = new float[tokens * cols];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) random.nextGaussian();
             }
-            DeviceTensor xt = cpu.allocate(x.length);
-            cpu.fromHost(x, xt, x.length);
-            DeviceTensor[] together = {cpu.allocate(tokens * 40L), cpu.allocate(tokens * 24L)};
-            DeviceTensor[] apart = {cpu.allocate(tokens * 40L), cpu.allocate(tokens * 24L)};
-            cpu.ops().matMuls(together, w, xt, tokens);
-            for (int i = 0; i < w.length; i++) {
-                cpu.ops().matMul(apart[i], w[i], xt, tokens);
-                int n = tokens * (i == 0 ? 40 : 24);
-                float[] a = new float[n];
-                float[] b = new float[n];
-                cpu.toHost(together[i], a, 0, n);
-                cpu.toHost(apart[i], b, 0, n);
-                assertArrayEquals(b, a, "matrix " + i);
+            int n = tokens * cols;
+            // {mixed: packed and float}, {output 0 is x}, {outputs 0 and 1 are one buffer}
+            for (int mix = 0; mix < 3; mix++) {
+                DeviceTensor[] w = mix == 0 ? new DeviceTensor[] {a, f} : new DeviceTensor[] {a, b};
+                DeviceTensor xTogether = cpu.allocate(n);
+                DeviceTensor xApart = cpu.allocate(n);
+                cpu.fromHost(x, xTogether, n);
+                cpu.fromHost(x, xApart, n);
+                DeviceTensor[] together = {mix == 1 ? xTogether : cpu.allocate(n), cpu.allocate(n)};
+                DeviceTensor[] apart = {mix == 1 ? xApart : cpu.allocate(n), cpu.allocate(n)};
+                if (mix == 2) {
+                    together[1] = together[0];
+                    apart[1] = apart[0];
+                }
+                cpu.ops().matMuls(together, w, xTogether, tokens);
+                for (int i = 0; i < w.length; i++) {
+                    cpu.ops().matMul(apart[i], w[i], xApart, tokens);
+                }
+                for (int i = 0; i < w.length; i++) {
+                    float[] got = new float[n];
+                    float[] expected = new float[n];
+                    cpu.toHost(together[i], got, 0, n);
+                    cpu.toHost(apart[i], expected, 0, n);
+                    assertArrayEquals(expected, got, "case " + mix + ", output " + i);
+                }
             }
         }
     }
 
-    /** Products of one input must share its width: a matrix of another width is refused by name. */
+    /**
+     * Products of one input must share its width: a matrix of another width is refused by name, and the same
+     * instance then runs a valid call correctly; on a closed backend matMuls fails by name too.
+     */
     @Test
-    void productsOfOneInputOfAnotherWidthAreRefused() {
+    void productsOfOneInputOfAnotherWidthAreRefusedAndAClosedBackendFails() {
         Random random = new Random(14);
         MemorySegment a = RandomBlocks.generate(GgmlType.Q4_K, 32 * 256, 0, RandomBlocks.Kind.RANDOM, random);
         MemorySegment b = RandomBlocks.generate(GgmlType.Q4_K, 32 * 512, 0, RandomBlocks.Kind.RANDOM, random);
-        try (CpuBackend cpu = new CpuBackend(2, MatMulPrecision.Q8); CpuThreads threads = new CpuThreads(2)) {
+        CpuBackend cpu = new CpuBackend(2, MatMulPrecision.Q8);
+        try (CpuThreads threads = new CpuThreads(2)) {
             CpuTensor.Packed[] w = {
                     (CpuTensor.Packed) cpu.upload(new TensorData(new TensorInfo("a", new long[] {256, 32}, GgmlType.Q4_K, 0), a)),
                     (CpuTensor.Packed) cpu.upload(new TensorData(new TensorInfo("b", new long[] {512, 32}, GgmlType.Q4_K, 0), b))};
+            PackedMatMul product = new PackedMatMul(threads);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> new PackedMatMul(threads).apply(w, new float[512], new float[][] {new float[32], new float[32]}, 1));
-            assertEquals("tensor b: products of one input need the same width, found 512 columns against 256", e.getMessage());
+                    () -> product.apply(w, new float[512], new float[][] {new float[32], new float[32]}, 1));
+            assertEquals("tensor b: products of one input need the same width, found 512 columns against 256",
+                    e.getMessage());
+
+            float[] x = new float[2 * 256];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            float[][] y = {new float[2 * 32], new float[2 * 32]};
+            product.apply(new CpuTensor.Packed[] {w[0], w[0]}, x, y, 2);
+            GgmlType[] types = {GgmlType.Q4_K, GgmlType.Q4_K};
+            assertEqualTheReference(types, new MemorySegment[] {a, a}, new int[] {32, 32}, 256, x, 2, y,
+                    "after a refused call");
+
+            cpu.close();
+            DeviceTensor[] outs = {cpu.allocate(32), cpu.allocate(32)};
+            IllegalStateException closed = assertThrows(IllegalStateException.class,
+                    () -> cpu.ops().matMuls(outs, new DeviceTensor[] {w[0], w[0]}, cpu.allocate(256), 1));
+            assertEquals("tensor a: the CPU backend is closed", closed.getMessage());
+        } finally {
+            cpu.close();
         }
     }
 

@@ -138,7 +138,8 @@ public final class Forward implements AutoCloseable {
 
         // attention: norm, Q/K/V projections
         ops.rmsNorm(a.xb, a.x, w.attnNorm(), rows, dim, eps);
-        ops.matMuls(new DeviceTensor[] {a.q, a.k, a.v}, new DeviceTensor[] {w.attnQ(), w.attnK(), w.attnV()}, a.xb, rows);
+        ops.matMuls(new DeviceTensor[] {a.q, a.k, a.v}, new DeviceTensor[] {w.attnQ(), w.attnK(), w.attnV()}, a.xb,
+                rows);
         if (w.attnQBias() != null) {
             ops.addBias(a.q, w.attnQBias(), rows, hp.queryLength(l));
         }

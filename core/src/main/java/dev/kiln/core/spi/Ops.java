@@ -27,13 +27,14 @@ public interface Ops {
 
     /**
      * {@code out[i] = w[i] · x} for each i, each as {@link #matMul}: several products of one input (q, k and v; gate
-     * and up), which a backend may run as one (the CPU quantizes x once and splits the rows of all the matrices
-     * across its threads in one dispatch). No {@code out[i]} may be x. The default runs them one by one.
+     * and up), every w[i] with x's width, which a backend may run as one (the CPU quantizes x once and splits the
+     * rows of all the matrices across its threads in one dispatch). The outputs are distinct from each other and
+     * from x. The default runs them one by one.
      */
     default void matMuls(DeviceTensor[] out, DeviceTensor[] w, DeviceTensor x, int tokens) {
         if (out.length != w.length) {
             throw new IllegalArgumentException("matMuls: expected as many outputs as matrices, found " + out.length
-                    + " and " + w.length);
+                    + " outputs and " + w.length + " matrices");
         }
         for (int i = 0; i < w.length; i++) {
             matMul(out[i], w[i], x, tokens);
