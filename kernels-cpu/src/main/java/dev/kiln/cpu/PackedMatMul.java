@@ -116,24 +116,27 @@ final class PackedMatMul {
                     + out.length + " outputs and " + w.length + " matrices");
         }
         int cols = w[0].matrix().cols();
+        boolean needs256 = false;
+        boolean needs32 = false;
+        for (int i = 0; i < w.length; i++) { // every shape checked before any work
+            checkShapes(w[i].matrix(), cols, x, out[i], tokens);
+            needs256 |= w[i].kernel().activationBlock() == 256;
+            needs32 |= w[i].kernel().activationBlock() != 256;
+        }
         prepareProducts(w.length);
-        boolean quantized256 = false;
-        boolean quantized32 = false;
         try {
+            if (needs256) {
+                quantize(blocks256, x, tokens, cols);
+            }
+            if (needs32) {
+                quantize(blocks32, x, tokens, cols);
+            }
             for (int i = 0; i < w.length; i++) {
-                PackedMatrix m = w[i].matrix();
-                checkShapes(m, cols, x, out[i], tokens);
-                Q8Activations q = w[i].kernel().activationBlock() == 256 ? blocks256 : blocks32;
-                if (q == blocks256 ? !quantized256 : !quantized32) {
-                    quantize(q, x, tokens, cols);
-                    quantized256 |= q == blocks256;
-                    quantized32 |= q == blocks32;
-                }
                 kernels[i] = w[i].kernel();
-                matrices[i] = m;
-                xs[i] = q;
+                matrices[i] = w[i].matrix();
+                xs[i] = kernels[i].activationBlock() == 256 ? blocks256 : blocks32;
                 outs[i] = out[i];
-                firstPair[i + 1] = firstPair[i] + m.groups() / 2;
+                firstPair[i + 1] = firstPair[i] + matrices[i].groups() / 2;
             }
             products = w.length;
             threads.parallelFor(firstPair[w.length], pairTask);

@@ -338,7 +338,9 @@ public final class Q6_KPacked implements PackedKernel {
      * its 26 vector ones): 28.0 against 24.1 G multiply-adds/s at 8 tokens, 27.1 against 24.0 at 64 (one core, Zen 3,
      * 2048 x 2048, three and two alternating processes, medians). Moving the layout's scales to the block's start, so
      * that the address is linear in k, gave the same (28.2 and 29.1) but slowed decode over a 32000 x 2048 matrix by
-     * a tenth (20.1-20.6 against 22.6-22.8 with two threads): not kept.
+     * a tenth (20.1-20.6 against 22.6-22.8 with two threads): not kept. Tried again with the one-loop decode kernel
+     * ({@link #sumPairNarrow}): decode 22% faster from the caches, equal from memory (one core's stream is the bound
+     * there), this kernel 1-3% slower: not kept either.
      */
     private static void sumQuadNarrow(MemorySegment m, long o, short[] xq, int xb, int cols, int[] is) {
         int x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
