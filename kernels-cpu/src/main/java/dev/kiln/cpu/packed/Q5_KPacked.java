@@ -16,6 +16,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * Q5_K rows interleaved by R = short lanes per vector. GGUF block: f16 d, f16 dmin, 12 bytes of 6-bit scales and
@@ -175,6 +176,14 @@ public final class Q5_KPacked implements PackedKernel {
 
     @Override
     public void multiplyQuad(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset, int outStride) {
+        if (NARROW) { // the batch kernel works on pairs (see multiplyQuadPair): compute g's pair, keep g's rows
+            float[] pair = new float[Q8Activations.TOKEN_BLOCK * 2 * R]; // [token t..t+3][group g & ~1, g | 1][R]
+            multiplyQuadPair(w, g & ~1, x, t, pair, 0, 2 * R);
+            for (int j = 0; j < Q8Activations.TOKEN_BLOCK; j++) {
+                System.arraycopy(pair, j * 2 * R + (g & 1) * R, out, outOffset + j * outStride, R);
+            }
+            return;
+        }
         int cols = w.cols();
         int[] is = new int[4 * R]; // [token t..t+3][R]
         long o = w.pairOffset(g >> 1) + (g & 1) * UNIT; // this group's units of the pair's blocks
@@ -184,6 +193,32 @@ public final class Q5_KPacked implements PackedKernel {
             for (int j = 0; j < 4; j++) {
                 finish(w.data(), o, is, j * R, x, xb + j * cols, out, outOffset + j * outStride, b == 0);
             }
+        }
+    }
+
+    /** At 256 bits (see {@link #firstHalves}); 512- and 128-bit vectors keep two group-by-group quads. */
+    @Override
+    public boolean batchesPairs() {
+        return NARROW;
+    }
+
+    @Override
+    public void multiplyQuadPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset,
+                                 int outStride) {
+        if (!NARROW) {
+            PackedKernel.super.multiplyQuadPair(w, g, x, t, out, outOffset, outStride);
+            return;
+        }
+        int cols = w.cols();
+        int[] is = new int[8 * R]; // [group g, g+1][token t..t+3][R]
+        float[] minima = new float[8 * 2 * R]; // [group of weights][row group g, g+1][R] of one block
+        long o = w.pairOffset(g >> 1);
+        for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
+            int xb = t * cols + 256 * b;
+            Arrays.fill(is, 0);
+            firstHalves(w.data(), o, x.q, xb, cols, x.sums, is);
+            secondHalves(w.data(), o, x.q, xb, cols, x.sums, is);
+            finishQuadPair(w.data(), o, is, minima, x, xb, cols, out, outOffset, outStride, b == 0);
         }
     }
 
@@ -332,6 +367,268 @@ public final class Q5_KPacked implements PackedKernel {
         i21.intoArray(is, 2 * R + HALF);
         i30.intoArray(is, 3 * R);
         i31.intoArray(is, 3 * R + HALF);
+    }
+
+    /**
+     * The first 16 weights of each of a block's eight groups, for both row groups of a pair (o: the pair's block) and
+     * four tokens (activations at xb + j·cols), at 256 bits: adds {@code sc_g · Σ_{i<16} q_i x_i} to is (row group g's
+     * sums for token j at is[j·R ..], g+1's at is[(4 + j)·R ..]); {@link #secondHalves} adds the other 16. As Q4_K's
+     * pair kernel ({@link Q4_KPacked}): each activation broadcast serves both row groups, and the int sums stay in
+     * memory, so that eight 16-bit accumulators (four tokens, two row groups) and a step's quants fit AVX2's sixteen
+     * vector registers. A group's two halves are summed in two passes, two methods each about the size of Q4_K's
+     * kernel: a lane holds at most 16 products (see the class comment), and both halves at once would take sixteen
+     * accumulators. (The group-by-group kernel, {@link #sumQuad}, kept both halves of four tokens and their int sums
+     * in registers; at 256 bits they spilled.)
+     */
+    private static void firstHalves(MemorySegment m, long o, short[] xq, int xb, int cols, int[] sums, int[] is) {
+        int x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        int step = cols / Q8Activations.SUM_LENGTH;
+        for (int g = 0; g < 8; g++) {
+            long two = o + 2L * TWO_GROUPS * (g >> 1);
+            long words = two + 2L * SECOND * (g & 1); // word k of row group g at words + 2·UNIT·k, of g+1 a unit on
+            int xg = 32 * g;
+            int s0 = xb / Q8Activations.SUM_LENGTH + 2 * g + 0;
+            int b0 = 16 * sums[s0], b1 = 16 * sums[s0 + step], b2 = 16 * sums[s0 + 2 * step], b3 = 16 * sums[s0 + 3 * step];
+            // half a group per lane, centred (see the class comment): row group g (a) and g+1 (e), tokens 0..3
+            ShortVector a0 = ShortVector.broadcast(S, (short) -b0), a1 = ShortVector.broadcast(S, (short) -b1);
+            ShortVector a2 = ShortVector.broadcast(S, (short) -b2), a3 = ShortVector.broadcast(S, (short) -b3);
+            ShortVector e0 = a0, e1 = a1, e2 = a2, e3 = a3;
+            for (int k = 0; k < 8; k++) { // slots 0 and 1 of words 0..7: weights 2k, 2k + 1
+                IntVector v = IntVector.fromMemorySegment(I, m, words + 2L * UNIT * k, LE);
+                IntVector u = IntVector.fromMemorySegment(I, m, words + 2L * UNIT * k + UNIT, LE);
+                ShortVector q0 = v.and(SLOT).reinterpretAsShorts();
+                ShortVector q1 = v.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts();
+                ShortVector r0 = u.and(SLOT).reinterpretAsShorts();
+                ShortVector r1 = u.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts();
+                int i = xg + 2 * k;
+                short y0 = xq[x0 + i], y1 = xq[x0 + i + 1];
+                a0 = a0.add(q0.mul(y0)).add(q1.mul(y1));
+                e0 = e0.add(r0.mul(y0)).add(r1.mul(y1));
+                y0 = xq[x1 + i];
+                y1 = xq[x1 + i + 1];
+                a1 = a1.add(q0.mul(y0)).add(q1.mul(y1));
+                e1 = e1.add(r0.mul(y0)).add(r1.mul(y1));
+                y0 = xq[x2 + i];
+                y1 = xq[x2 + i + 1];
+                a2 = a2.add(q0.mul(y0)).add(q1.mul(y1));
+                e2 = e2.add(r0.mul(y0)).add(r1.mul(y1));
+                y0 = xq[x3 + i];
+                y1 = xq[x3 + i + 1];
+                a3 = a3.add(q0.mul(y0)).add(q1.mul(y1));
+                e3 = e3.add(r0.mul(y0)).add(r1.mul(y1));
+            }
+            // scales of group g: rows 0..H-1 (0) and H..R-1 (1) of row group g (a), then (a unit on) of g+1 (b)
+            long sc = two + 2L * SC + (long) R * (g & 1);
+            IntVector sa0 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector sa1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector sb0 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc + UNIT, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector sb1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc + UNIT + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector.fromArray(I, is, 0).add(a0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b0).mul(sa0)).intoArray(is, 0);
+            IntVector.fromArray(I, is, 0 + HALF).add(a0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b0).mul(sa1)).intoArray(is, 0 + HALF);
+            IntVector.fromArray(I, is, R).add(a1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b1).mul(sa0)).intoArray(is, R);
+            IntVector.fromArray(I, is, R + HALF).add(a1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b1).mul(sa1)).intoArray(is, R + HALF);
+            IntVector.fromArray(I, is, 2 * R).add(a2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b2).mul(sa0)).intoArray(is, 2 * R);
+            IntVector.fromArray(I, is, 2 * R + HALF).add(a2.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b2).mul(sa1)).intoArray(is, 2 * R + HALF);
+            IntVector.fromArray(I, is, 3 * R).add(a3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b3).mul(sa0)).intoArray(is, 3 * R);
+            IntVector.fromArray(I, is, 3 * R + HALF).add(a3.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b3).mul(sa1)).intoArray(is, 3 * R + HALF);
+            IntVector.fromArray(I, is, 4 * R).add(e0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b0).mul(sb0)).intoArray(is, 4 * R);
+            IntVector.fromArray(I, is, 4 * R + HALF).add(e0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b0).mul(sb1)).intoArray(is, 4 * R + HALF);
+            IntVector.fromArray(I, is, 5 * R).add(e1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b1).mul(sb0)).intoArray(is, 5 * R);
+            IntVector.fromArray(I, is, 5 * R + HALF).add(e1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b1).mul(sb1)).intoArray(is, 5 * R + HALF);
+            IntVector.fromArray(I, is, 6 * R).add(e2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b2).mul(sb0)).intoArray(is, 6 * R);
+            IntVector.fromArray(I, is, 6 * R + HALF).add(e2.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b2).mul(sb1)).intoArray(is, 6 * R + HALF);
+            IntVector.fromArray(I, is, 7 * R).add(e3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b3).mul(sb0)).intoArray(is, 7 * R);
+            IntVector.fromArray(I, is, 7 * R + HALF).add(e3.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b3).mul(sb1)).intoArray(is, 7 * R + HALF);
+        }
+    }
+
+    /** The other half of {@link #firstHalves}: weights 16..31 of each group (slot 2 of words 0..9, words 8..10). */
+    private static void secondHalves(MemorySegment m, long o, short[] xq, int xb, int cols, int[] sums, int[] is) {
+        int x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        int step = cols / Q8Activations.SUM_LENGTH;
+        for (int g = 0; g < 8; g++) {
+            long two = o + 2L * TWO_GROUPS * (g >> 1);
+            long words = two + 2L * SECOND * (g & 1); // word k of row group g at words + 2·UNIT·k, of g+1 a unit on
+            int xg = 32 * g;
+            int s0 = xb / Q8Activations.SUM_LENGTH + 2 * g + 1;
+            int b0 = 16 * sums[s0], b1 = 16 * sums[s0 + step], b2 = 16 * sums[s0 + 2 * step], b3 = 16 * sums[s0 + 3 * step];
+            // half a group per lane, centred (see the class comment): row group g (a) and g+1 (e), tokens 0..3
+            ShortVector a0 = ShortVector.broadcast(S, (short) -b0), a1 = ShortVector.broadcast(S, (short) -b1);
+            ShortVector a2 = ShortVector.broadcast(S, (short) -b2), a3 = ShortVector.broadcast(S, (short) -b3);
+            ShortVector e0 = a0, e1 = a1, e2 = a2, e3 = a3;
+            for (int k = 0; k < 8; k++) { // slot 2 of words 0..7: weight 16 + k
+                IntVector v = IntVector.fromMemorySegment(I, m, words + 2L * UNIT * k, LE);
+                IntVector u = IntVector.fromMemorySegment(I, m, words + 2L * UNIT * k + UNIT, LE);
+                ShortVector q2 = v.lanewise(VectorOperators.LSHR, 10).and(SLOT).reinterpretAsShorts();
+                ShortVector r2 = u.lanewise(VectorOperators.LSHR, 10).and(SLOT).reinterpretAsShorts();
+                int i2 = xg + 16 + k; // (word 10's slot 2 holds no weight: zero, whatever it multiplies)
+                short y = xq[x0 + i2];
+                a0 = a0.add(q2.mul(y));
+                e0 = e0.add(r2.mul(y));
+                y = xq[x1 + i2];
+                a1 = a1.add(q2.mul(y));
+                e1 = e1.add(r2.mul(y));
+                y = xq[x2 + i2];
+                a2 = a2.add(q2.mul(y));
+                e2 = e2.add(r2.mul(y));
+                y = xq[x3 + i2];
+                a3 = a3.add(q2.mul(y));
+                e3 = e3.add(r2.mul(y));
+            }
+            for (int k = 8; k < 11; k++) { // words 8..10: weights 10 + 2k, 11 + 2k and (k < 10) 16 + k
+                IntVector v = IntVector.fromMemorySegment(I, m, words + 2L * UNIT * k, LE);
+                IntVector u = IntVector.fromMemorySegment(I, m, words + 2L * UNIT * k + UNIT, LE);
+                ShortVector q0 = v.and(SLOT).reinterpretAsShorts();
+                ShortVector q1 = v.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts();
+                ShortVector r0 = u.and(SLOT).reinterpretAsShorts();
+                ShortVector r1 = u.lanewise(VectorOperators.LSHR, 5).and(SLOT).reinterpretAsShorts();
+                int i = xg + 10 + 2 * k;
+                short y0 = xq[x0 + i], y1 = xq[x0 + i + 1];
+                a0 = a0.add(q0.mul(y0)).add(q1.mul(y1));
+                e0 = e0.add(r0.mul(y0)).add(r1.mul(y1));
+                y0 = xq[x1 + i];
+                y1 = xq[x1 + i + 1];
+                a1 = a1.add(q0.mul(y0)).add(q1.mul(y1));
+                e1 = e1.add(r0.mul(y0)).add(r1.mul(y1));
+                y0 = xq[x2 + i];
+                y1 = xq[x2 + i + 1];
+                a2 = a2.add(q0.mul(y0)).add(q1.mul(y1));
+                e2 = e2.add(r0.mul(y0)).add(r1.mul(y1));
+                y0 = xq[x3 + i];
+                y1 = xq[x3 + i + 1];
+                a3 = a3.add(q0.mul(y0)).add(q1.mul(y1));
+                e3 = e3.add(r0.mul(y0)).add(r1.mul(y1));
+                ShortVector q2 = v.lanewise(VectorOperators.LSHR, 10).and(SLOT).reinterpretAsShorts();
+                ShortVector r2 = u.lanewise(VectorOperators.LSHR, 10).and(SLOT).reinterpretAsShorts();
+                int i2 = xg + 16 + k; // (word 10's slot 2 holds no weight: zero, whatever it multiplies)
+                short y = xq[x0 + i2];
+                a0 = a0.add(q2.mul(y));
+                e0 = e0.add(r2.mul(y));
+                y = xq[x1 + i2];
+                a1 = a1.add(q2.mul(y));
+                e1 = e1.add(r2.mul(y));
+                y = xq[x2 + i2];
+                a2 = a2.add(q2.mul(y));
+                e2 = e2.add(r2.mul(y));
+                y = xq[x3 + i2];
+                a3 = a3.add(q2.mul(y));
+                e3 = e3.add(r2.mul(y));
+            }
+            // scales of group g: rows 0..H-1 (0) and H..R-1 (1) of row group g (a), then (a unit on) of g+1 (b)
+            long sc = two + 2L * SC + (long) R * (g & 1);
+            IntVector sa0 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector sa1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector sb0 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc + UNIT, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector sb1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc + UNIT + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector.fromArray(I, is, 0).add(a0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b0).mul(sa0)).intoArray(is, 0);
+            IntVector.fromArray(I, is, 0 + HALF).add(a0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b0).mul(sa1)).intoArray(is, 0 + HALF);
+            IntVector.fromArray(I, is, R).add(a1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b1).mul(sa0)).intoArray(is, R);
+            IntVector.fromArray(I, is, R + HALF).add(a1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b1).mul(sa1)).intoArray(is, R + HALF);
+            IntVector.fromArray(I, is, 2 * R).add(a2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b2).mul(sa0)).intoArray(is, 2 * R);
+            IntVector.fromArray(I, is, 2 * R + HALF).add(a2.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b2).mul(sa1)).intoArray(is, 2 * R + HALF);
+            IntVector.fromArray(I, is, 3 * R).add(a3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b3).mul(sa0)).intoArray(is, 3 * R);
+            IntVector.fromArray(I, is, 3 * R + HALF).add(a3.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b3).mul(sa1)).intoArray(is, 3 * R + HALF);
+            IntVector.fromArray(I, is, 4 * R).add(e0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b0).mul(sb0)).intoArray(is, 4 * R);
+            IntVector.fromArray(I, is, 4 * R + HALF).add(e0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b0).mul(sb1)).intoArray(is, 4 * R + HALF);
+            IntVector.fromArray(I, is, 5 * R).add(e1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b1).mul(sb0)).intoArray(is, 5 * R);
+            IntVector.fromArray(I, is, 5 * R + HALF).add(e1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b1).mul(sb1)).intoArray(is, 5 * R + HALF);
+            IntVector.fromArray(I, is, 6 * R).add(e2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b2).mul(sb0)).intoArray(is, 6 * R);
+            IntVector.fromArray(I, is, 6 * R + HALF).add(e2.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b2).mul(sb1)).intoArray(is, 6 * R + HALF);
+            IntVector.fromArray(I, is, 7 * R).add(e3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).add(b3).mul(sb0)).intoArray(is, 7 * R);
+            IntVector.fromArray(I, is, 7 * R + HALF).add(e3.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
+                    .add(b3).mul(sb1)).intoArray(is, 7 * R + HALF);
+        }
+    }
+
+    /**
+     * The float totals of {@link #firstHalves}' pair (the same as {@link Q4_KPacked}'s {@code finishQuadPair}: the
+     * minimums, d and dmin lie at the same places relative to MIN, D and DMIN; a helper shared by the two classes
+     * could not have each hidden copy's species, see {@link dev.kiln.cpu.simd.Specialiser}): the minimums of the block's
+     * eight groups widened to floats once for the four tokens, then per token {@code Σ_g m_g·bsum_g} by eight
+     * multiply-adds per eight rows, and {@code out = (is·(d·dx) + out) + Σ m·bsum · (dmin·-dx)}, as {@link #finish}.
+     */
+    private static void finishQuadPair(MemorySegment m, long o, int[] is, float[] minima, Q8Activations x, int xb,
+                                       int cols, float[] out, int at, int stride, boolean first) {
+        int l = F.length(); // 8 rows: a quarter of the pair's rows
+        for (int g = 0; g < 8; g++) {
+            long mins = o + 2L * (MIN + UNIT * (g >> 1)) + (long) R * (g & 1); // row group g's; g+1's a unit on
+            ((FloatVector) ByteVector.fromMemorySegment(BQ, m, mins, LE).convertShape(VectorOperators.B2F, F, 0))
+                    .intoArray(minima, 4 * g * l);
+            ((FloatVector) ByteVector.fromMemorySegment(BQ, m, mins + HALF, LE).convertShape(VectorOperators.B2F, F, 0))
+                    .intoArray(minima, (4 * g + 1) * l);
+            ((FloatVector) ByteVector.fromMemorySegment(BQ, m, mins + UNIT, LE).convertShape(VectorOperators.B2F, F, 0))
+                    .intoArray(minima, (4 * g + 2) * l);
+            ((FloatVector) ByteVector.fromMemorySegment(BQ, m, mins + UNIT + HALF, LE).convertShape(VectorOperators.B2F, F, 0))
+                    .intoArray(minima, (4 * g + 3) * l);
+        }
+        float[] groupSums = x.groupSums;
+        int groupStep = cols / Q8Activations.GROUP_LENGTH, blockStep = cols / 256;
+        int gj = xb / Q8Activations.GROUP_LENGTH, bj = xb / 256;
+        for (int j = 0, oj = at; j < Q8Activations.TOKEN_BLOCK; j++, gj += groupStep, bj += blockStep, oj += stride) {
+            // [rows 0..H-1, H..R-1 of row group g, the same of g+1] Σ_g m_g·bsum_g, exact in floats (see finishQuad)
+            FloatVector m0 = FloatVector.zero(F), m1 = m0, m2 = m0, m3 = m0;
+            for (int g = 0; g < 8; g++) {
+                FloatVector bsum = FloatVector.broadcast(F, groupSums[gj + g]);
+                m0 = FloatVector.fromArray(F, minima, 4 * g * l).fma(bsum, m0);
+                m1 = FloatVector.fromArray(F, minima, (4 * g + 1) * l).fma(bsum, m1);
+                m2 = FloatVector.fromArray(F, minima, (4 * g + 2) * l).fma(bsum, m2);
+                m3 = FloatVector.fromArray(F, minima, (4 * g + 3) * l).fma(bsum, m3);
+            }
+            float dx = x.d[bj];
+            int isj = j * R;
+            // as finishQuad: out = (is·(d·dx) + out) + Σ m·bsum · (dmin·-dx), per eight rows
+            m0.fma(FloatVector.fromMemorySegment(F, m, o + 2L * DMIN, LE).mul(-dx),
+                    ((FloatVector) IntVector.fromArray(I, is, isj).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.fromMemorySegment(F, m, o + 2L * D, LE).mul(dx),
+                                    first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, oj)))
+                    .intoArray(out, oj);
+            m1.fma(FloatVector.fromMemorySegment(F, m, o + 2L * DMIN + 2L * UNIT, LE).mul(-dx),
+                    ((FloatVector) IntVector.fromArray(I, is, isj + HALF).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.fromMemorySegment(F, m, o + 2L * D + 2L * UNIT, LE).mul(dx),
+                                    first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, oj + HALF)))
+                    .intoArray(out, oj + HALF);
+            m2.fma(FloatVector.fromMemorySegment(F, m, o + UNIT + 2L * DMIN, LE).mul(-dx),
+                    ((FloatVector) IntVector.fromArray(I, is, 4 * R + isj).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.fromMemorySegment(F, m, o + UNIT + 2L * D, LE).mul(dx),
+                                    first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, oj + R)))
+                    .intoArray(out, oj + R);
+            m3.fma(FloatVector.fromMemorySegment(F, m, o + UNIT + 2L * DMIN + 2L * UNIT, LE).mul(-dx),
+                    ((FloatVector) IntVector.fromArray(I, is, 4 * R + isj + HALF).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.fromMemorySegment(F, m, o + UNIT + 2L * D + 2L * UNIT, LE).mul(dx),
+                                    first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, oj + R + HALF)))
+                    .intoArray(out, oj + R + HALF);
+        }
     }
 
     /**
