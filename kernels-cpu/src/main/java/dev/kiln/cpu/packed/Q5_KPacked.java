@@ -212,12 +212,13 @@ public final class Q5_KPacked implements PackedKernel {
         int cols = w.cols();
         int[] is = new int[8 * R]; // [group g, g+1][token t..t+3][R]
         float[] minima = new float[8 * 2 * R]; // [group of weights][row group g, g+1][R] of one block
+        short[] halves = new short[8 * R]; // [row group g, g+1][token t..t+3][R] one group's centred half sums
         long o = w.pairOffset(g >> 1);
         for (int b = 0, blocks = cols / 256; b < blocks; b++, o += PAIR_BYTES) {
             int xb = t * cols + 256 * b;
             Arrays.fill(is, 0);
-            firstHalves(w.data(), o, x.q, xb, cols, x.sums, is);
-            secondHalves(w.data(), o, x.q, xb, cols, x.sums, is);
+            firstHalves(w.data(), o, x.q, xb, cols, x.sums, halves, is);
+            secondHalves(w.data(), o, x.q, xb, cols, x.sums, halves, is);
             finishQuadPair(w.data(), o, is, minima, x, xb, cols, out, outOffset, outStride, b == 0);
         }
     }
@@ -284,7 +285,10 @@ public final class Q5_KPacked implements PackedKernel {
         ib1.intoArray(is, R + HALF);
     }
 
-    /** is[j·R .. (j+1)·R) = the block sums of the group at o for token j (activations at xb + j·cols). */
+    /**
+     * is[j·R .. (j+1)·R) = the block sums of the group at o for token j (activations at xb + j·cols): the batch kernel
+     * of 512- and 128-bit vectors (256-bit ones take {@link #firstHalves} and {@link #secondHalves}).
+     */
     private static void sumQuad(MemorySegment m, long o, short[] xq, int[] sums, int xb, int cols, int[] is) {
         int x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         int step = cols / Q8Activations.SUM_LENGTH;
@@ -339,9 +343,7 @@ public final class Q5_KPacked implements PackedKernel {
             }
             ByteVector sv = ByteVector.fromMemorySegment(B, m, two + 2L * SC + (long) R * (g & 1), LE);
             IntVector s0 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 0);
-            IntVector s1 = (IntVector) (NARROW // see BQ
-                    ? ByteVector.fromMemorySegment(BQ, m, two + 2L * SC + (long) R * (g & 1) + HALF, LE).convertShape(VectorOperators.B2I, I, 0)
-                    : sv.convertShape(VectorOperators.B2I, I, 1));
+            IntVector s1 = (IntVector) sv.convertShape(VectorOperators.B2I, I, 1); // 512 or 128 bits only
             IntVector l0i = l0.reinterpretAsInts(), h0i = h0.reinterpretAsInts(), l1i = l1.reinterpretAsInts(), h1i = h1.reinterpretAsInts();
             IntVector l2i = l2.reinterpretAsInts(), h2i = h2.reinterpretAsInts(), l3i = l3.reinterpretAsInts(), h3i = h3.reinterpretAsInts();
             int back0 = 16 * (sums[sb] + sums[sb + 1]), back1 = 16 * (sums[sb + step] + sums[sb + step + 1]);
@@ -375,12 +377,17 @@ public final class Q5_KPacked implements PackedKernel {
      * sums for token j at is[j·R ..], g+1's at is[(4 + j)·R ..]); {@link #secondHalves} adds the other 16. As Q4_K's
      * pair kernel ({@link Q4_KPacked}): each activation broadcast serves both row groups, and the int sums stay in
      * memory, so that eight 16-bit accumulators (four tokens, two row groups) and a step's quants fit AVX2's sixteen
-     * vector registers. A group's two halves are summed in two passes, two methods each about the size of Q4_K's
-     * kernel: a lane holds at most 16 products (see the class comment), and both halves at once would take sixteen
-     * accumulators. (The group-by-group kernel, {@link #sumQuad}, kept both halves of four tokens and their int sums
-     * in registers; at 256 bits they spilled.)
+     * vector registers. A group's two halves are summed in two passes (a lane holds at most 16 products, see the class
+     * comment, and both halves at once would take sixteen accumulators), each leaving its sums in {@code halves} for
+     * {@link #addHalves}. Against the group-by-group kernel ({@link #sumQuad}, sixteen accumulators: both halves of four
+     * tokens and their int sums) on one core, Zen 3, 2048 x 2048, in one process alternating the two: 22.3 against
+     * 17.0 G multiply-adds/s at 64 tokens and 21.8 against 18.5 at 8 (medians; the rounds of both varied from 11 to 22
+     * between processes and from round to round). That kernel with its int sums in memory instead gave the noise: the
+     * gain is the shared broadcasts and the eight accumulators. In the model (tinyllama shape, Q5_K_M, pp64, two
+     * threads, {@code kiln bench --profile}) the Q5_K products ran at 39.5-40.6 against 30.7-31.8.
      */
-    private static void firstHalves(MemorySegment m, long o, short[] xq, int xb, int cols, int[] sums, int[] is) {
+    private static void firstHalves(MemorySegment m, long o, short[] xq, int xb, int cols, int[] sums, short[] halves,
+                                    int[] is) {
         int x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         int step = cols / Q8Activations.SUM_LENGTH;
         for (int g = 0; g < 8; g++) {
@@ -417,49 +424,21 @@ public final class Q5_KPacked implements PackedKernel {
                 a3 = a3.add(q0.mul(y0)).add(q1.mul(y1));
                 e3 = e3.add(r0.mul(y0)).add(r1.mul(y1));
             }
-            // scales of group g: rows 0..H-1 (0) and H..R-1 (1) of row group g (a), then (a unit on) of g+1 (b)
-            long sc = two + 2L * SC + (long) R * (g & 1);
-            IntVector sa0 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc, LE).convertShape(VectorOperators.B2I, I, 0);
-            IntVector sa1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
-            IntVector sb0 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc + UNIT, LE).convertShape(VectorOperators.B2I, I, 0);
-            IntVector sb1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc + UNIT + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
-            IntVector.fromArray(I, is, 0).add(a0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
-                    .lanewise(VectorOperators.ASHR, 16).add(b0).mul(sa0)).intoArray(is, 0);
-            IntVector.fromArray(I, is, 0 + HALF).add(a0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
-                    .add(b0).mul(sa1)).intoArray(is, 0 + HALF);
-            IntVector.fromArray(I, is, R).add(a1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
-                    .lanewise(VectorOperators.ASHR, 16).add(b1).mul(sa0)).intoArray(is, R);
-            IntVector.fromArray(I, is, R + HALF).add(a1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
-                    .add(b1).mul(sa1)).intoArray(is, R + HALF);
-            IntVector.fromArray(I, is, 2 * R).add(a2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
-                    .lanewise(VectorOperators.ASHR, 16).add(b2).mul(sa0)).intoArray(is, 2 * R);
-            IntVector.fromArray(I, is, 2 * R + HALF).add(a2.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
-                    .add(b2).mul(sa1)).intoArray(is, 2 * R + HALF);
-            IntVector.fromArray(I, is, 3 * R).add(a3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
-                    .lanewise(VectorOperators.ASHR, 16).add(b3).mul(sa0)).intoArray(is, 3 * R);
-            IntVector.fromArray(I, is, 3 * R + HALF).add(a3.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
-                    .add(b3).mul(sa1)).intoArray(is, 3 * R + HALF);
-            IntVector.fromArray(I, is, 4 * R).add(e0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
-                    .lanewise(VectorOperators.ASHR, 16).add(b0).mul(sb0)).intoArray(is, 4 * R);
-            IntVector.fromArray(I, is, 4 * R + HALF).add(e0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
-                    .add(b0).mul(sb1)).intoArray(is, 4 * R + HALF);
-            IntVector.fromArray(I, is, 5 * R).add(e1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
-                    .lanewise(VectorOperators.ASHR, 16).add(b1).mul(sb0)).intoArray(is, 5 * R);
-            IntVector.fromArray(I, is, 5 * R + HALF).add(e1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
-                    .add(b1).mul(sb1)).intoArray(is, 5 * R + HALF);
-            IntVector.fromArray(I, is, 6 * R).add(e2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
-                    .lanewise(VectorOperators.ASHR, 16).add(b2).mul(sb0)).intoArray(is, 6 * R);
-            IntVector.fromArray(I, is, 6 * R + HALF).add(e2.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
-                    .add(b2).mul(sb1)).intoArray(is, 6 * R + HALF);
-            IntVector.fromArray(I, is, 7 * R).add(e3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
-                    .lanewise(VectorOperators.ASHR, 16).add(b3).mul(sb0)).intoArray(is, 7 * R);
-            IntVector.fromArray(I, is, 7 * R + HALF).add(e3.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
-                    .add(b3).mul(sb1)).intoArray(is, 7 * R + HALF);
+            a0.intoArray(halves, 0);
+            a1.intoArray(halves, R);
+            a2.intoArray(halves, 2 * R);
+            a3.intoArray(halves, 3 * R);
+            e0.intoArray(halves, 4 * R);
+            e1.intoArray(halves, 5 * R);
+            e2.intoArray(halves, 6 * R);
+            e3.intoArray(halves, 7 * R);
+            addHalves(m, two + 2L * SC + (long) R * (g & 1), halves, is, b0, b1, b2, b3);
         }
     }
 
     /** The other half of {@link #firstHalves}: weights 16..31 of each group (slot 2 of words 0..9, words 8..10). */
-    private static void secondHalves(MemorySegment m, long o, short[] xq, int xb, int cols, int[] sums, int[] is) {
+    private static void secondHalves(MemorySegment m, long o, short[] xq, int xb, int cols, int[] sums, short[] halves,
+                                     int[] is) {
         int x0 = xb, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         int step = cols / Q8Activations.SUM_LENGTH;
         for (int g = 0; g < 8; g++) {
@@ -530,53 +509,82 @@ public final class Q5_KPacked implements PackedKernel {
                 a3 = a3.add(q2.mul(y));
                 e3 = e3.add(r2.mul(y));
             }
-            // scales of group g: rows 0..H-1 (0) and H..R-1 (1) of row group g (a), then (a unit on) of g+1 (b)
-            long sc = two + 2L * SC + (long) R * (g & 1);
-            IntVector sa0 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc, LE).convertShape(VectorOperators.B2I, I, 0);
-            IntVector sa1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
-            IntVector sb0 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc + UNIT, LE).convertShape(VectorOperators.B2I, I, 0);
-            IntVector sb1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc + UNIT + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
-            IntVector.fromArray(I, is, 0).add(a0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
-                    .lanewise(VectorOperators.ASHR, 16).add(b0).mul(sa0)).intoArray(is, 0);
-            IntVector.fromArray(I, is, 0 + HALF).add(a0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
-                    .add(b0).mul(sa1)).intoArray(is, 0 + HALF);
-            IntVector.fromArray(I, is, R).add(a1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
-                    .lanewise(VectorOperators.ASHR, 16).add(b1).mul(sa0)).intoArray(is, R);
-            IntVector.fromArray(I, is, R + HALF).add(a1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
-                    .add(b1).mul(sa1)).intoArray(is, R + HALF);
-            IntVector.fromArray(I, is, 2 * R).add(a2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
-                    .lanewise(VectorOperators.ASHR, 16).add(b2).mul(sa0)).intoArray(is, 2 * R);
-            IntVector.fromArray(I, is, 2 * R + HALF).add(a2.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
-                    .add(b2).mul(sa1)).intoArray(is, 2 * R + HALF);
-            IntVector.fromArray(I, is, 3 * R).add(a3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
-                    .lanewise(VectorOperators.ASHR, 16).add(b3).mul(sa0)).intoArray(is, 3 * R);
-            IntVector.fromArray(I, is, 3 * R + HALF).add(a3.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
-                    .add(b3).mul(sa1)).intoArray(is, 3 * R + HALF);
-            IntVector.fromArray(I, is, 4 * R).add(e0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
-                    .lanewise(VectorOperators.ASHR, 16).add(b0).mul(sb0)).intoArray(is, 4 * R);
-            IntVector.fromArray(I, is, 4 * R + HALF).add(e0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
-                    .add(b0).mul(sb1)).intoArray(is, 4 * R + HALF);
-            IntVector.fromArray(I, is, 5 * R).add(e1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
-                    .lanewise(VectorOperators.ASHR, 16).add(b1).mul(sb0)).intoArray(is, 5 * R);
-            IntVector.fromArray(I, is, 5 * R + HALF).add(e1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
-                    .add(b1).mul(sb1)).intoArray(is, 5 * R + HALF);
-            IntVector.fromArray(I, is, 6 * R).add(e2.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
-                    .lanewise(VectorOperators.ASHR, 16).add(b2).mul(sb0)).intoArray(is, 6 * R);
-            IntVector.fromArray(I, is, 6 * R + HALF).add(e2.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
-                    .add(b2).mul(sb1)).intoArray(is, 6 * R + HALF);
-            IntVector.fromArray(I, is, 7 * R).add(e3.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16)
-                    .lanewise(VectorOperators.ASHR, 16).add(b3).mul(sb0)).intoArray(is, 7 * R);
-            IntVector.fromArray(I, is, 7 * R + HALF).add(e3.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)
-                    .add(b3).mul(sb1)).intoArray(is, 7 * R + HALF);
+            a0.intoArray(halves, 0);
+            a1.intoArray(halves, R);
+            a2.intoArray(halves, 2 * R);
+            a3.intoArray(halves, 3 * R);
+            e0.intoArray(halves, 4 * R);
+            e1.intoArray(halves, 5 * R);
+            e2.intoArray(halves, 6 * R);
+            e3.intoArray(halves, 7 * R);
+            addHalves(m, two + 2L * SC + (long) R * (g & 1), halves, is, b0, b1, b2, b3);
         }
+    }
+
+    /**
+     * Adds one group's half sums, which {@link #firstHalves} and {@link #secondHalves} leave in {@code halves}
+     * ([row group g, g+1][token 0..3][R] 16-bit sums centred by {@code -b_j}), to is: widened by shifts (rows alternate
+     * between the halves of an int lane, see the class comment), {@code b_j} added back, times the group's scales (at
+     * sc: rows 0..H-1 and H..R-1 of row group g, then a unit on those of g+1). A method of its own, so that the two
+     * passes stay small: with this step written into each, C2 stopped inlining the vector operations of the larger one
+     * part of the time (past {@code NodeCountInliningCutoff}, which a pass's profile moves), and a process ran its
+     * prompts at 0.6 instead of 40 t/s (a Q5_K_M file; its stack showed {@code VectorSupport.binaryOp} called, not
+     * intrinsified, in {@code secondHalves}).
+     */
+    private static void addHalves(MemorySegment m, long sc, short[] halves, int[] is, int b0, int b1, int b2, int b3) {
+        IntVector sa0 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc, LE).convertShape(VectorOperators.B2I, I, 0);
+        IntVector sa1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
+        IntVector sb0 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc + UNIT, LE).convertShape(VectorOperators.B2I, I, 0);
+        IntVector sb1 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc + UNIT + HALF, LE).convertShape(VectorOperators.B2I, I, 0);
+        IntVector a = ShortVector.fromArray(S, halves, 0).reinterpretAsInts();
+        IntVector.fromArray(I, is, 0).add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(b0).mul(sa0)).intoArray(is, 0);
+        IntVector.fromArray(I, is, 0 + HALF).add(a.lanewise(VectorOperators.ASHR, 16).add(b0).mul(sa1))
+                .intoArray(is, 0 + HALF);
+        a = ShortVector.fromArray(S, halves, R).reinterpretAsInts();
+        IntVector.fromArray(I, is, R).add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(b1).mul(sa0)).intoArray(is, R);
+        IntVector.fromArray(I, is, R + HALF).add(a.lanewise(VectorOperators.ASHR, 16).add(b1).mul(sa1))
+                .intoArray(is, R + HALF);
+        a = ShortVector.fromArray(S, halves, 2 * R).reinterpretAsInts();
+        IntVector.fromArray(I, is, 2 * R).add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(b2).mul(sa0)).intoArray(is, 2 * R);
+        IntVector.fromArray(I, is, 2 * R + HALF).add(a.lanewise(VectorOperators.ASHR, 16).add(b2).mul(sa1))
+                .intoArray(is, 2 * R + HALF);
+        a = ShortVector.fromArray(S, halves, 3 * R).reinterpretAsInts();
+        IntVector.fromArray(I, is, 3 * R).add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(b3).mul(sa0)).intoArray(is, 3 * R);
+        IntVector.fromArray(I, is, 3 * R + HALF).add(a.lanewise(VectorOperators.ASHR, 16).add(b3).mul(sa1))
+                .intoArray(is, 3 * R + HALF);
+        a = ShortVector.fromArray(S, halves, 4 * R).reinterpretAsInts();
+        IntVector.fromArray(I, is, 4 * R).add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(b0).mul(sb0)).intoArray(is, 4 * R);
+        IntVector.fromArray(I, is, 4 * R + HALF).add(a.lanewise(VectorOperators.ASHR, 16).add(b0).mul(sb1))
+                .intoArray(is, 4 * R + HALF);
+        a = ShortVector.fromArray(S, halves, 5 * R).reinterpretAsInts();
+        IntVector.fromArray(I, is, 5 * R).add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(b1).mul(sb0)).intoArray(is, 5 * R);
+        IntVector.fromArray(I, is, 5 * R + HALF).add(a.lanewise(VectorOperators.ASHR, 16).add(b1).mul(sb1))
+                .intoArray(is, 5 * R + HALF);
+        a = ShortVector.fromArray(S, halves, 6 * R).reinterpretAsInts();
+        IntVector.fromArray(I, is, 6 * R).add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(b2).mul(sb0)).intoArray(is, 6 * R);
+        IntVector.fromArray(I, is, 6 * R + HALF).add(a.lanewise(VectorOperators.ASHR, 16).add(b2).mul(sb1))
+                .intoArray(is, 6 * R + HALF);
+        a = ShortVector.fromArray(S, halves, 7 * R).reinterpretAsInts();
+        IntVector.fromArray(I, is, 7 * R).add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(b3).mul(sb0)).intoArray(is, 7 * R);
+        IntVector.fromArray(I, is, 7 * R + HALF).add(a.lanewise(VectorOperators.ASHR, 16).add(b3).mul(sb1))
+                .intoArray(is, 7 * R + HALF);
     }
 
     /**
      * The float totals of {@link #firstHalves}' pair (the same as {@link Q4_KPacked}'s {@code finishQuadPair}: the
      * minimums, d and dmin lie at the same places relative to MIN, D and DMIN; a helper shared by the two classes
-     * could not have each hidden copy's species, see {@link dev.kiln.cpu.simd.Specialiser}): the minimums of the block's
-     * eight groups widened to floats once for the four tokens, then per token {@code Σ_g m_g·bsum_g} by eight
-     * multiply-adds per eight rows, and {@code out = (is·(d·dx) + out) + Σ m·bsum · (dmin·-dx)}, as {@link #finish}.
+     * could not have each hidden copy's species, see {@link dev.kiln.cpu.simd.Specialiser}; keep the two in step): the
+     * minimums of the block's eight groups widened to floats once for the four tokens, then per token
+     * {@code Σ_g m_g·bsum_g} by eight multiply-adds per eight rows, and
+     * {@code out = (is·(d·dx) + out) + Σ m·bsum · (dmin·-dx)}, as {@link #finish}.
      */
     private static void finishQuadPair(MemorySegment m, long o, int[] is, float[] minima, Q8Activations x, int xb,
                                        int cols, float[] out, int at, int stride, boolean first) {
@@ -596,7 +604,8 @@ public final class Q5_KPacked implements PackedKernel {
         int groupStep = cols / Q8Activations.GROUP_LENGTH, blockStep = cols / 256;
         int gj = xb / Q8Activations.GROUP_LENGTH, bj = xb / 256;
         for (int j = 0, oj = at; j < Q8Activations.TOKEN_BLOCK; j++, gj += groupStep, bj += blockStep, oj += stride) {
-            // [rows 0..H-1, H..R-1 of row group g, the same of g+1] Σ_g m_g·bsum_g, exact in floats (see finishQuad)
+            // [rows 0..H-1, H..R-1 of row group g, the same of g+1] Σ_g m_g·bsum_g: exact in floats (integers of at
+            // most 8 · 63 · 4064 < 2^24 in magnitude)
             FloatVector m0 = FloatVector.zero(F), m1 = m0, m2 = m0, m3 = m0;
             for (int g = 0; g < 8; g++) {
                 FloatVector bsum = FloatVector.broadcast(F, groupSums[gj + g]);
@@ -607,7 +616,7 @@ public final class Q5_KPacked implements PackedKernel {
             }
             float dx = x.d[bj];
             int isj = j * R;
-            // as finishQuad: out = (is·(d·dx) + out) + Σ m·bsum · (dmin·-dx), per eight rows
+            // as finish: out = (is·(d·dx) + out) + Σ m·bsum · (dmin·-dx), per eight rows
             m0.fma(FloatVector.fromMemorySegment(F, m, o + 2L * DMIN, LE).mul(-dx),
                     ((FloatVector) IntVector.fromArray(I, is, isj).convert(VectorOperators.I2F, 0))
                             .fma(FloatVector.fromMemorySegment(F, m, o + 2L * D, LE).mul(dx),
