@@ -1,5 +1,6 @@
 package dev.kiln.cpu;
 
+import dev.kiln.cpu.simd.Lanes;
 import dev.kiln.cpu.simd.Specialiser;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -65,14 +66,14 @@ public final class FloatTile implements TileProduct {
                     a32 = wv.fma(xv2, a32);
                     a33 = wv.fma(xv3, a33);
                 }
-                float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD);
-                float s02 = a02.reduceLanes(VectorOperators.ADD), s03 = a03.reduceLanes(VectorOperators.ADD);
-                float s10 = a10.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD);
-                float s12 = a12.reduceLanes(VectorOperators.ADD), s13 = a13.reduceLanes(VectorOperators.ADD);
-                float s20 = a20.reduceLanes(VectorOperators.ADD), s21 = a21.reduceLanes(VectorOperators.ADD);
-                float s22 = a22.reduceLanes(VectorOperators.ADD), s23 = a23.reduceLanes(VectorOperators.ADD);
-                float s30 = a30.reduceLanes(VectorOperators.ADD), s31 = a31.reduceLanes(VectorOperators.ADD);
-                float s32 = a32.reduceLanes(VectorOperators.ADD), s33 = a33.reduceLanes(VectorOperators.ADD);
+                float s00 = Lanes.sumInOrder(a00), s01 = Lanes.sumInOrder(a01);
+                float s02 = Lanes.sumInOrder(a02), s03 = Lanes.sumInOrder(a03);
+                float s10 = Lanes.sumInOrder(a10), s11 = Lanes.sumInOrder(a11);
+                float s12 = Lanes.sumInOrder(a12), s13 = Lanes.sumInOrder(a13);
+                float s20 = Lanes.sumInOrder(a20), s21 = Lanes.sumInOrder(a21);
+                float s22 = Lanes.sumInOrder(a22), s23 = Lanes.sumInOrder(a23);
+                float s30 = Lanes.sumInOrder(a30), s31 = Lanes.sumInOrder(a31);
+                float s32 = Lanes.sumInOrder(a32), s33 = Lanes.sumInOrder(a33);
                 for (int i = vecCols; i < cols; i++) {
                     float v0 = w[w0 + i], v1 = w[w0 + cols + i], v2 = w[w0 + 2 * cols + i], v3 = w[w0 + 3 * cols + i];
                     s00 += v0 * x[x0 + i];
@@ -148,10 +149,10 @@ public final class FloatTile implements TileProduct {
                     a30 = wv.fma(xv0, a30);
                     a31 = wv.fma(xv1, a31);
                 }
-                float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD);
-                float s10 = a10.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD);
-                float s20 = a20.reduceLanes(VectorOperators.ADD), s21 = a21.reduceLanes(VectorOperators.ADD);
-                float s30 = a30.reduceLanes(VectorOperators.ADD), s31 = a31.reduceLanes(VectorOperators.ADD);
+                float s00 = Lanes.sumInOrder(a00), s01 = Lanes.sumInOrder(a01);
+                float s10 = Lanes.sumInOrder(a10), s11 = Lanes.sumInOrder(a11);
+                float s20 = Lanes.sumInOrder(a20), s21 = Lanes.sumInOrder(a21);
+                float s30 = Lanes.sumInOrder(a30), s31 = Lanes.sumInOrder(a31);
                 for (int i = vecCols; i < cols; i++) {
                     s00 += w[w0 + i] * x[x0 + i];
                     s01 += w[w0 + i] * x[x1 + i];
@@ -194,8 +195,8 @@ public final class FloatTile implements TileProduct {
                     a2 = FloatVector.fromArray(F, w, w0 + 2 * cols + i).fma(xv, a2);
                     a3 = FloatVector.fromArray(F, w, w0 + 3 * cols + i).fma(xv, a3);
                 }
-                float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-                float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+                float s0 = Lanes.sumInOrder(a0), s1 = Lanes.sumInOrder(a1);
+                float s2 = Lanes.sumInOrder(a2), s3 = Lanes.sumInOrder(a3);
                 for (int i = vecCols; i < cols; i++) {
                     s0 += w[w0 + i] * x[x0 + i];
                     s1 += w[w0 + cols + i] * x[x0 + i];
@@ -219,7 +220,7 @@ public final class FloatTile implements TileProduct {
         for (int i = 0; i < vecCols; i += L) {
             acc = FloatVector.fromArray(F, w, wo + i).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sumInOrder(acc);
         for (int i = vecCols; i < cols; i++) {
             s += w[wo + i] * x[xo + i];
         }

@@ -1,6 +1,7 @@
 package dev.kiln.cpu.quant;
 
 import dev.kiln.cpu.simd.Bytes;
+import dev.kiln.cpu.simd.Lanes;
 import dev.kiln.cpu.simd.Specialiser;
 import dev.kiln.gguf.GgmlType;
 import jdk.incubator.vector.FloatVector;
@@ -45,7 +46,7 @@ public final class F16 extends BlockKernel {
             acc0 = widen(ShortVector.fromMemorySegment(S, w, o, ByteOrder.LITTLE_ENDIAN)).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
             acc1 = widen(ShortVector.fromMemorySegment(S, w, o + (long) L * 2, ByteOrder.LITTLE_ENDIAN)).fma(FloatVector.fromArray(F, x, xOffset + i + L), acc1);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sumInOrder(acc0.add(acc1));
         for (; i < n; i++, o += 2) {
             sum += Float.float16ToFloat(w.get(Bytes.SHORT, o)) * x[xOffset + i];
         }

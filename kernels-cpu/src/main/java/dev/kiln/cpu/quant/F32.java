@@ -1,6 +1,7 @@
 package dev.kiln.cpu.quant;
 
 import dev.kiln.cpu.simd.Bytes;
+import dev.kiln.cpu.simd.Lanes;
 import dev.kiln.cpu.simd.Specialiser;
 import dev.kiln.gguf.GgmlType;
 import jdk.incubator.vector.FloatVector;
@@ -40,7 +41,7 @@ public final class F32 extends BlockKernel {
             acc0 = FloatVector.fromMemorySegment(F, w, o, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
             acc1 = FloatVector.fromMemorySegment(F, w, o + (long) L * 4, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(F, x, xOffset + i + L), acc1);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sumInOrder(acc0.add(acc1));
         for (; i < n; i++, o += 4) {
             sum += Bytes.f32(w, o) * x[xOffset + i];
         }
