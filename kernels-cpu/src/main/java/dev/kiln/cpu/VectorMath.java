@@ -1,5 +1,6 @@
 package dev.kiln.cpu;
 
+import dev.kiln.cpu.simd.Lanes;
 import dev.kiln.cpu.simd.Species;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -109,7 +110,7 @@ final class VectorMath {
             e.intoArray(x, i);
             vsum = vsum.add(e);
         }
-        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sumInOrder(vsum);
         for (; i < off + valid; i++) {
             float e = (float) Math.exp(x[i] - max);
             x[i] = e;

@@ -1,5 +1,6 @@
 package dev.kiln.cpu.quant;
 
+import dev.kiln.cpu.simd.Lanes;
 import dev.kiln.cpu.simd.Bytes;
 import dev.kiln.cpu.simd.Specialiser;
 import dev.kiln.gguf.GgmlType;
@@ -56,7 +57,7 @@ public final class Q4_1 extends BlockKernel {
                 acc1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(d, m).fma(FloatVector.fromArray(F, x, xi + 16 + p * L), acc1);
             }
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return Lanes.sumInOrder(acc0.add(acc1));
     }
 
     @Override

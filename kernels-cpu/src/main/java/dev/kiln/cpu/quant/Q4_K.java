@@ -1,5 +1,6 @@
 package dev.kiln.cpu.quant;
 
+import dev.kiln.cpu.simd.Lanes;
 import dev.kiln.cpu.simd.Bytes;
 import dev.kiln.cpu.simd.Specialiser;
 import dev.kiln.gguf.GgmlType;
@@ -133,7 +134,7 @@ public final class Q4_K extends BlockKernel {
                 }
             }
         }
-        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        return Lanes.sumInOrder(acc0.add(acc1).add(acc2.add(acc3)));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.kiln.cpu.quant;
 
+import dev.kiln.cpu.simd.Lanes;
 import dev.kiln.cpu.simd.Bytes;
 import dev.kiln.cpu.simd.Specialiser;
 import dev.kiln.gguf.GgmlType;
@@ -72,7 +73,7 @@ public final class Q5_0 extends BlockKernel {
                 acc1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).fma(FloatVector.fromArray(F, x, xi + 16 + p * L), acc1);
             }
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return Lanes.sumInOrder(acc0.add(acc1));
     }
 
     @Override
