@@ -27,6 +27,7 @@ public final class FloatTile implements TileProduct {
     public void multiply(float[] w, int rows, int cols, float[] x, int xOffset, int tokens, float[] out, int outOffset,
                          int outStride) {
         int vecCols = cols - cols % L;
+        float[] lanes = new float[L]; // Lanes.sumInOrder's scratch
         int t = 0;
         for (; t + 4 <= tokens; t += 4) {
             int x0 = xOffset + t * cols;
@@ -66,14 +67,14 @@ public final class FloatTile implements TileProduct {
                     a32 = wv.fma(xv2, a32);
                     a33 = wv.fma(xv3, a33);
                 }
-                float s00 = Lanes.sumInOrder(a00), s01 = Lanes.sumInOrder(a01);
-                float s02 = Lanes.sumInOrder(a02), s03 = Lanes.sumInOrder(a03);
-                float s10 = Lanes.sumInOrder(a10), s11 = Lanes.sumInOrder(a11);
-                float s12 = Lanes.sumInOrder(a12), s13 = Lanes.sumInOrder(a13);
-                float s20 = Lanes.sumInOrder(a20), s21 = Lanes.sumInOrder(a21);
-                float s22 = Lanes.sumInOrder(a22), s23 = Lanes.sumInOrder(a23);
-                float s30 = Lanes.sumInOrder(a30), s31 = Lanes.sumInOrder(a31);
-                float s32 = Lanes.sumInOrder(a32), s33 = Lanes.sumInOrder(a33);
+                float s00 = Lanes.sumInOrder(a00, lanes), s01 = Lanes.sumInOrder(a01, lanes);
+                float s02 = Lanes.sumInOrder(a02, lanes), s03 = Lanes.sumInOrder(a03, lanes);
+                float s10 = Lanes.sumInOrder(a10, lanes), s11 = Lanes.sumInOrder(a11, lanes);
+                float s12 = Lanes.sumInOrder(a12, lanes), s13 = Lanes.sumInOrder(a13, lanes);
+                float s20 = Lanes.sumInOrder(a20, lanes), s21 = Lanes.sumInOrder(a21, lanes);
+                float s22 = Lanes.sumInOrder(a22, lanes), s23 = Lanes.sumInOrder(a23, lanes);
+                float s30 = Lanes.sumInOrder(a30, lanes), s31 = Lanes.sumInOrder(a31, lanes);
+                float s32 = Lanes.sumInOrder(a32, lanes), s33 = Lanes.sumInOrder(a33, lanes);
                 for (int i = vecCols; i < cols; i++) {
                     float v0 = w[w0 + i], v1 = w[w0 + cols + i], v2 = w[w0 + 2 * cols + i], v3 = w[w0 + 3 * cols + i];
                     s00 += v0 * x[x0 + i];
@@ -116,7 +117,7 @@ public final class FloatTile implements TileProduct {
             }
             for (; r < rows; r++) {
                 for (int tt = t; tt < t + 4; tt++) {
-                    out[outOffset + tt * outStride + r] = single(w, r * cols, x, xOffset + tt * cols, cols, vecCols);
+                    out[outOffset + tt * outStride + r] = single(w, r * cols, x, xOffset + tt * cols, cols, vecCols, lanes);
                 }
             }
         }
@@ -149,10 +150,10 @@ public final class FloatTile implements TileProduct {
                     a30 = wv.fma(xv0, a30);
                     a31 = wv.fma(xv1, a31);
                 }
-                float s00 = Lanes.sumInOrder(a00), s01 = Lanes.sumInOrder(a01);
-                float s10 = Lanes.sumInOrder(a10), s11 = Lanes.sumInOrder(a11);
-                float s20 = Lanes.sumInOrder(a20), s21 = Lanes.sumInOrder(a21);
-                float s30 = Lanes.sumInOrder(a30), s31 = Lanes.sumInOrder(a31);
+                float s00 = Lanes.sumInOrder(a00, lanes), s01 = Lanes.sumInOrder(a01, lanes);
+                float s10 = Lanes.sumInOrder(a10, lanes), s11 = Lanes.sumInOrder(a11, lanes);
+                float s20 = Lanes.sumInOrder(a20, lanes), s21 = Lanes.sumInOrder(a21, lanes);
+                float s30 = Lanes.sumInOrder(a30, lanes), s31 = Lanes.sumInOrder(a31, lanes);
                 for (int i = vecCols; i < cols; i++) {
                     s00 += w[w0 + i] * x[x0 + i];
                     s01 += w[w0 + i] * x[x1 + i];
@@ -176,7 +177,7 @@ public final class FloatTile implements TileProduct {
             }
             for (; r < rows; r++) {
                 for (int tt = t; tt < t + 2; tt++) {
-                    out[outOffset + tt * outStride + r] = single(w, r * cols, x, xOffset + tt * cols, cols, vecCols);
+                    out[outOffset + tt * outStride + r] = single(w, r * cols, x, xOffset + tt * cols, cols, vecCols, lanes);
                 }
             }
         }
@@ -195,8 +196,8 @@ public final class FloatTile implements TileProduct {
                     a2 = FloatVector.fromArray(F, w, w0 + 2 * cols + i).fma(xv, a2);
                     a3 = FloatVector.fromArray(F, w, w0 + 3 * cols + i).fma(xv, a3);
                 }
-                float s0 = Lanes.sumInOrder(a0), s1 = Lanes.sumInOrder(a1);
-                float s2 = Lanes.sumInOrder(a2), s3 = Lanes.sumInOrder(a3);
+                float s0 = Lanes.sumInOrder(a0, lanes), s1 = Lanes.sumInOrder(a1, lanes);
+                float s2 = Lanes.sumInOrder(a2, lanes), s3 = Lanes.sumInOrder(a3, lanes);
                 for (int i = vecCols; i < cols; i++) {
                     s0 += w[w0 + i] * x[x0 + i];
                     s1 += w[w0 + cols + i] * x[x0 + i];
@@ -209,18 +210,18 @@ public final class FloatTile implements TileProduct {
                 out[o0 + r + 3] = s3;
             }
             for (; r < rows; r++) {
-                out[o0 + r] = single(w, r * cols, x, x0, cols, vecCols);
+                out[o0 + r] = single(w, r * cols, x, x0, cols, vecCols, lanes);
             }
         }
     }
 
     /** One row times one token (the edges of the tile). */
-    private static float single(float[] w, int wo, float[] x, int xo, int cols, int vecCols) {
+    private static float single(float[] w, int wo, float[] x, int xo, int cols, int vecCols, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int i = 0; i < vecCols; i += L) {
             acc = FloatVector.fromArray(F, w, wo + i).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float s = Lanes.sumInOrder(acc);
+        float s = Lanes.sumInOrder(acc, lanes);
         for (int i = vecCols; i < cols; i++) {
             s += w[wo + i] * x[xo + i];
         }

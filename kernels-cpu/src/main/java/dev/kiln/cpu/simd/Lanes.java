@@ -16,10 +16,18 @@ public final class Lanes {
 
     /** {@code ((v[0] + v[1]) + v[2]) + ...}. */
     public static float sumInOrder(FloatVector v) {
-        float[] lanes = v.toArray();
-        float s = lanes[0];
-        for (int i = 1; i < lanes.length; i++) {
-            s += lanes[i];
+        return sumInOrder(v, new float[v.length()]);
+    }
+
+    /**
+     * {@link #sumInOrder(FloatVector)} through {@code scratch} (at least as many floats as v has lanes), for loops
+     * that reduce many vectors: a new array per call cost the batched float product a fifth of its speed.
+     */
+    public static float sumInOrder(FloatVector v, float[] scratch) {
+        v.intoArray(scratch, 0);
+        float s = scratch[0];
+        for (int i = 1, n = v.length(); i < n; i++) {
+            s += scratch[i];
         }
         return s;
     }
