@@ -127,35 +127,43 @@ class PackedKernelTest {
             }
             try (Arena arena = Arena.ofConfined()) {
                 PackedMatrix m = Packing.pack("t", type, src, rows, cols, k, groupRows, arena);
-                float[] xf = new float[Q8Activations.TOKEN_BLOCK * cols];
-                for (int i = 0; i < xf.length; i++) {
-                    int token = i / cols;
-                    xf[i] = token == 0 ? 1f : token == 1 ? -1f : token == 2 ? (i % 2 == 0 ? 1f : -1f) : (i % 2 == 0 ? -1f : 1f);
-                }
-                Q8Activations x = new Q8Activations(k.activationBlock());
-                x.quantize(xf, Q8Activations.TOKEN_BLOCK, cols);
-                float[] pair = new float[2 * groupRows];
-                float[] quad = new float[Q8Activations.TOKEN_BLOCK * groupRows];
-                for (int t = 0; t < Q8Activations.TOKEN_BLOCK; t++) {
-                    k.multiplyPair(m, 0, x, t, pair, 0);
-                    for (int r = 0; r < rows; r++) {
-                        assertEquals(k.reference(src, r * rowBytes, cols, x, t), pair[r],
-                                "pair: pattern " + pattern + " row " + r + " token " + t);
+                for (int set = 0; set < 2; set++) {
+                    float[] xf = new float[Q8Activations.TOKEN_BLOCK * cols];
+                    for (int i = 0; i < xf.length; i++) {
+                        int token = i / cols;
+                        // set 0: all +1, all -1, alternating, alternating the other way; set 1: the two halves of each
+                        // 32 (then of each 16) of opposite signs, so that a half summed with the other half's offset
+                        // overflows
+                        float sign = set == 0
+                                ? (token == 0 ? 1f : token == 1 ? -1f : token == 2 ? (i % 2 == 0 ? 1f : -1f) : (i % 2 == 0 ? -1f : 1f))
+                                : ((token < 2 ? i % 32 < 16 : i % 16 < 8) ? 1f : -1f) * (token % 2 == 0 ? 1f : -1f);
+                        xf[i] = sign;
                     }
-                }
-                float[] quadPair = new float[Q8Activations.TOKEN_BLOCK * rows];
-                k.multiplyQuadPair(m, 0, x, 0, quadPair, 0, rows);
-                for (int t = 0; t < Q8Activations.TOKEN_BLOCK; t++) {
-                    for (int r = 0; r < rows; r++) {
-                        assertEquals(k.reference(src, r * rowBytes, cols, x, t), quadPair[t * rows + r],
-                                "quad pair: pattern " + pattern + " row " + r + " token " + t);
+                    Q8Activations x = new Q8Activations(k.activationBlock());
+                    x.quantize(xf, Q8Activations.TOKEN_BLOCK, cols);
+                    float[] pair = new float[2 * groupRows];
+                    float[] quad = new float[Q8Activations.TOKEN_BLOCK * groupRows];
+                    for (int t = 0; t < Q8Activations.TOKEN_BLOCK; t++) {
+                        k.multiplyPair(m, 0, x, t, pair, 0);
+                        for (int r = 0; r < rows; r++) {
+                            assertEquals(k.reference(src, r * rowBytes, cols, x, t), pair[r],
+                                    "pair: pattern " + pattern + " set " + set + " row " + r + " token " + t);
+                        }
                     }
-                }
-                k.multiplyQuad(m, 1, x, 0, quad, 0, groupRows);
-                for (int t = 0; t < Q8Activations.TOKEN_BLOCK; t++) {
-                    for (int r = 0; r < groupRows; r++) {
-                        assertEquals(k.reference(src, (groupRows + r) * rowBytes, cols, x, t), quad[t * groupRows + r],
-                                "quad: pattern " + pattern + " row " + (groupRows + r) + " token " + t);
+                    float[] quadPair = new float[Q8Activations.TOKEN_BLOCK * rows];
+                    k.multiplyQuadPair(m, 0, x, 0, quadPair, 0, rows);
+                    for (int t = 0; t < Q8Activations.TOKEN_BLOCK; t++) {
+                        for (int r = 0; r < rows; r++) {
+                            assertEquals(k.reference(src, r * rowBytes, cols, x, t), quadPair[t * rows + r],
+                                    "quad pair: pattern " + pattern + " set " + set + " row " + r + " token " + t);
+                        }
+                    }
+                    k.multiplyQuad(m, 1, x, 0, quad, 0, groupRows);
+                    for (int t = 0; t < Q8Activations.TOKEN_BLOCK; t++) {
+                        for (int r = 0; r < groupRows; r++) {
+                            assertEquals(k.reference(src, (groupRows + r) * rowBytes, cols, x, t), quad[t * groupRows + r],
+                                    "quad: pattern " + pattern + " set " + set + " row " + (groupRows + r) + " token " + t);
+                        }
                     }
                 }
             }
