@@ -3,7 +3,6 @@ package dev.kiln.cpu;
 import dev.kiln.cpu.simd.Lanes;
 import dev.kiln.cpu.simd.Specialiser;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.invoke.MethodHandles;
@@ -14,7 +13,9 @@ import java.lang.invoke.MethodHandles;
  * of a 4 x 2 block; 16 accumulators + 4 activations + 1 weight fit the 32 AVX-512 registers); 2 or 3 leftover tokens
  * run 4 x 2 blocks, an odd last token 4 rows x 1 token, leftover rows 1 x 1. Every (row, token) sum accumulates in
  * the same order whatever block it falls in, so results do not depend on the batch size.
- * Species-specialised (see {@link Specialiser}): every method here must stay free of own helper calls.
+ * Species-specialised (see {@link Specialiser}): every method here must stay free of own helper calls, apart from
+ * {@code single} and {@link Lanes#sumInOrder(FloatVector, float[])} (small, inlined), which add a vector's lanes in
+ * one order in every JIT tier.
  */
 public final class FloatTile implements TileProduct {
     private static final VectorSpecies<Float> F = Specialiser.species(MethodHandles.lookup());
@@ -117,7 +118,8 @@ public final class FloatTile implements TileProduct {
             }
             for (; r < rows; r++) {
                 for (int tt = t; tt < t + 4; tt++) {
-                    out[outOffset + tt * outStride + r] = single(w, r * cols, x, xOffset + tt * cols, cols, vecCols, lanes);
+                    out[outOffset + tt * outStride + r] =
+                            single(w, r * cols, x, xOffset + tt * cols, cols, vecCols, lanes);
                 }
             }
         }
@@ -177,7 +179,8 @@ public final class FloatTile implements TileProduct {
             }
             for (; r < rows; r++) {
                 for (int tt = t; tt < t + 2; tt++) {
-                    out[outOffset + tt * outStride + r] = single(w, r * cols, x, xOffset + tt * cols, cols, vecCols, lanes);
+                    out[outOffset + tt * outStride + r] =
+                            single(w, r * cols, x, xOffset + tt * cols, cols, vecCols, lanes);
                 }
             }
         }

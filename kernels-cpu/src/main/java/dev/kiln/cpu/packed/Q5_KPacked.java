@@ -394,7 +394,7 @@ public final class Q5_KPacked implements PackedKernel {
             long two = o + 2L * TWO_GROUPS * (g >> 1);
             long words = two + 2L * SECOND * (g & 1); // word k of row group g at words + 2·UNIT·k, of g+1 a unit on
             int xg = 32 * g;
-            int s0 = xb / Q8Activations.SUM_LENGTH + 2 * g + 0;
+            int s0 = xb / Q8Activations.SUM_LENGTH + 2 * g;
             int b0 = 16 * sums[s0], b1 = 16 * sums[s0 + step], b2 = 16 * sums[s0 + 2 * step], b3 = 16 * sums[s0 + 3 * step];
             // half a group per lane, centred (see the class comment): row group g (a) and g+1 (e), tokens 0..3
             ShortVector a0 = ShortVector.broadcast(S, (short) -b0), a1 = ShortVector.broadcast(S, (short) -b1);
@@ -529,7 +529,9 @@ public final class Q5_KPacked implements PackedKernel {
      * passes stay small: with this step written into each, C2 stopped inlining the vector operations of the larger one
      * part of the time (past {@code NodeCountInliningCutoff}, which a pass's profile moves), and a process ran its
      * prompts at 0.6 instead of 40 t/s (a Q5_K_M file; its stack showed {@code VectorSupport.binaryOp} called, not
-     * intrinsified, in {@code secondHalves}).
+     * intrinsified, in {@code secondHalves}). Written out, as Q4_K's group epilogue: as a loop over the two row groups
+     * and four tokens, reading {@code b_j} from the sums itself, the kernel ran 3-4% slower (one core, 2048 x 2048,
+     * paired 0.957 at 64 tokens and 0.969 at 8).
      */
     private static void addHalves(MemorySegment m, long sc, short[] halves, int[] is, int b0, int b1, int b2, int b3) {
         IntVector sa0 = (IntVector) ByteVector.fromMemorySegment(BQ, m, sc, LE).convertShape(VectorOperators.B2I, I, 0);

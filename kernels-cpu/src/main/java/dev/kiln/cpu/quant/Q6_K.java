@@ -1,7 +1,7 @@
 package dev.kiln.cpu.quant;
 
-import dev.kiln.cpu.simd.Lanes;
 import dev.kiln.cpu.simd.Bytes;
+import dev.kiln.cpu.simd.Lanes;
 import dev.kiln.cpu.simd.Specialiser;
 import dev.kiln.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
