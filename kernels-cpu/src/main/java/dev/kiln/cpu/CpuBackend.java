@@ -111,12 +111,12 @@ public final class CpuBackend implements Backend {
     /** Repacks on the backend's threads, a row group per task. */
     private CpuTensor.Packed pack(TensorData weights, PackedKernel kernel) {
         int groupRows = PackedKernels.groupRows(Species.preferred());
+        long t0 = System.nanoTime(); // the allocation counts: it can take as long as the packing (AnonymousMemory)
         PackedMatrix owned = Packing.allocate(weights.name(), weights.type(), (int) weights.rowCount(),
                 (int) weights.rowLength(), kernel, groupRows, packed);
         // ops refuse to run once the backend is closed, so the view never outlives the memory
         PackedMatrix m = owned.uncheckedView();
         MemorySegment src = weights.segment();
-        long t0 = System.nanoTime();
         threads.parallelFor(m.groups(), (start, end) -> {
             for (int g = start; g < end; g++) {
                 Packing.packGroup(m, src, kernel, g);

@@ -37,7 +37,7 @@ public final class Packing {
         int blockBytes = kernel.blockBytes(groupRows);
         long groups = (rows + groupRows - 1) / groupRows;
         groups += groups & 1;
-        MemorySegment data = arena.allocate(groups * blocksPerRow * blockBytes, 64);
+        MemorySegment data = AnonymousMemory.allocate(groups * blocksPerRow * blockBytes, arena);
         return new PackedMatrix(name, type, rows, cols, groupRows, blocksPerRow, blockBytes, data);
     }
 

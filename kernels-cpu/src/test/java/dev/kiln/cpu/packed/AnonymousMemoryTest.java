@@ -1,0 +1,89 @@
+package dev.kiln.cpu.packed;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+class AnonymousMemoryTest {
+    private static boolean linux() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "");
+        return os.startsWith("linux") && (arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64"));
+    }
+
+    @Test
+    void largeBuffersAreMappedZeroedWritableAndFreedWithTheirArena() {
+        assumeTrue(linux(), "anonymous mappings are made on Linux x86-64 and AArch64 only");
+        assertTrue(AnonymousMemory.maps(), "mmap and munmap found in the C library");
+        long bytes = AnonymousMemory.MIN_BYTES + 4096 + 24; // not a whole number of pages
+        MemorySegment buffer;
+        try (Arena arena = Arena.ofShared()) {
+            buffer = AnonymousMemory.allocate(bytes, arena);
+            assertEquals(bytes, buffer.byteSize());
+            assertEquals(0, buffer.address() % 4096, "a mapping starts on a page");
+            for (long i = 0; i < bytes; i += 8) {
+                assertEquals(0L, buffer.get(ValueLayout.JAVA_LONG, i), "zero at byte " + i);
+            }
+            for (long i = 0; i < bytes; i += 4093) {
+                buffer.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 7 + 1));
+            }
+            buffer.set(ValueLayout.JAVA_BYTE, bytes - 1, (byte) 42);
+            for (long i = 0; i < bytes; i += 4093) {
+                assertEquals((byte) (i * 7 + 1), buffer.get(ValueLayout.JAVA_BYTE, i));
+            }
+            assertEquals(42, buffer.get(ValueLayout.JAVA_BYTE, bytes - 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> buffer.get(ValueLayout.JAVA_BYTE, bytes),
+                    "bounded by the size asked for");
+        }
+        assertFalse(buffer.scope().isAlive(), "unmapped with its arena");
+        assertThrows(IllegalStateException.class, () -> buffer.get(ValueLayout.JAVA_BYTE, 0));
+    }
+
+    @Test
+    void closingTheArenaUnmaps() throws IOException {
+        assumeTrue(linux(), "anonymous mappings are made on Linux x86-64 and AArch64 only");
+        Path maps = Path.of("/proc/self/maps");
+        assumeTrue(Files.isReadable(maps), "/proc/self/maps lists this process's mappings");
+        long address;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = AnonymousMemory.allocate(AnonymousMemory.MIN_BYTES * 3, arena);
+            address = buffer.address();
+            assertTrue(mapped(maps, address), "a mapping starts at " + Long.toHexString(address));
+        }
+        assertFalse(mapped(maps, address), "no mapping at " + Long.toHexString(address) + " after close");
+    }
+
+    /** Whether a mapping of this process covers {@code address} ("start-end perms ..." lines, hexadecimal). */
+    private static boolean mapped(Path maps, long address) throws IOException {
+        for (String line : Files.readAllLines(maps)) {
+            String[] range = line.substring(0, line.indexOf(' ')).split("-");
+            long start = Long.parseUnsignedLong(range[0], 16), end = Long.parseUnsignedLong(range[1], 16);
+            if (Long.compareUnsigned(address, start) >= 0 && Long.compareUnsigned(address, end) < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void smallBuffersComeFromTheArena() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = AnonymousMemory.allocate(1000, arena);
+            assertEquals(1000, buffer.byteSize());
+            assertEquals(0, buffer.address() % 64, "64-byte aligned");
+            assertEquals(-1L, buffer.mismatch(MemorySegment.ofArray(new byte[1000])), "zeroed");
+        }
+    }
+}
