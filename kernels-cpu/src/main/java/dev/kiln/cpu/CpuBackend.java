@@ -19,8 +19,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +44,10 @@ public final class CpuBackend implements Backend {
     private final Arena packed = Arena.ofShared();
     private long packedBytes;
     private long packNanos;
+    /** The products that warm up the kernels of each packed type once, at its first matrix (see PackedMatMul). */
+    private final PackedMatMul warmUps;
+    private final Set<GgmlType> warmedUp = EnumSet.noneOf(GgmlType.class);
+    private long warmUpNanos;
     private volatile boolean closed;
     /** How long close() waits for a running product before it gives up freeing the repacked weights. */
     private static final long CLOSE_WAIT_MILLIS = 60_000;
@@ -51,9 +57,15 @@ public final class CpuBackend implements Backend {
     public CpuBackend(int threads, MatMulPrecision precision) {
         this.threads = new CpuThreads(threads);
         this.ops = new CpuOps(this.threads);
+        this.warmUps = new PackedMatMul(this.threads);
         this.precision = Objects.requireNonNull(precision, "precision");
     }
 
+
+    /** The packed weight types whose kernels {@link PackedMatMul#warmUp} has run (each once, at its first matrix). */
+    Set<GgmlType> warmedUp() {
+        return EnumSet.copyOf(warmedUp);
+    }
 
     @Override
     public String name() {
@@ -64,8 +76,9 @@ public final class CpuBackend implements Backend {
     public String description() {
         String s = "cpu, " + threads.threads() + (threads.threads() == 1 ? " thread" : " threads") + ", "
                 + (precision == MatMulPrecision.Q8 ? "q8 activations" : "f32 activations");
-        return packedBytes == 0 ? s : String.format(Locale.ROOT, "%s (%.0f MiB of weights repacked from %.0f MiB in %d ms)",
-                s, packedBytes / 1048576.0, sourceBytes / 1048576.0, packNanos / 1_000_000);
+        return packedBytes == 0 ? s : String.format(Locale.ROOT,
+                "%s (%.0f MiB of weights repacked from %.0f MiB in %d ms, kernels warmed up in %d ms)", s,
+                packedBytes / 1048576.0, sourceBytes / 1048576.0, packNanos / 1_000_000, warmUpNanos / 1_000_000);
     }
 
     @Override
@@ -123,6 +136,11 @@ public final class CpuBackend implements Backend {
             }
         });
         packNanos += System.nanoTime() - t0;
+        if (warmedUp.add(weights.type())) {
+            long w0 = System.nanoTime();
+            warmUps.warmUp(new CpuTensor.Packed(m, kernel, weights));
+            warmUpNanos += System.nanoTime() - w0;
+        }
         if (src.isMapped()) {
             // products read the repacked copy from now on: drop the file's pages from this process's resident memory
             // so the copy replaces them instead of doubling the footprint (row lookups of a table that is also the

@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Random;
 
 /**
  * Repacked weights times activations quantized to 8 bits, split by row groups across {@link CpuThreads}: the
@@ -21,15 +22,15 @@ import java.util.Objects;
  * <p>Not thread-safe: one call at a time per instance.
  */
 final class PackedMatMul {
-    // No warm-up of the kernels on a made-up matrix at load (there was one): C2 compiles them from the profiles of
-    // their first calls, and profiles from a small synthetic matrix led it to other code than the model's products
-    // do. Measured on the tinyllama Q4_K_M file (kiln bench -p 64, seven runs each, alternating): with that warm-up
-    // the Q4_K batch kernel's inner loop always came out as eight copies of its step (131 vpmullw in the
-    // disassembly, ~2,000 stack references), and once in seven runs spilling so badly that prompts ran at 27 t/s
-    // against 83-90; compiled from the model's own first products it came out as two copies (35 vpmullw, ~1,100
-    // stack references) in seven runs of seven, at 75-95 t/s. Kiln.load's warm-up step (one real decode step) and
-    // the first prompt compile the kernels instead; on the 7B file the first pp64 ran at the same speed as with the
-    // made-up warm-up (10.2 against 10.6 t/s) and the process ended 11 s sooner.
+    // The kernels are warmed up on the model's own weights ({@link #warmUp}), not on a made-up matrix (there was one):
+    // C2 compiles them from the profiles of their first calls, and profiles from a small synthetic matrix led it to
+    // other code than the model's products do. Measured on the tinyllama Q4_K_M file (kiln bench -p 64, seven runs
+    // each, alternating): with that warm-up the Q4_K batch kernel's inner loop always came out as eight copies of its
+    // step (131 vpmullw in the disassembly, ~2,000 stack references), and once in seven runs spilling so badly that
+    // prompts ran at 27 t/s against 83-90; compiled from the model's own first products it came out as two copies
+    // (35 vpmullw, ~1,100 stack references) in seven runs of seven, at 75-95 t/s.
+    /** Products per kernel type in {@link #warmUp}: each a batched one and a one-token one. */
+    static final int WARM_UP_CALLS = 8;
     private static final int CACHE_LINE = 64;
     /**
      * Activation values from which a call quantizes them on all the threads (16 tokens of 2048): on the calling thread
@@ -146,6 +147,36 @@ final class PackedMatMul {
             Arrays.fill(xs, null);
             Arrays.fill(outs, null);
             products = 0;
+        }
+    }
+
+    /**
+     * Multiplies the first pair of row groups of {@code w} ({@link PackedMatrix#firstPair}) by four tokens and by one,
+     * {@link #WARM_UP_CALLS} times each, so that the JIT compiles the kernels of its type now, from their profile on the
+     * model's own weights and row length, while the load is still packing. Call it once per weight type, at load.
+     * <p>
+     * Why: without it the batch kernels were first called by the first prompt, while the load's one-token warm-up step
+     * and the prompt kept the compiler's queue long. HotSpot then compiles a method at tier 2 (C1 without a profile)
+     * instead of tier 3, and C2 compiled the Q4_K batch kernel from that tier-2 state in two runs of six into code whose
+     * vector operations were not intrinsified: Mistral 7B Q4_K_M, {@code kiln bench -p 64 -n 0 -r 2} on two threads
+     * (Zen 3), 0.55 and 0.57 t/s against 7.6-9.0 ({@code -XX:+PrintCompilation}: tier 2 then 4 in the slow run, tier 3
+     * then 4 in the others), and {@code kiln run -p Hello} waited 10.1-16.5 s for its 4-token prompt in three runs of six
+     * (2.4-2.8 s in the others). With this warm-up: pp64 7.6-9.3 t/s in nine runs of nine, the first prompt 1.7-3.1 s
+     * in eight of eight; it took 0.6 s (Q4_K) and 0.2 s (Q6_K) of that load, which took 10.2-11.4 s.
+     */
+    void warmUp(CpuTensor.Packed w) {
+        CpuTensor.Packed pair = new CpuTensor.Packed(w.matrix().firstPair(), w.kernel(), w.source());
+        int cols = pair.matrix().cols();
+        int tokens = Q8Activations.TOKEN_BLOCK;
+        float[] x = new float[tokens * cols]; // [tokens][cols]: any values (they steer no branch of the kernels)
+        Random random = new Random(cols);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        float[] out = new float[tokens * pair.matrix().rows()]; // [tokens][rows]
+        for (int i = 0; i < WARM_UP_CALLS; i++) {
+            apply(pair, x, out, tokens);
+            apply(pair, x, out, 1);
         }
     }
 

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -373,6 +374,57 @@ class PackedMatMulTest {
                 }
             }
         }
+    }
+
+    @Test
+    void theFirstMatrixOfEachPackedTypeWarmsItsKernelsUpOnItsFirstPair() {
+        int cols = 512;
+        Random random = new Random(11);
+        try (CpuBackend q8 = new CpuBackend(2, MatMulPrecision.Q8); CpuBackend f32 = new CpuBackend(1, MatMulPrecision.F32);
+             CpuThreads threads = new CpuThreads(2)) {
+            assertEquals(Set.of(), q8.warmedUp());
+            TensorData a = randomMatrix("a", GgmlType.Q4_K, 80, cols, random);
+            CpuTensor.Packed packed = (CpuTensor.Packed) q8.upload(a);
+            assertEquals(Set.of(GgmlType.Q4_K), q8.warmedUp());
+            q8.upload(randomMatrix("b", GgmlType.Q4_K, 48, cols, random));
+            q8.upload(randomMatrix("c", GgmlType.Q6_K, 48, cols, random));
+            q8.upload(randomMatrix("d", GgmlType.F16, 48, cols, random)); // read in place: no integer kernel to warm
+            assertEquals(Set.of(GgmlType.Q4_K, GgmlType.Q6_K), q8.warmedUp(), "each packed type once");
+            assertTrue(q8.description().contains("kernels warmed up in"), q8.description());
+            f32.upload(a);
+            assertEquals(Set.of(), f32.warmedUp(), "the float path packs nothing");
+
+            // the warm-up's matrix: the first pair of row groups of the packed one, whose products are its first rows
+            PackedMatrix m = packed.matrix();
+            PackedMatrix pair = m.firstPair();
+            int pairRows = 2 * m.groupRows();
+            assertEquals(pairRows, pair.rows());
+            assertEquals(2, pair.groups());
+            assertEquals(m.pairOffset(1), pair.data().byteSize());
+            assertEquals(m.data().address(), pair.data().address(), "the same memory");
+            int tokens = 5;
+            float[] x = new float[tokens * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            float[] all = new float[tokens * m.rows()];
+            float[] first = new float[tokens * pairRows];
+            PackedMatMul product = new PackedMatMul(threads);
+            product.apply(packed, x, all, tokens);
+            product.apply(new CpuTensor.Packed(pair, packed.kernel(), packed.source()), x, first, tokens);
+            for (int t = 0; t < tokens; t++) {
+                for (int r = 0; r < pairRows; r++) {
+                    assertEquals(all[t * m.rows() + r], first[t * pairRows + r], "token " + t + " row " + r);
+                }
+            }
+            TensorData small = randomMatrix("e", GgmlType.Q4_K, 5, cols, random); // fewer rows than a group
+            assertEquals(5, ((CpuTensor.Packed) q8.upload(small)).matrix().firstPair().rows());
+        }
+    }
+
+    private static TensorData randomMatrix(String name, GgmlType type, int rows, int cols, Random random) {
+        MemorySegment bytes = RandomBlocks.generate(type, rows * cols, 0, RandomBlocks.Kind.RANDOM, random);
+        return new TensorData(new TensorInfo(name, new long[] {cols, rows}, type, 0), bytes);
     }
 
     @Test

@@ -37,6 +37,15 @@ public record PackedMatrix(String name, GgmlType type, int rows, int cols, int g
     }
 
     /**
+     * The first pair of row groups alone: its rows (at most {@code 2·groupRows}) and its part of the memory, shared with
+     * this matrix.
+     */
+    public PackedMatrix firstPair() {
+        return new PackedMatrix(name, type, Math.min(rows, 2 * groupRows), cols, groupRows, blocksPerRow, blockBytes,
+                data.asSlice(0, pairOffset(1)));
+    }
+
+    /**
      * Where byte {@code offset} of the group-block of group {@code half} (0 or 1) of a pair lives, relative to the
      * pair's block: units of {@code unit} bytes alternate between the two groups.
      */
