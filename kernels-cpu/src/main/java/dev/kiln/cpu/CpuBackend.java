@@ -44,9 +44,9 @@ public final class CpuBackend implements Backend {
     private final Arena packed = Arena.ofShared();
     private long packedBytes;
     private long packNanos;
-    /** The products that warm up the kernels of each packed type once, at its first matrix (see PackedMatMul). */
-    private final PackedMatMul warmUps;
+    /** The packed types whose kernels were warmed up, once each at its first matrix (PackedMatMul.warmUp). */
     private final Set<GgmlType> warmedUp = EnumSet.noneOf(GgmlType.class);
+    private int warmUpProducts;
     private long warmUpNanos;
     private volatile boolean closed;
     /** How long close() waits for a running product before it gives up freeing the repacked weights. */
@@ -57,7 +57,6 @@ public final class CpuBackend implements Backend {
     public CpuBackend(int threads, MatMulPrecision precision) {
         this.threads = new CpuThreads(threads);
         this.ops = new CpuOps(this.threads);
-        this.warmUps = new PackedMatMul(this.threads);
         this.precision = Objects.requireNonNull(precision, "precision");
     }
 
@@ -65,6 +64,11 @@ public final class CpuBackend implements Backend {
     /** The packed weight types whose kernels {@link PackedMatMul#warmUp} has run (each once, at its first matrix). */
     Set<GgmlType> warmedUp() {
         return EnumSet.copyOf(warmedUp);
+    }
+
+    /** The products those warm-ups ran, all types together. */
+    int warmUpProducts() {
+        return warmUpProducts;
     }
 
     @Override
@@ -124,7 +128,7 @@ public final class CpuBackend implements Backend {
     /** Repacks on the backend's threads, a row group per task. */
     private CpuTensor.Packed pack(TensorData weights, PackedKernel kernel) {
         int groupRows = PackedKernels.groupRows(Species.preferred());
-        long t0 = System.nanoTime(); // the allocation counts: it can take as long as the packing (AnonymousMemory)
+        long t0 = System.nanoTime(); // the allocation counts (from an arena it can take as long as the packing)
         PackedMatrix owned = Packing.allocate(weights.name(), weights.type(), (int) weights.rowCount(),
                 (int) weights.rowLength(), kernel, groupRows, packed);
         // ops refuse to run once the backend is closed, so the view never outlives the memory
@@ -136,9 +140,9 @@ public final class CpuBackend implements Backend {
             }
         });
         packNanos += System.nanoTime() - t0;
-        if (warmedUp.add(weights.type())) {
+        if (m.rows() > 0 && m.cols() > 0 && warmedUp.add(weights.type())) {
             long w0 = System.nanoTime();
-            warmUps.warmUp(new CpuTensor.Packed(m, kernel, weights));
+            warmUpProducts += new PackedMatMul(threads).warmUp(new CpuTensor.Packed(m, kernel, weights));
             warmUpNanos += System.nanoTime() - w0;
         }
         if (src.isMapped()) {

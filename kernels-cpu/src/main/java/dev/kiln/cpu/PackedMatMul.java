@@ -22,14 +22,14 @@ import java.util.Random;
  * <p>Not thread-safe: one call at a time per instance.
  */
 final class PackedMatMul {
-    // The kernels are warmed up on the model's own weights ({@link #warmUp}), not on a made-up matrix (there was one):
+    // The kernels are warmed up on the model's own weights (warmUp), not on a made-up matrix (there was one):
     // C2 compiles them from the profiles of their first calls, and profiles from a small synthetic matrix led it to
     // other code than the model's products do. Measured on the tinyllama Q4_K_M file (kiln bench -p 64, seven runs
     // each, alternating): with that warm-up the Q4_K batch kernel's inner loop always came out as eight copies of its
     // step (131 vpmullw in the disassembly, ~2,000 stack references), and once in seven runs spilling so badly that
     // prompts ran at 27 t/s against 83-90; compiled from the model's own first products it came out as two copies
     // (35 vpmullw, ~1,100 stack references) in seven runs of seven, at 75-95 t/s.
-    /** Products per kernel type in {@link #warmUp}: each a batched one and a one-token one. */
+    /** Rounds of {@link #warmUp}: each a batched product and a one-token one. */
     static final int WARM_UP_CALLS = 8;
     private static final int CACHE_LINE = 64;
     /**
@@ -63,6 +63,8 @@ final class PackedMatMul {
     private int products;
     /** The activations being quantized by {@link #quantizeTask}. */
     private Q8Activations quantizing;
+    /** Calls of {@link #apply(CpuTensor.Packed[], float[], float[][], int)} so far (for {@link #warmUp}'s count). */
+    private long calls;
     /** The last {@link #touchLines} sum: written by every thread, read by none. */
     @SuppressWarnings("unused")
     private long touched;
@@ -125,6 +127,7 @@ final class PackedMatMul {
             needs32 |= w[i].kernel().activationBlock() != 256;
         }
         prepareProducts(w.length);
+        calls++;
         try {
             if (needs256) {
                 quantize(blocks256, x, tokens, cols);
@@ -152,8 +155,11 @@ final class PackedMatMul {
 
     /**
      * Multiplies the first pair of row groups of {@code w} ({@link PackedMatrix#firstPair}) by four tokens and by one,
-     * {@link #WARM_UP_CALLS} times each, so that the JIT compiles the kernels of its type now, from their profile on the
-     * model's own weights and row length, while the load is still packing. Call it once per weight type, at load.
+     * {@link #WARM_UP_CALLS} times each, so that the kernels of its type reach the JIT early, with a profile from the
+     * model's own weights and row length, and C2 compiles them while the load goes on. Call it once per weight type,
+     * at load. Returns the products it ran. It makes a tier-3 profile likely, not certain: a second reader saw the
+     * warm-up's own first compiles at tier 2 while the compile queue still held the packing code, and once in three
+     * runs {@code finishQuadPair} then went from tier 2 to 4 (no slowdown seen there).
      * <p>
      * Why: without it the batch kernels were first called by the first prompt, while the load's one-token warm-up step
      * and the prompt kept the compiler's queue long. HotSpot then compiles a method at tier 2 (C1 without a profile)
@@ -164,7 +170,7 @@ final class PackedMatMul {
      * (2.4-2.8 s in the others). With this warm-up: pp64 7.6-9.3 t/s in thirteen runs of thirteen, the first prompt
      * 1.6-4.2 s in fourteen of fourteen; it takes 0.85-1.0 s of that load (Q4_K and Q6_K), which took 10.2-13.9 s.
      */
-    void warmUp(CpuTensor.Packed w) {
+    int warmUp(CpuTensor.Packed w) {
         CpuTensor.Packed pair = new CpuTensor.Packed(w.matrix().firstPair(), w.kernel(), w.source());
         int cols = pair.matrix().cols();
         int tokens = Q8Activations.TOKEN_BLOCK;
@@ -174,10 +180,12 @@ final class PackedMatMul {
             x[i] = (float) random.nextGaussian();
         }
         float[] out = new float[tokens * pair.matrix().rows()]; // [tokens][rows]
+        long before = calls;
         for (int i = 0; i < WARM_UP_CALLS; i++) {
             apply(pair, x, out, tokens);
             apply(pair, x, out, 1);
         }
+        return (int) (calls - before);
     }
 
     /** Grows the per-call arrays to hold {@code count} products. */

@@ -390,6 +390,7 @@ class PackedMatMulTest {
             q8.upload(randomMatrix("c", GgmlType.Q6_K, 48, cols, random));
             q8.upload(randomMatrix("d", GgmlType.F16, 48, cols, random)); // read in place: no integer kernel to warm
             assertEquals(Set.of(GgmlType.Q4_K, GgmlType.Q6_K), q8.warmedUp(), "each packed type once");
+            assertEquals(2 * 2 * PackedMatMul.WARM_UP_CALLS, q8.warmUpProducts(), "a batched and a one-token product a round");
             assertTrue(q8.description().contains("kernels warmed up in"), q8.description());
             f32.upload(a);
             assertEquals(Set.of(), f32.warmedUp(), "the float path packs nothing");
@@ -419,6 +420,10 @@ class PackedMatMulTest {
             }
             TensorData small = randomMatrix("e", GgmlType.Q4_K, 5, cols, random); // fewer rows than a group
             assertEquals(5, ((CpuTensor.Packed) q8.upload(small)).matrix().firstPair().rows());
+            // a type first met on a matrix smaller than a group warms up on it
+            q8.upload(randomMatrix("f", GgmlType.Q5_K, 5, cols, random));
+            assertEquals(Set.of(GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K), q8.warmedUp());
+            assertEquals(3 * 2 * PackedMatMul.WARM_UP_CALLS, q8.warmUpProducts());
         }
     }
 

@@ -18,8 +18,8 @@ import java.util.Optional;
  * Why: {@link Arena#allocate} fills its memory with zeros on the calling thread, which also takes every page fault of
  * the buffer there, before the packing (which runs on all the backend's threads) can start. The kernel hands out
  * anonymous pages already zeroed at their first write, so the faults are taken by the threads that pack. Mistral 7B
- * Q4_K_M, 4555 MiB repacked, two threads (Zen 3): allocating took 2.7-7.5 s and packing 6.6-7.0 s; mapped, 0.1 s and
- * 7.4-7.8 s. Transparent huge pages ({@code madvise(MADV_HUGEPAGE)}) made the packing slower (12.4-15.3 s: the kernel
+ * Q4_K_M, 4555 MiB repacked, two threads (Zen 3): allocating took 2.7-7.5 s and packing 6.0-7.0 s; mapped, 0.1 s and
+ * 7.3-8.3 s. Transparent huge pages ({@code madvise(MADV_HUGEPAGE)}) made the packing slower (12.4-15.3 s: the kernel
  * compacts memory to find each 2 MiB page) and decode no faster within the noise, so they are not asked for.
  */
 final class AnonymousMemory {
@@ -42,17 +42,16 @@ final class AnonymousMemory {
             return arena.allocate(bytes, 64);
         }
         Calls calls = CALLS.get();
-        MemorySegment address;
-        try {
-            address = (MemorySegment) calls.mmap.invokeExact(MemorySegment.NULL, bytes, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L);
-            if (address.address() == MAP_FAILED) {
-                return arena.allocate(bytes, 64); // the arena reports what is wrong (out of memory)
-            }
-        } catch (Throwable e) {
-            throw new IllegalStateException("mmap of " + bytes + " bytes failed", e);
+        MemorySegment address = calls.map(bytes);
+        if (address.address() == MAP_FAILED) {
+            return arena.allocate(bytes, 64); // the arena reports what is wrong (an OutOfMemoryError)
         }
-        return address.reinterpret(bytes, arena, segment -> calls.unmap(segment, bytes));
+        try {
+            return address.reinterpret(bytes, arena, segment -> calls.unmap(segment, bytes));
+        } catch (RuntimeException e) { // a closed arena, or another thread's confined one: nothing would unmap it
+            calls.unmap(address, bytes);
+            throw e;
+        }
     }
 
     /** Whether buffers of {@link #MIN_BYTES} and more are mapped here. */
@@ -82,10 +81,24 @@ final class AnonymousMemory {
             }
         }
 
+        /** The address of a new private anonymous mapping of {@code bytes}, or -1 (MAP_FAILED). */
+        MemorySegment map(long bytes) {
+            try {
+                return (MemorySegment) mmap.invokeExact(MemorySegment.NULL, bytes, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) { // invokeExact declares Throwable; a downcall throws nothing checked
+                throw new IllegalStateException("mmap of " + bytes + " bytes failed", e);
+            }
+        }
+
         void unmap(MemorySegment segment, long bytes) {
             try {
                 int ignored = (int) munmap.invokeExact(segment, bytes);
-            } catch (Throwable e) {
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) { // as in map
                 throw new IllegalStateException("munmap of " + bytes + " bytes failed", e);
             }
         }

@@ -108,6 +108,11 @@ public final class Q6_KPacked implements PackedKernel {
         byte[] block = new byte[210];  // one GGUF block of one row
         byte[] q = new byte[256];      // its quants minus 32
         byte[] stage = new byte[bb];   // this group's group-block, fields at their offsets (not interleaved)
+        int[] at = new int[256];       // where quant i of row 0 goes in stage (row r's: at[i] + its lane)
+        for (int i = 0; i < 256; i++) {
+            int g = i / 16; // quant i of group g: unit (i % 16) / 2 of the group's 8, byte half i % 2
+            at[i] = (g / 2) * twoGroups + (1 + 8 * (g % 2) + (i % 16) / 2) * unit + (i % 2) * groupRows;
+        }
         for (int b = 0; b < cols / 256; b++) {
             for (int r = 0; r < rows; r++) {
                 MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 210L * b, block, 0, 210);
@@ -118,8 +123,7 @@ public final class Q6_KPacked implements PackedKernel {
                 unpack(block, q);
                 int lane = NARROW ? Q8_0Packed.lane(r, groupRows) : r; // see NARROW
                 for (int i = 0; i < 256; i++) {
-                    int g = i / 16; // quant i of group g: unit (i % 16) / 2 of the group's 8, byte half i % 2
-                    stage[(g / 2) * twoGroups + (1 + 8 * (g % 2) + (i % 16) / 2) * unit + (i % 2) * groupRows + lane] = q[i];
+                    stage[at[i] + lane] = q[i];
                 }
             }
             Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);

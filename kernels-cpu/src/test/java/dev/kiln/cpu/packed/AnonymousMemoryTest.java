@@ -56,13 +56,49 @@ class AnonymousMemoryTest {
         assumeTrue(linux(), "anonymous mappings are made on Linux x86-64 and AArch64 only");
         Path maps = Path.of("/proc/self/maps");
         assumeTrue(Files.isReadable(maps), "/proc/self/maps lists this process's mappings");
-        long address;
+        long bytes = AnonymousMemory.MIN_BYTES * 3;
+        long first;
+        long last;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = AnonymousMemory.allocate(AnonymousMemory.MIN_BYTES * 3, arena);
-            address = buffer.address();
-            assertTrue(mapped(maps, address), "a mapping starts at " + Long.toHexString(address));
+            MemorySegment buffer = AnonymousMemory.allocate(bytes, arena);
+            first = buffer.address();
+            last = first + bytes - 1;
+            assertTrue(mapped(maps, first) && mapped(maps, last), "mapped at " + Long.toHexString(first));
         }
-        assertFalse(mapped(maps, address), "no mapping at " + Long.toHexString(address) + " after close");
+        assertFalse(mapped(maps, first), "no mapping at " + Long.toHexString(first) + " after close");
+        assertFalse(mapped(maps, last), "no mapping at " + Long.toHexString(last) + " (the last byte) after close");
+    }
+
+    @Test
+    void aMappingTheSystemRefusesIsTheArenasOutOfMemoryError() {
+        assumeTrue(linux(), "anonymous mappings are made on Linux x86-64 and AArch64 only");
+        try (Arena arena = Arena.ofConfined()) {
+            // 1 PiB: more than a process's address space (128 TiB on x86-64 and AArch64 with 4 KiB pages)
+            assertThrows(OutOfMemoryError.class, () -> AnonymousMemory.allocate(1L << 50, arena));
+        }
+    }
+
+    @Test
+    void aMappingForAClosedArenaIsUnmappedAndRefused() throws IOException {
+        assumeTrue(linux(), "anonymous mappings are made on Linux x86-64 and AArch64 only");
+        Arena arena = Arena.ofShared();
+        arena.close();
+        long before = mappedBytes();
+        for (int i = 0; i < 8; i++) {
+            assertThrows(IllegalStateException.class, () -> AnonymousMemory.allocate(64L << 20, arena));
+        }
+        // eight 64 MiB mappings left behind would add 512 MiB; the JVM's own mappings move by far less meanwhile
+        assertTrue(mappedBytes() - before < 256L << 20, "mapped bytes grew by " + (mappedBytes() - before));
+    }
+
+    /** The bytes of all this process's mappings, from /proc/self/maps. */
+    private static long mappedBytes() throws IOException {
+        long total = 0;
+        for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+            String[] range = line.substring(0, line.indexOf(' ')).split("-");
+            total += Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16);
+        }
+        return total;
     }
 
     /** Whether a mapping of this process covers {@code address} ("start-end perms ..." lines, hexadecimal). */
