@@ -8,6 +8,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -91,26 +93,33 @@ class AnonymousMemoryTest {
         assertTrue(mappedBytes() - before < 256L << 20, "mapped bytes grew by " + (mappedBytes() - before));
     }
 
-    /** The bytes of all this process's mappings, from /proc/self/maps. */
+    /** The bytes of all this process's mappings. */
     private static long mappedBytes() throws IOException {
         long total = 0;
-        for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
-            String[] range = line.substring(0, line.indexOf(' ')).split("-");
-            total += Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16);
+        for (long[] range : mappings(Path.of("/proc/self/maps"))) {
+            total += range[1] - range[0];
         }
         return total;
     }
 
-    /** Whether a mapping of this process covers {@code address} ("start-end perms ..." lines, hexadecimal). */
+    /** Whether a mapping of this process covers {@code address}. */
     private static boolean mapped(Path maps, long address) throws IOException {
-        for (String line : Files.readAllLines(maps)) {
-            String[] range = line.substring(0, line.indexOf(' ')).split("-");
-            long start = Long.parseUnsignedLong(range[0], 16), end = Long.parseUnsignedLong(range[1], 16);
-            if (Long.compareUnsigned(address, start) >= 0 && Long.compareUnsigned(address, end) < 0) {
+        for (long[] range : mappings(maps)) {
+            if (Long.compareUnsigned(address, range[0]) >= 0 && Long.compareUnsigned(address, range[1]) < 0) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** [start, end) of each mapping listed in {@code maps} ("start-end perms ..." lines, hexadecimal). */
+    private static List<long[]> mappings(Path maps) throws IOException {
+        List<long[]> ranges = new ArrayList<>();
+        for (String line : Files.readAllLines(maps)) {
+            String[] range = line.substring(0, line.indexOf(' ')).split("-");
+            ranges.add(new long[] {Long.parseUnsignedLong(range[0], 16), Long.parseUnsignedLong(range[1], 16)});
+        }
+        return ranges;
     }
 
     @Test
