@@ -79,7 +79,9 @@ public final class CpuBackend implements Backend {
     @Override
     public String description() {
         String s = "cpu, " + threads.threads() + (threads.threads() == 1 ? " thread" : " threads") + ", "
-                + (precision == MatMulPrecision.Q8 ? "q8 activations" : "f32 activations");
+                + (precision == MatMulPrecision.F32 ? "f32 activations"
+                : ops.floatBatchTokens() == PackedMatMul.FLOAT_BATCH_OFF ? "q8 activations"
+                : "q8 activations, batches of " + ops.floatBatchTokens() + "+ tokens in float on Q4_K, Q5_K, Q6_K");
         return packedBytes == 0 ? s : String.format(Locale.ROOT,
                 "%s (%.0f MiB of weights repacked from %.0f MiB in %d ms, kernels warmed up in %d ms)", s,
                 packedBytes / 1048576.0, sourceBytes / 1048576.0, packNanos / 1_000_000, warmUpNanos / 1_000_000);

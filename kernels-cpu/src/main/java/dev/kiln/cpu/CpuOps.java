@@ -56,6 +56,11 @@ final class CpuOps implements Ops {
         this.packedMatMul = new PackedMatMul(threads);
     }
 
+    /** From how many tokens the repacked matrices' batched products run in float ({@link PackedMatMul}). */
+    int floatBatchTokens() {
+        return packedMatMul.floatBatchTokens();
+    }
+
     @Override
     public void embed(DeviceTensor out, DeviceTensor table, Batch batch) {
         CpuTensor.Weights t = weights(table);

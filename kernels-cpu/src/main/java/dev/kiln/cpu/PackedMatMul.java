@@ -3,10 +3,12 @@ package dev.kiln.cpu;
 import dev.kiln.cpu.packed.PackedKernel;
 import dev.kiln.cpu.packed.PackedMatrix;
 import dev.kiln.cpu.packed.Q8Activations;
+import dev.kiln.cpu.simd.Specialiser;
 import dev.kiln.cpu.simd.Species;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Random;
@@ -41,9 +43,19 @@ final class PackedMatMul {
     static final int PARALLEL_VALUES = 1 << 15;
     /** The system property that overrides {@link #readsAhead(String, int)}'s choice: {@code true} or {@code false}. */
     static final String READ_AHEAD_PROPERTY = "kiln.cpu.readahead";
+    /** The system property that overrides {@link #floatBatchTokens(String, int)}'s choice: a token count or {@code off}. */
+    static final String FLOAT_BATCH_PROPERTY = "kiln.cpu.floatbatch";
+    /** Columns of a decoded panel (at 256 bits 16 rows: 64 KiB, in L2 beside a block of tokens' activations). */
+    private static final int PANEL_COLUMNS = 1024;
     private final CpuThreads threads;
     /** Whether a batched product runs {@link #touchLines} before each pair (see {@link #readsAhead}). */
     private final boolean readAhead;
+    /** Batches of at least this many tokens run in float where every kernel decodes (see {@link #floatBatchTokens}). */
+    private final int floatBatchTokens;
+    private final PanelProduct panels = Specialiser.instance(MethodHandles.lookup(), FloatPanel.class,
+            PanelProduct.class, Species.preferred());
+    /** Per thread: a decoded panel, [PANEL_COLUMNS][rows of a group]. */
+    private final ThreadLocal<float[]> panel = new ThreadLocal<>();
     private final Q8Activations blocks256 = new Q8Activations(256);
     private final Q8Activations blocks32 = new Q8Activations(32);
     private final RangeTask pairTask = this::pairs;
@@ -58,7 +70,12 @@ final class PackedMatMul {
     private PackedKernel[] kernels = new PackedKernel[0];
     private PackedMatrix[] matrices = new PackedMatrix[0];
     private Q8Activations[] xs = new Q8Activations[0];
+    /** Whether product i runs in float ({@link #panels}) on {@link #x}, not on quantized activations. */
+    private boolean[] inFloat = new boolean[0];
     private float[][] outs = new float[0][];
+    /** The call's activations [tokens][cols] and token count, for the products that run in float. */
+    private float[] x;
+    private int tokens;
     private int[] firstPair = new int[1];
     private int products;
     /** The activations being quantized by {@link #quantizeTask}. */
@@ -70,9 +87,55 @@ final class PackedMatMul {
     private long touched;
 
     PackedMatMul(CpuThreads threads) {
+        this(threads, floatBatchTokens(System.getProperty(FLOAT_BATCH_PROPERTY), Species.preferred().vectorBitSize()));
+    }
+
+    /** With batches of at least {@code floatBatchTokens} tokens in float (where the kernels decode). */
+    PackedMatMul(CpuThreads threads, int floatBatchTokens) {
         this.threads = Objects.requireNonNull(threads, "threads");
         this.readAhead = readsAhead(System.getProperty(READ_AHEAD_PROPERTY), Species.preferred().vectorBitSize());
+        this.floatBatchTokens = floatBatchTokens;
     }
+
+    /** From how many tokens batches run in float ({@link #FLOAT_BATCH_OFF}: none). */
+    int floatBatchTokens() {
+        return floatBatchTokens;
+    }
+
+    /** Whether a product of {@code tokens} tokens with {@code w} runs in float (see {@link #floatBatchTokens}). */
+    boolean runsInFloat(CpuTensor.Packed w, int tokens) {
+        return tokens >= floatBatchTokens && w.kernel().decodes() && w.matrix().groupRows() == panels.rows();
+    }
+
+    /**
+     * From how many tokens a batched product runs in float: each group's weights decoded a panel at a time
+     * ({@link dev.kiln.cpu.packed.PackedKernel#decodeGroup}) and multiplied with the unquantized activations by
+     * {@link FloatPanel}, where every kernel of the call decodes. {@code property} (a token count, or {@code off})
+     * where set; else FLOAT_BATCH_MIN where vectors are 256 bits wide, and off otherwise.
+     */
+    static int floatBatchTokens(String property, int vectorBits) {
+        if (property == null || property.isBlank()) {
+            return vectorBits == 256 ? FLOAT_BATCH_MIN : FLOAT_BATCH_OFF;
+        }
+        String p = property.trim();
+        if (p.equals("off")) {
+            return FLOAT_BATCH_OFF;
+        }
+        try {
+            int n = Integer.parseInt(p);
+            if (n >= 2) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(FLOAT_BATCH_PROPERTY + ": expected a token count of at least 2 or off, found '"
+                + property + "'");
+    }
+
+    static final int FLOAT_BATCH_MIN = 16;
+    /** {@link #floatBatchTokens}' answer when no batch runs in float. */
+    static final int FLOAT_BATCH_OFF = Integer.MAX_VALUE;
 
     /**
      * Whether batched products read each pair's lines ahead ({@link #touchLines}): {@code property} ({@code true} or
@@ -121,14 +184,17 @@ final class PackedMatMul {
         int cols = w[0].matrix().cols();
         boolean needs256 = false;
         boolean needs32 = false;
+        prepareProducts(w.length);
         for (int i = 0; i < w.length; i++) { // every shape checked before any work
             checkShapes(w[i].matrix(), cols, x, out[i], tokens);
-            needs256 |= w[i].kernel().activationBlock() == 256;
-            needs32 |= w[i].kernel().activationBlock() != 256;
+            inFloat[i] = runsInFloat(w[i], tokens);
+            needs256 |= !inFloat[i] && w[i].kernel().activationBlock() == 256;
+            needs32 |= !inFloat[i] && w[i].kernel().activationBlock() != 256;
         }
-        prepareProducts(w.length);
         calls++;
         try {
+            this.x = x;
+            this.tokens = tokens;
             if (needs256) {
                 quantize(blocks256, x, tokens, cols);
             }
@@ -149,12 +215,14 @@ final class PackedMatMul {
             Arrays.fill(matrices, null);
             Arrays.fill(xs, null);
             Arrays.fill(outs, null);
+            this.x = null;
             products = 0;
         }
     }
 
     /**
-     * Multiplies the first pair of row groups of {@code w} ({@link PackedMatrix#firstPair}) by four tokens and by one,
+     * Multiplies the first pair of row groups of {@code w} ({@link PackedMatrix#firstPair}) by four tokens and by one
+     * (and in float by 22 and 27 tokens, or from the float threshold if larger, where the type's batches run in float),
      * {@link #WARM_UP_CALLS} times each, so that the kernels of its type reach the JIT early, with a profile from the
      * model's own weights and row length, and C2 compiles them while the load goes on. Call it once per weight type,
      * at load. Returns the products it ran. It makes a tier-3 profile likely, not certain: a second reader saw the
@@ -179,11 +247,22 @@ final class PackedMatMul {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) random.nextGaussian();
         }
-        float[] out = new float[tokens * pair.matrix().rows()]; // [tokens][rows]
+        // float batches too where the type takes them: 22 and 27 tokens run each block of FloatPanel (6 and 4; 6, 2, 1)
+        int floatTokens = floatBatchTokens < FLOAT_BATCH_OFF && runsInFloat(pair, floatBatchTokens)
+                ? Math.max(floatBatchTokens, 22) : 0;
+        float[] xf = new float[(floatTokens + 5) * cols]; // [floatTokens + 5][cols]
+        for (int i = 0; i < xf.length; i++) {
+            xf[i] = (float) random.nextGaussian();
+        }
+        float[] out = new float[Math.max(tokens, floatTokens + 5) * pair.matrix().rows()]; // [tokens][rows]
         long before = calls;
         for (int i = 0; i < WARM_UP_CALLS; i++) {
             apply(pair, x, out, tokens);
             apply(pair, x, out, 1);
+            if (floatTokens > 0) {
+                apply(pair, xf, out, floatTokens);
+                apply(pair, xf, out, floatTokens + 5);
+            }
         }
         return (int) (calls - before);
     }
@@ -194,6 +273,7 @@ final class PackedMatMul {
             kernels = new PackedKernel[count];
             matrices = new PackedMatrix[count];
             xs = new Q8Activations[count];
+            inFloat = new boolean[count];
             outs = new float[count][];
             firstPair = new int[count + 1];
         }
@@ -245,8 +325,59 @@ final class PackedMatMul {
                 continue;
             }
             int to = Math.min(end, last);
-            groups(kernels[i], matrices[i], xs[i], outs[i], start - firstPair[i], to - firstPair[i]);
+            if (inFloat[i]) {
+                floatGroups(kernels[i], matrices[i], outs[i], start - firstPair[i], to - firstPair[i]);
+            } else {
+                groups(kernels[i], matrices[i], xs[i], outs[i], start - firstPair[i], to - firstPair[i]);
+            }
             start = to;
+        }
+    }
+
+    /**
+     * Group pairs [start, end) of one product in float: each group's weights are decoded a panel of
+     * {@link #PANEL_COLUMNS} columns at a time and multiplied with every token of the call's activations, the sums
+     * carried from panel to panel in {@code o} (a group's rows past the last row go through a buffer).
+     */
+    private void floatGroups(PackedKernel k, PackedMatrix m, float[] o, int start, int end) {
+        int rows = m.rows();
+        int groupRows = m.groupRows();
+        int cols = m.cols();
+        int length = k.blockLength();
+        int blocks = cols / length;
+        int panelBlocks = Math.max(1, PANEL_COLUMNS / length);
+        float[] p = panel.get(); // [panelBlocks · length][groupRows]
+        if (p == null || p.length < panelBlocks * length * groupRows) {
+            p = new float[panelBlocks * length * groupRows];
+            panel.set(p);
+        }
+        float[] buffer = null; // [tokens][groupRows], for a group with padding rows
+        for (int pair = start; pair < end; pair++) {
+            for (int g = 2 * pair; g < 2 * pair + 2; g++) {
+                int first = g * groupRows;
+                int valid = Math.min(groupRows, rows - first);
+                if (valid <= 0) {
+                    break; // the padding group of an odd count
+                }
+                boolean whole = valid == groupRows;
+                if (!whole && buffer == null) {
+                    buffer = new float[tokens * groupRows];
+                }
+                for (int b = 0; b < blocks; b += panelBlocks) {
+                    int n = Math.min(panelBlocks, blocks - b);
+                    k.decodeGroup(m, g, b, n, p);
+                    if (whole) {
+                        panels.multiply(p, n * length, x, b * length, cols, tokens, o, first, rows, b > 0);
+                    } else {
+                        panels.multiply(p, n * length, x, b * length, cols, tokens, buffer, 0, groupRows, b > 0);
+                    }
+                }
+                if (!whole) {
+                    for (int t = 0; t < tokens; t++) {
+                        System.arraycopy(buffer, t * groupRows, o, t * rows + first, valid);
+                    }
+                }
+            }
         }
     }
 

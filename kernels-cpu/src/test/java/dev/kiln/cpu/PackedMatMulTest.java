@@ -6,6 +6,8 @@ import dev.kiln.cpu.packed.PackedKernel;
 import dev.kiln.cpu.packed.PackedKernels;
 import dev.kiln.cpu.packed.PackedMatrix;
 import dev.kiln.cpu.packed.Q8Activations;
+import dev.kiln.cpu.quant.QuantKernel;
+import dev.kiln.cpu.quant.QuantKernels;
 import dev.kiln.cpu.quant.RandomBlocks;
 import dev.kiln.cpu.simd.Species;
 import dev.kiln.gguf.GgmlType;
@@ -232,6 +234,79 @@ class PackedMatMulTest {
         assertEquals("kiln.cpu.readahead: expected true or false, found 'yes'", e.getMessage());
     }
 
+    /** From how many tokens batches run in float: the property decides where set, else the vector width. */
+    @Test
+    void floatBatchesFollowThePropertyElseTheVectorWidth() {
+        assertEquals(PackedMatMul.FLOAT_BATCH_MIN, PackedMatMul.floatBatchTokens(null, 256));
+        assertEquals(PackedMatMul.FLOAT_BATCH_OFF, PackedMatMul.floatBatchTokens(null, 512));
+        assertEquals(PackedMatMul.FLOAT_BATCH_OFF, PackedMatMul.floatBatchTokens(" ", 128));
+        assertEquals(PackedMatMul.FLOAT_BATCH_OFF, PackedMatMul.floatBatchTokens("off", 256));
+        assertEquals(40, PackedMatMul.floatBatchTokens(" 40 ", 512));
+        assertEquals(2, PackedMatMul.floatBatchTokens("2", 256));
+        for (String bad : new String[] {"1", "0", "-3", "many", "16 tokens"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> PackedMatMul.floatBatchTokens(bad, 256));
+            assertEquals("kiln.cpu.floatbatch: expected a token count of at least 2 or off, found '" + bad + "'",
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * Batches in float, in one call with a type that does not decode: Q4_K, Q5_K and Q6_K matrices (a partial group,
+     * a padding group; 1280 columns, so a panel of 1024 and one of 256) and a Q8_0 one, with float batches from two
+     * tokens. Each decoding type's output equals the scalar float product, {@code Math.fma} over the dequantized row
+     * and the unquantized activations in column order, bit for bit (so it cannot depend on the batch size or the
+     * panel boundaries); Q8_0's equals its integer reference, and so does every product of one token.
+     */
+    @Test
+    void floatBatchesEqualTheScalarFloatProductAndOtherTypesStayInteger() {
+        int groupRows = PackedKernels.groupRows(Species.preferred());
+        Random random = new Random(21);
+        GgmlType[] types = {GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q8_0};
+        int[] rows = {2 * groupRows + 5, groupRows - 3, 3 * groupRows, 2 * groupRows + 5};
+        int cols = 1280;
+        MemorySegment[] bytes = new MemorySegment[types.length];
+        try (CpuBackend cpu = new CpuBackend(2, MatMulPrecision.Q8); CpuThreads two = new CpuThreads(2)) {
+            CpuTensor.Packed[] packed = new CpuTensor.Packed[types.length];
+            for (int i = 0; i < types.length; i++) {
+                bytes[i] = RandomBlocks.generate(types[i], rows[i] * cols, 0, RandomBlocks.Kind.RANDOM, random);
+                packed[i] = (CpuTensor.Packed) cpu.upload(new TensorData(
+                        new TensorInfo("w" + i + "." + types[i], new long[] {cols, rows[i]}, types[i], 0), bytes[i]));
+            }
+            PackedMatMul product = new PackedMatMul(two, 2);
+            for (int tokens : new int[] {1, 2, 7, 19}) {
+                float[] x = new float[tokens * cols];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) random.nextGaussian();
+                }
+                float[][] y = outputs(rows, tokens);
+                product.apply(packed, x, y, tokens);
+                for (int i = 0; i < types.length; i++) {
+                    boolean inFloat = tokens >= 2 && types[i] != GgmlType.Q8_0;
+                    assertEquals(inFloat, product.runsInFloat(packed[i], tokens), types[i] + ", " + tokens + " tokens");
+                    if (!inFloat) {
+                        assertEqualTheReference(new GgmlType[] {types[i]}, new MemorySegment[] {bytes[i]},
+                                new int[] {rows[i]}, cols, x, tokens, new float[][] {y[i]}, "integer");
+                        continue;
+                    }
+                    QuantKernel exact = QuantKernels.of(types[i]);
+                    float[] w = new float[cols];
+                    for (int r = 0; r < rows[i]; r++) {
+                        exact.dequantize(bytes[i], r * types[i].byteSize(cols), w, 0, cols);
+                        for (int t = 0; t < tokens; t++) {
+                            float sum = 0f;
+                            for (int j = 0; j < cols; j++) {
+                                sum = Math.fma(w[j], x[t * cols + j], sum);
+                            }
+                            assertEquals(sum, y[i][t * rows[i] + r], types[i] + ", " + tokens + " tokens: row " + r
+                                    + " token " + t);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Batches of at least PARALLEL_VALUES activations are quantized on the pool, split by tokens: same outputs. */
     @Test
     void batchesQuantizedOnThePoolEqualTheScalarReference() {
@@ -390,7 +465,11 @@ class PackedMatMulTest {
             q8.upload(randomMatrix("c", GgmlType.Q6_K, 48, cols, random));
             q8.upload(randomMatrix("d", GgmlType.F16, 48, cols, random)); // read in place: no integer kernel to warm
             assertEquals(Set.of(GgmlType.Q4_K, GgmlType.Q6_K), q8.warmedUp(), "each packed type once");
-            assertEquals(2 * 2 * PackedMatMul.WARM_UP_CALLS, q8.warmUpProducts(), "a batched and a one-token product a round");
+            // a batched and a one-token product a round, and two float batches where batches run in float (all
+            // three types decode)
+            int perType = PackedMatMul.WARM_UP_CALLS * (PackedMatMul.floatBatchTokens(null,
+                    Species.preferred().vectorBitSize()) < PackedMatMul.FLOAT_BATCH_OFF ? 4 : 2);
+            assertEquals(2 * perType, q8.warmUpProducts());
             assertTrue(q8.description().contains("kernels warmed up in"), q8.description());
             f32.upload(a);
             assertEquals(Set.of(), f32.warmedUp(), "the float path packs nothing");
@@ -423,7 +502,7 @@ class PackedMatMulTest {
             // a type first met on a matrix smaller than a group warms up on it
             q8.upload(randomMatrix("f", GgmlType.Q5_K, 5, cols, random));
             assertEquals(Set.of(GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K), q8.warmedUp());
-            assertEquals(3 * 2 * PackedMatMul.WARM_UP_CALLS, q8.warmUpProducts());
+            assertEquals(3 * perType, q8.warmUpProducts());
         }
     }
 

@@ -67,6 +67,25 @@ public interface PackedKernel {
     }
 
     /**
+     * Whether {@link #decodeGroup} is implemented: batched products of this type may then run in float, on weights
+     * decoded a panel at a time ({@code PackedMatMul}'s float batches).
+     */
+    default boolean decodes() {
+        return false;
+    }
+
+    /**
+     * Decodes blocks {@code [firstBlock, firstBlock + blocks)} of group g into floats, column by column:
+     * {@code panel[(j - firstBlock·blockLength())·groupRows + r]} = the weight of row r of the group at column j, the
+     * value the type's GGUF dequantization gives ({@code QuantKernel#decode}, bit for bit); padding rows give 0.
+     *
+     * @param panel [blocks·blockLength()][groupRows]
+     */
+    default void decodeGroup(PackedMatrix w, int g, int firstBlock, int blocks, float[] panel) {
+        throw new UnsupportedOperationException(type() + ": no float decoding of packed groups");
+    }
+
+    /**
      * The scalar reference: the GGUF row at byte {@code rowOffset} of {@code src} · token t of x, the same integers and
      * float operations as {@link #multiplyPair} and {@link #multiplyQuad} compute for that row.
      */

@@ -207,6 +207,74 @@ public final class Q4_KPacked implements PackedKernel {
         }
     }
 
+    @Override
+    public boolean decodes() {
+        return true;
+    }
+
+    @Override
+    public void decodeGroup(PackedMatrix w, int g, int firstBlock, int blocks, float[] panel) {
+        MemorySegment m = w.data();
+        long o = w.pairOffset(g >> 1) + (long) firstBlock * PAIR_BYTES + (g & 1) * UNIT; // this group's first unit
+        for (int b = 0; b < blocks; b++, o += PAIR_BYTES) {
+            for (int c = 0; c < 4; c++) {
+                decodeChunk(m, o, c, panel, (256 * b + 64 * c) * R);
+            }
+        }
+    }
+
+    /**
+     * Chunk c (groups 2c and 2c+1, 64 columns) of the group-block whose first unit is at o, into
+     * {@code panel[at + j·R + r]}: {@code q·(d·sc) + (-dmin·m)} per weight, as {@link Q4_K}'s decode computes it. Rows
+     * 0..H-1 and H..R-1 are a float vector each: at 256 bits (rows alternate between the halves, see NARROW) a shift and
+     * a mask of the int view give a row half's nibbles as ints; otherwise the nibbles' shorts are widened.
+     */
+    private static void decodeChunk(MemorySegment m, long o, int c, float[] panel, int at) {
+        FloatVector d0 = FloatVector.fromMemorySegment(F, m, o + 2L * D, LE);
+        FloatVector d1 = FloatVector.fromMemorySegment(F, m, o + 2L * D + 2L * UNIT, LE);
+        FloatVector n0 = FloatVector.fromMemorySegment(F, m, o + 2L * DMIN, LE).neg();
+        FloatVector n1 = FloatVector.fromMemorySegment(F, m, o + 2L * DMIN + 2L * UNIT, LE).neg();
+        long chunk = o + 2L * CHUNK * c;
+        long mins = o + 2L * (MIN + UNIT * c); // group 2c's minimums, 2c+1's R bytes on
+        // d·sc and -dmin·m of groups 2c (lo) and 2c+1 (hi), rows 0..H-1 (0) and H..R-1 (1)
+        FloatVector lo0 = d0.mul((FloatVector) ByteVector.fromMemorySegment(BQ, m, chunk, LE).convertShape(VectorOperators.B2F, F, 0));
+        FloatVector lo1 = d1.mul((FloatVector) ByteVector.fromMemorySegment(BQ, m, chunk + HALF, LE).convertShape(VectorOperators.B2F, F, 0));
+        FloatVector hi0 = d0.mul((FloatVector) ByteVector.fromMemorySegment(BQ, m, chunk + R, LE).convertShape(VectorOperators.B2F, F, 0));
+        FloatVector hi1 = d1.mul((FloatVector) ByteVector.fromMemorySegment(BQ, m, chunk + R + HALF, LE).convertShape(VectorOperators.B2F, F, 0));
+        FloatVector ml0 = n0.mul((FloatVector) ByteVector.fromMemorySegment(BQ, m, mins, LE).convertShape(VectorOperators.B2F, F, 0));
+        FloatVector ml1 = n1.mul((FloatVector) ByteVector.fromMemorySegment(BQ, m, mins + HALF, LE).convertShape(VectorOperators.B2F, F, 0));
+        FloatVector mh0 = n0.mul((FloatVector) ByteVector.fromMemorySegment(BQ, m, mins + R, LE).convertShape(VectorOperators.B2F, F, 0));
+        FloatVector mh1 = n1.mul((FloatVector) ByteVector.fromMemorySegment(BQ, m, mins + R + HALF, LE).convertShape(VectorOperators.B2F, F, 0));
+        long word = chunk + 2L * UNIT;
+        for (int k = 0, p = at; k < 16; k++, word += 2 * UNIT, p += 2 * R) {
+            // word k of each row: columns 2k (bits 0-3), 32+2k (4-7), 2k+1 (8-11), 33+2k (12-15)
+            IntVector v = IntVector.fromMemorySegment(I, m, word, LE);
+            if (NARROW) {
+                ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(lo0, ml0).intoArray(panel, p);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 16).and(0xF).convert(VectorOperators.I2F, 0)).fma(lo1, ml1).intoArray(panel, p + HALF);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 8).and(0xF).convert(VectorOperators.I2F, 0)).fma(lo0, ml0).intoArray(panel, p + R);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 24).and(0xF).convert(VectorOperators.I2F, 0)).fma(lo1, ml1).intoArray(panel, p + R + HALF);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).fma(hi0, mh0).intoArray(panel, p + 32 * R);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 20).and(0xF).convert(VectorOperators.I2F, 0)).fma(hi1, mh1).intoArray(panel, p + 32 * R + HALF);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 12).and(0xF).convert(VectorOperators.I2F, 0)).fma(hi0, mh0).intoArray(panel, p + 33 * R);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).fma(hi1, mh1).intoArray(panel, p + 33 * R + HALF);
+            } else {
+                ShortVector q = v.and(NIBBLE).reinterpretAsShorts();
+                ((FloatVector) q.convertShape(VectorOperators.S2F, F, 0)).fma(lo0, ml0).intoArray(panel, p);
+                ((FloatVector) q.convertShape(VectorOperators.S2F, F, 1)).fma(lo1, ml1).intoArray(panel, p + HALF);
+                q = v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts();
+                ((FloatVector) q.convertShape(VectorOperators.S2F, F, 0)).fma(lo0, ml0).intoArray(panel, p + R);
+                ((FloatVector) q.convertShape(VectorOperators.S2F, F, 1)).fma(lo1, ml1).intoArray(panel, p + R + HALF);
+                q = v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts();
+                ((FloatVector) q.convertShape(VectorOperators.S2F, F, 0)).fma(hi0, mh0).intoArray(panel, p + 32 * R);
+                ((FloatVector) q.convertShape(VectorOperators.S2F, F, 1)).fma(hi1, mh1).intoArray(panel, p + 32 * R + HALF);
+                q = v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts();
+                ((FloatVector) q.convertShape(VectorOperators.S2F, F, 0)).fma(hi0, mh0).intoArray(panel, p + 33 * R);
+                ((FloatVector) q.convertShape(VectorOperators.S2F, F, 1)).fma(hi1, mh1).intoArray(panel, p + 33 * R + HALF);
+            }
+        }
+    }
+
     /** {@code 8 · Σ x} over the 32 activations of a group, whose two {@link Q8Activations#sums()} start at s. */
     private static int centring(int[] sums, int s) {
         return 8 * (sums[s] + sums[s + 1]);

@@ -161,6 +161,60 @@ public final class Q5_KPacked implements PackedKernel {
     // Split like Q4_KPacked: no vector crosses a method boundary (see the note there).
 
     @Override
+    public boolean decodes() {
+        return true;
+    }
+
+    @Override
+    public void decodeGroup(PackedMatrix w, int g, int firstBlock, int blocks, float[] panel) {
+        MemorySegment m = w.data();
+        long o = w.pairOffset(g >> 1) + (long) firstBlock * PAIR_BYTES + (g & 1) * UNIT; // this group's first unit
+        for (int b = 0; b < blocks; b++, o += PAIR_BYTES) {
+            for (int i = 0; i < 8; i++) {
+                decodeWeightGroup(m, o, i, panel, (256 * b + 32 * i) * R);
+            }
+        }
+    }
+
+    /**
+     * Weight group i (32 columns) of the group-block whose first unit is at o, into {@code panel[at + j·R + r]}:
+     * {@code q·(d·sc) + (-dmin·m)} per weight, as {@link dev.kiln.cpu.quant.Q5_K}'s decode computes it. A slot of the
+     * int view of a word, shifted and masked, gives rows 0..H-1 (low halves) or H..R-1 (high halves) as ints.
+     */
+    private static void decodeWeightGroup(MemorySegment m, long o, int i, float[] panel, int at) {
+        FloatVector d0 = FloatVector.fromMemorySegment(F, m, o + 2L * D, LE);
+        FloatVector d1 = FloatVector.fromMemorySegment(F, m, o + 2L * D + 2L * UNIT, LE);
+        FloatVector n0 = FloatVector.fromMemorySegment(F, m, o + 2L * DMIN, LE).neg();
+        FloatVector n1 = FloatVector.fromMemorySegment(F, m, o + 2L * DMIN + 2L * UNIT, LE).neg();
+        long two = o + 2L * TWO_GROUPS * (i >> 1);
+        long sc = two + 2L * SC + (long) R * (i & 1);
+        long mins = o + 2L * (MIN + UNIT * (i >> 1)) + (long) R * (i & 1);
+        FloatVector s0 = d0.mul((FloatVector) ByteVector.fromMemorySegment(BQ, m, sc, LE).convertShape(VectorOperators.B2F, F, 0));
+        FloatVector s1 = d1.mul((FloatVector) ByteVector.fromMemorySegment(BQ, m, sc + HALF, LE).convertShape(VectorOperators.B2F, F, 0));
+        FloatVector m0 = n0.mul((FloatVector) ByteVector.fromMemorySegment(BQ, m, mins, LE).convertShape(VectorOperators.B2F, F, 0));
+        FloatVector m1 = n1.mul((FloatVector) ByteVector.fromMemorySegment(BQ, m, mins + HALF, LE).convertShape(VectorOperators.B2F, F, 0));
+        long words = two + 2L * SECOND * (i & 1);
+        for (int k = 0; k < 11; k++) {
+            IntVector v = IntVector.fromMemorySegment(I, m, words + 2L * UNIT * k, LE);
+            int p = at + slotWeight(k, 0) * R; // slots 0 and 1: consecutive weights
+            ((FloatVector) v.and(31).convert(VectorOperators.I2F, 0)).fma(s0, m0).intoArray(panel, p);
+            ((FloatVector) v.lanewise(VectorOperators.LSHR, 16).and(31).convert(VectorOperators.I2F, 0)).fma(s1, m1)
+                    .intoArray(panel, p + HALF);
+            ((FloatVector) v.lanewise(VectorOperators.LSHR, 5).and(31).convert(VectorOperators.I2F, 0)).fma(s0, m0)
+                    .intoArray(panel, p + R);
+            ((FloatVector) v.lanewise(VectorOperators.LSHR, 21).and(31).convert(VectorOperators.I2F, 0)).fma(s1, m1)
+                    .intoArray(panel, p + R + HALF);
+            if (k < 10) { // slot 2: weight 16 + k
+                p = at + (16 + k) * R;
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 10).and(31).convert(VectorOperators.I2F, 0)).fma(s0, m0)
+                        .intoArray(panel, p);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 26).and(31).convert(VectorOperators.I2F, 0)).fma(s1, m1)
+                        .intoArray(panel, p + HALF);
+            }
+        }
+    }
+
+    @Override
     public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {
         int cols = w.cols();
         int[] is = new int[2 * R]; // [group g, group g+1][R] scale-weighted integer sums of one block

@@ -55,6 +55,8 @@ public final class Q6_KPacked implements PackedKernel {
      * kernel (which went through memory before) 12.4 against 11.5.
      */
     private static final boolean NARROW = F.vectorBitSize() == 256;
+    /** Half a vector of shorts: one quant's R bytes at 256 bits, rows i and H+i in short i (see {@link #NARROW}). */
+    private static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 2)));
     private static final int R = S.length();
     private static final int HALF = R / 2;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -146,6 +148,57 @@ public final class Q6_KPacked implements PackedKernel {
     }
 
     // Split like Q4_KPacked: no vector crosses a method boundary (see the note there).
+
+    @Override
+    public boolean decodes() {
+        return true;
+    }
+
+    @Override
+    public void decodeGroup(PackedMatrix w, int g, int firstBlock, int blocks, float[] panel) {
+        MemorySegment m = w.data();
+        long o = w.pairOffset(g >> 1) + (long) firstBlock * PAIR_BYTES + (g & 1) * UNIT; // this group's first unit
+        for (int b = 0; b < blocks; b++, o += PAIR_BYTES) {
+            for (int i = 0; i < 8; i++) {
+                decodeTwoGroups(m, o, i, panel, (256 * b + 32 * i) * R);
+            }
+        }
+    }
+
+    /**
+     * Weight groups 2i and 2i+1 (32 columns) of the group-block whose first unit is at o, into
+     * {@code panel[at + j·R + r]}: {@code (d·sc)·q} per weight, as {@link dev.kiln.cpu.quant.Q6_K} computes it. At 256
+     * bits a quant's R bytes hold rows i and H+i side by side (see NARROW): read as shorts and widened to ints, a
+     * shift pair gives rows 0..H-1 and one shift rows H..R-1; otherwise the bytes are in row order.
+     */
+    private static void decodeTwoGroups(MemorySegment m, long o, int i, float[] panel, int at) {
+        FloatVector d0 = FloatVector.fromMemorySegment(F, m, o + 2L * D, LE);
+        FloatVector d1 = FloatVector.fromMemorySegment(F, m, o + 2L * D + 2L * UNIT, LE);
+        long two = o + 2L * TWO_GROUPS * i;
+        for (int h = 0; h < 2; h++) { // weight group 2i + h: its scales, then its 16 quants from unit 1 + 8h
+            FloatVector s0 = d0.mul((FloatVector) ByteVector.fromMemorySegment(BQ, m, two + (long) R * h, LE)
+                    .convertShape(VectorOperators.B2F, F, 0));
+            FloatVector s1 = d1.mul((FloatVector) ByteVector.fromMemorySegment(BQ, m, two + (long) R * h + HALF, LE)
+                    .convertShape(VectorOperators.B2F, F, 0));
+            long quants = two + 2L * UNIT * (1 + 8 * h);
+            for (int j = 0, p = at + 16 * h * R; j < 16; j++, p += R) {
+                long q = quants + 2L * UNIT * (j >> 1) + (long) R * (j & 1);
+                if (NARROW) {
+                    IntVector v = (IntVector) ShortVector.fromMemorySegment(SH, m, q, LE)
+                            .convertShape(VectorOperators.S2I, I, 0);
+                    s0.mul((FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
+                            .convert(VectorOperators.I2F, 0)).intoArray(panel, p);
+                    s1.mul((FloatVector) v.lanewise(VectorOperators.ASHR, 8).convert(VectorOperators.I2F, 0))
+                            .intoArray(panel, p + HALF);
+                } else {
+                    s0.mul((FloatVector) ByteVector.fromMemorySegment(BQ, m, q, LE)
+                            .convertShape(VectorOperators.B2F, F, 0)).intoArray(panel, p);
+                    s1.mul((FloatVector) ByteVector.fromMemorySegment(BQ, m, q + HALF, LE)
+                            .convertShape(VectorOperators.B2F, F, 0)).intoArray(panel, p + HALF);
+                }
+            }
+        }
+    }
 
     @Override
     public void multiplyPair(PackedMatrix w, int g, Q8Activations x, int t, float[] out, int outOffset) {

@@ -7,6 +7,7 @@ import dev.kiln.core.spi.MatMulPrecision;
 import dev.kiln.core.spi.Backends;
 import dev.kiln.cpu.CpuBackendProvider;
 import dev.kiln.gguf.GgmlType;
+import dev.kiln.cpu.simd.Species;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -21,7 +22,10 @@ class CpuBackendProviderTest {
         assertEquals(0, cpu.priority());
         assertTrue(cpu.probe().available(), cpu.probe().reason());
         try (Backend b = cpu.open(BackendConfig.of(2))) {
-            assertEquals("cpu, 2 threads, q8 activations", b.description()); // the default precision
+            // the default precision; batches in float where vectors are 256 bits wide (PackedMatMulTest)
+            String q8 = "cpu, 2 threads, q8 activations";
+            String floats = q8 + ", batches of 16+ tokens in float on Q4_K, Q5_K, Q6_K";
+            assertEquals(Species.preferred().vectorBitSize() == 256 ? floats : q8, b.description());
             try (Backend exact = cpu.open(BackendConfig.of(1).with(MatMulPrecision.OPTION, MatMulPrecision.F32))) {
                 assertEquals("cpu, 1 thread, f32 activations", exact.description());
             }

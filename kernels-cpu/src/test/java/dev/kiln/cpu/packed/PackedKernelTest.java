@@ -13,11 +13,13 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PackedKernelTest {
@@ -85,6 +87,82 @@ class PackedKernelTest {
                     }
                 }
             }
+        }
+    }
+
+    /** The types whose packed groups decode to floats (the float batch path); the others must say they do not. */
+    static final List<GgmlType> DECODING = List.of(GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
+
+    static List<Arguments> decodingCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (GgmlType type : DECODING) {
+            for (int bits : new int[] {128, 256, 512}) {
+                out.add(Arguments.of(type, bits));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * decodeGroup gives, for every group of a packed matrix (a partial group and a padding one included) and every
+     * first block and count, the floats the type's scalar dequantization gives for those rows and columns, bit for
+     * bit, and writes nothing past its columns.
+     */
+    @ParameterizedTest(name = "{0} {1} bits")
+    @MethodSource("decodingCases")
+    void decodedGroupsEqualTheScalarDequantization(GgmlType type, int bits) {
+        VectorSpecies<Float> species = Species.ofBits(bits);
+        PackedKernel k = PackedKernels.of(type, species);
+        assertTrue(k.decodes(), type + " decodes");
+        int groupRows = PackedKernels.groupRows(species);
+        int length = k.blockLength();
+        Random random = new Random(17);
+        int rows = 2 * groupRows + 3; // two whole groups, one of 3 rows, and a padding group
+        int blocks = 3;
+        int cols = blocks * length;
+        MemorySegment src = TestBlocksAccess.random(type, rows, cols, random);
+        long rowBytes = type.byteSize(cols);
+        QuantKernel exact = QuantKernels.of(type);
+        float[][] expected = new float[4 * groupRows][cols]; // [row][col], the padding rows zero
+        for (int r = 0; r < rows; r++) {
+            exact.dequantize(src, r * rowBytes, expected[r], 0, cols);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            PackedMatrix m = Packing.pack("t", type, src, rows, cols, k, groupRows, arena);
+            assertEquals(4, m.groups());
+            float[] panel = new float[cols * groupRows + 1]; // [cols][groupRows] and one float more
+            for (int g = 0; g < m.groups(); g++) {
+                for (int first = 0; first < blocks; first++) {
+                    for (int n = 1; first + n <= blocks; n++) {
+                        Arrays.fill(panel, Float.NaN);
+                        k.decodeGroup(m, g, first, n, panel);
+                        for (int j = 0; j < n * length; j++) {
+                            for (int r = 0; r < groupRows; r++) {
+                                float want = expected[g * groupRows + r][first * length + j];
+                                assertEquals(want == 0f ? 0f : want, panel[j * groupRows + r] == 0f ? 0f : panel[j * groupRows + r],
+                                        "group " + g + ", blocks " + first + "+" + n + ": row " + r + " column " + j);
+                            }
+                        }
+                        for (int i = n * length * groupRows; i < panel.length; i++) {
+                            assertTrue(Float.isNaN(panel[i]), "written past the panel's columns at " + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1} bits")
+    @MethodSource("cases")
+    void onlyTheDecodingTypesSayTheyDecode(GgmlType type, int bits) {
+        PackedKernel k = PackedKernels.of(type, Species.ofBits(bits));
+        if (DECODING.contains(type)) {
+            assertTrue(k.decodes());
+        } else {
+            assertFalse(k.decodes());
+            float[] panel = new float[k.blockLength() * PackedKernels.groupRows(Species.ofBits(bits))];
+            org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class,
+                    () -> k.decodeGroup(null, 0, 0, 1, panel));
         }
     }
 
