@@ -33,6 +33,12 @@ final class PackedMatMul {
     // (35 vpmullw, ~1,100 stack references) in seven runs of seven, at 75-95 t/s.
     /** Rounds of {@link #warmUp}: each a batched product and a one-token one. */
     static final int WARM_UP_CALLS = 8;
+    /**
+     * Float products per round of {@link #warmUp} (each of 10 and of 9 tokens): with one, {@link FloatPanel}'s method
+     * reached C2 only in the first timed prompts (its six-token loop was compiled on its own at load, its four-token
+     * one stayed in C1 code until then: pp64's first sample 46 t/s against 67-80 after it, two runs of three).
+     */
+    static final int FLOAT_WARM_UP_CALLS = 4;
     private static final int CACHE_LINE = 64;
     /**
      * Activation values from which a call quantizes them on all the threads (16 tokens of 2048): on the calling thread
@@ -50,8 +56,11 @@ final class PackedMatMul {
     private final CpuThreads threads;
     /** Whether a batched product runs {@link #touchLines} before each pair (see {@link #readsAhead}). */
     private final boolean readAhead;
-    /** Batches of at least this many tokens run in float where every kernel decodes (see {@link #floatBatchTokens}). */
-    private final int floatBatchTokens;
+    /**
+     * Batches of at least this many tokens run in float where every kernel decodes (see {@link #floatBatchTokens});
+     * lowered by {@link #warmUp} during its float products only.
+     */
+    private int floatBatchTokens;
     private final PanelProduct panels = Specialiser.instance(MethodHandles.lookup(), FloatPanel.class,
             PanelProduct.class, Species.preferred());
     /** Per thread: a decoded panel, [PANEL_COLUMNS][rows of a group]. */
@@ -222,7 +231,7 @@ final class PackedMatMul {
 
     /**
      * Multiplies the first pair of row groups of {@code w} ({@link PackedMatrix#firstPair}) by four tokens and by one
-     * (and in float by 22 and 27 tokens, or from the float threshold if larger, where the type's batches run in float),
+     * (and in float by 10 and 9 tokens, over one panel's columns, where the type's batches run in float),
      * {@link #WARM_UP_CALLS} times each, so that the kernels of its type reach the JIT early, with a profile from the
      * model's own weights and row length, and C2 compiles them while the load goes on. Call it once per weight type,
      * at load. Returns the products it ran. It makes a tier-3 profile likely, not certain: a second reader saw the
@@ -247,21 +256,33 @@ final class PackedMatMul {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) random.nextGaussian();
         }
-        // float batches too where the type takes them: 22 and 27 tokens run each block of FloatPanel (6 and 4; 6, 2, 1)
-        int floatTokens = floatBatchTokens < FLOAT_BATCH_OFF && runsInFloat(pair, floatBatchTokens)
-                ? Math.max(floatBatchTokens, 22) : 0;
-        float[] xf = new float[(floatTokens + 5) * cols]; // [floatTokens + 5][cols]
+        // float batches too where the type takes them, of 10 and 9 tokens whatever the threshold (each block of
+        // FloatPanel runs: 6 and 4; 6, 2 and 1) on one panel's columns (a call of the kernels sees what a panel of the
+        // model's products gives them): in the interpreter and C1 the vector operations are slow, and 22 and 27
+        // tokens over the 1B file's whole rows took 0.6 s of its load
+        CpuTensor.Packed panelPair = new CpuTensor.Packed(w.matrix().firstPair(PANEL_COLUMNS), w.kernel(), w.source());
+        int panelCols = panelPair.matrix().cols();
+        boolean floats = floatBatchTokens < FLOAT_BATCH_OFF && runsInFloat(panelPair, floatBatchTokens);
+        float[] xf = new float[floats ? 10 * panelCols : 0]; // [10][panelCols]
         for (int i = 0; i < xf.length; i++) {
             xf[i] = (float) random.nextGaussian();
         }
-        float[] out = new float[Math.max(tokens, floatTokens + 5) * pair.matrix().rows()]; // [tokens][rows]
+        float[] out = new float[Math.max(tokens, 10) * pair.matrix().rows()]; // [tokens][rows]
         long before = calls;
         for (int i = 0; i < WARM_UP_CALLS; i++) {
             apply(pair, x, out, tokens);
             apply(pair, x, out, 1);
-            if (floatTokens > 0) {
-                apply(pair, xf, out, floatTokens);
-                apply(pair, xf, out, floatTokens + 5);
+            if (floats) {
+                int threshold = floatBatchTokens;
+                floatBatchTokens = 2;
+                try {
+                    for (int j = 0; j < FLOAT_WARM_UP_CALLS; j++) {
+                        apply(panelPair, xf, out, 10);
+                        apply(panelPair, xf, out, 9);
+                    }
+                } finally {
+                    floatBatchTokens = threshold;
+                }
             }
         }
         return (int) (calls - before);

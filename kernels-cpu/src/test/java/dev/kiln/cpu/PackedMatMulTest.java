@@ -467,8 +467,8 @@ class PackedMatMulTest {
             assertEquals(Set.of(GgmlType.Q4_K, GgmlType.Q6_K), q8.warmedUp(), "each packed type once");
             // a batched and a one-token product a round, and two float batches where batches run in float (all
             // three types decode)
-            int perType = PackedMatMul.WARM_UP_CALLS * (PackedMatMul.floatBatchTokens(null,
-                    Species.preferred().vectorBitSize()) < PackedMatMul.FLOAT_BATCH_OFF ? 4 : 2);
+            int perType = PackedMatMul.WARM_UP_CALLS * (2 + (PackedMatMul.floatBatchTokens(null,
+                    Species.preferred().vectorBitSize()) < PackedMatMul.FLOAT_BATCH_OFF ? 2 * PackedMatMul.FLOAT_WARM_UP_CALLS : 0));
             assertEquals(2 * perType, q8.warmUpProducts());
             assertTrue(q8.description().contains("kernels warmed up in"), q8.description());
             f32.upload(a);
@@ -496,6 +496,22 @@ class PackedMatMulTest {
                 for (int r = 0; r < pairRows; r++) {
                     assertEquals(all[t * m.rows() + r], first[t * pairRows + r], "token " + t + " row " + r);
                 }
+            }
+            // the float warm-up's matrix: the first pair's first blocks (at least one, at most all)
+            PackedMatrix head = m.firstPair(300);
+            assertEquals(256, head.cols());
+            assertEquals(pairRows, head.rows());
+            assertEquals(m.data().address(), head.data().address(), "the same memory");
+            assertEquals(head.pairOffset(1), head.data().byteSize());
+            assertEquals(pair.data().byteSize() / 2, head.data().byteSize(), "one block of two");
+            assertEquals(256, m.firstPair(100).cols());
+            assertEquals(pair, m.firstPair(1 << 20));
+            float[] fromHead = new float[256 * m.groupRows()];
+            float[] fromAll = new float[256 * m.groupRows()];
+            for (int g = 0; g < 2; g++) {
+                packed.kernel().decodeGroup(head, g, 0, 1, fromHead);
+                packed.kernel().decodeGroup(m, g, 0, 1, fromAll);
+                assertArrayEquals(fromAll, fromHead, "group " + g);
             }
             TensorData small = randomMatrix("e", GgmlType.Q4_K, 5, cols, random); // fewer rows than a group
             assertEquals(5, ((CpuTensor.Packed) q8.upload(small)).matrix().firstPair().rows());

@@ -46,6 +46,17 @@ public record PackedMatrix(String name, GgmlType type, int rows, int cols, int g
     }
 
     /**
+     * {@link #firstPair()} with its first blocks only: at most {@code maxCols} columns (at least one block), the
+     * memory shared with this matrix.
+     */
+    public PackedMatrix firstPair(int maxCols) {
+        int blockLength = cols / blocksPerRow;
+        int blocks = Math.max(1, Math.min(blocksPerRow, maxCols / blockLength));
+        return new PackedMatrix(name, type, Math.min(rows, 2 * groupRows), blocks * blockLength, groupRows, blocks,
+                blockBytes, data.asSlice(0, (long) blocks * 2 * blockBytes));
+    }
+
+    /**
      * Where byte {@code offset} of the group-block of group {@code half} (0 or 1) of a pair lives, relative to the
      * pair's block: units of {@code unit} bytes alternate between the two groups.
      */
