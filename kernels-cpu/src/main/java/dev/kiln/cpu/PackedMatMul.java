@@ -36,7 +36,7 @@ final class PackedMatMul {
     /**
      * Float products per round of {@link #warmUp} (each of 10 and of 9 tokens): with one, {@link FloatPanel}'s method
      * reached C2 only in the first timed prompts (its six-token loop was compiled on its own at load, its four-token
-     * one stayed in C1 code until then: pp64's first sample 46 t/s against 67-80 after it, two runs of three).
+     * one stayed in C1 code until then: pp64's first sample 46 t/s in two runs of three, against 64-73 with four).
      */
     static final int FLOAT_WARM_UP_CALLS = 4;
     private static final int CACHE_LINE = 64;
@@ -120,7 +120,15 @@ final class PackedMatMul {
      * From how many tokens a batched product runs in float: each group's weights decoded a panel at a time
      * ({@link dev.kiln.cpu.packed.PackedKernel#decodeGroup}) and multiplied with the unquantized activations by
      * {@link FloatPanel}, where every kernel of the call decodes. {@code property} (a token count, or {@code off})
-     * where set; else FLOAT_BATCH_MIN where vectors are 256 bits wide, and off otherwise.
+     * where set; else {@link #FLOAT_BATCH_MIN} where vectors are 256 bits wide, and off otherwise.
+     * <p>
+     * Why by width: on AMD Zen 3 (256-bit vectors) the integer batch kernels need two vector operations per 16
+     * products and spill AVX2's sixteen registers, and the float products ran faster from 12-16 tokens on (one core,
+     * 2048 x 2048, three rounds alternating: Q4_K at 16 tokens 37.1-39.4 against 33.2-33.4 G multiply-adds/s, at 64
+     * 41-45 against 25-35, at 8 26.6-28.5 against 33.2-33.8; Q6_K at 16 32.9-33.6 against 24.6-27.2; Q5_K at 16
+     * 30.7-34.0 against 18.2-21.1). With 512-bit vectors (Zen 4) the integer Q4_K kernel ran at 80-87 G
+     * multiply-adds/s on two threads, near what two FMA pipes leave a float loop; float batches were not measured
+     * there, and 128-bit machines not at all.
      */
     static int floatBatchTokens(String property, int vectorBits) {
         if (property == null || property.isBlank()) {
@@ -142,6 +150,7 @@ final class PackedMatMul {
                 + property + "'");
     }
 
+    /** The default of {@link #floatBatchTokens} at 256 bits: 8-token batches (a serve step) stay integer. */
     static final int FLOAT_BATCH_MIN = 16;
     /** {@link #floatBatchTokens}' answer when no batch runs in float. */
     static final int FLOAT_BATCH_OFF = Integer.MAX_VALUE;
@@ -231,7 +240,7 @@ final class PackedMatMul {
 
     /**
      * Multiplies the first pair of row groups of {@code w} ({@link PackedMatrix#firstPair}) by four tokens and by one
-     * (and in float by 10 and 9 tokens, over one panel's columns, where the type's batches run in float),
+     * (and in float by 10 and 9 tokens, over at most two panels' columns, where the type's batches run in float),
      * {@link #WARM_UP_CALLS} times each, so that the kernels of its type reach the JIT early, with a profile from the
      * model's own weights and row length, and C2 compiles them while the load goes on. Call it once per weight type,
      * at load. Returns the products it ran. It makes a tier-3 profile likely, not certain: a second reader saw the
@@ -257,10 +266,11 @@ final class PackedMatMul {
             x[i] = (float) random.nextGaussian();
         }
         // float batches too where the type takes them, of 10 and 9 tokens whatever the threshold (each block of
-        // FloatPanel runs: 6 and 4; 6, 2 and 1) on one panel's columns (a call of the kernels sees what a panel of the
-        // model's products gives them): in the interpreter and C1 the vector operations are slow, and 22 and 27
-        // tokens over the 1B file's whole rows took 0.6 s of its load
-        CpuTensor.Packed panelPair = new CpuTensor.Packed(w.matrix().firstPair(PANEL_COLUMNS), w.kernel(), w.source());
+        // FloatPanel runs: 6 and 4; 6, 2 and 1) over at most two panels' columns: in the interpreter and C1 the vector
+        // operations are slow (22 and 27 tokens over the 1B file's whole rows took 0.6 s of its load), and a second
+        // panel adds to the first's sums, a path that one panel alone left out of the profile (C2 compiled it into a
+        // trap, and FloatPanel was deoptimized and compiled again during the first prompts)
+        CpuTensor.Packed panelPair = new CpuTensor.Packed(w.matrix().firstPair(2 * PANEL_COLUMNS), w.kernel(), w.source());
         int panelCols = panelPair.matrix().cols();
         boolean floats = floatBatchTokens < FLOAT_BATCH_OFF && runsInFloat(panelPair, floatBatchTokens);
         float[] xf = new float[floats ? 10 * panelCols : 0]; // [10][panelCols]
