@@ -34,11 +34,12 @@ final class PackedMatMul {
     /** Rounds of {@link #warmUp}: each a batched product and a one-token one. */
     static final int WARM_UP_CALLS = 8;
     /**
-     * Float products per round of {@link #warmUp} (each of 10 and of 9 tokens): with one, {@link FloatPanel}'s method
-     * reached C2 only in the first timed prompts (its six-token loop was compiled on its own at load, its four-token
-     * one stayed in C1 code until then: pp64's first sample 46 t/s in two runs of three, against 64-73 with four).
+     * Float products per round of {@link #warmUp} (each of 10 and of 9 tokens, over two panels): over one panel, one
+     * call a round left {@link FloatPanel}'s method to reach C2 only in the first timed prompts (its six-token loop
+     * was compiled on its own at load, its four-token one stayed in C1 code until then: pp64's first sample 46 t/s in
+     * two runs of three, against 64-73 with four calls, as many panel products as two calls over two panels).
      */
-    static final int FLOAT_WARM_UP_CALLS = 4;
+    static final int FLOAT_WARM_UP_CALLS = 2;
     private static final int CACHE_LINE = 64;
     /**
      * Activation values from which a call quantizes them on all the threads (16 tokens of 2048): on the calling thread
