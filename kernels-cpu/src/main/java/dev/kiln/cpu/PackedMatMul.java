@@ -206,7 +206,8 @@ final class PackedMatMul {
         prepareProducts(w.length);
         for (int i = 0; i < w.length; i++) { // every shape checked before any work
             checkShapes(w[i].matrix(), cols, x, out[i], tokens);
-            inFloat[i] = runsInFloat(w[i], tokens);
+            // an output that is the input stays integer: its activations are quantized before any product writes
+            inFloat[i] = runsInFloat(w[i], tokens) && out[i] != x;
             needs256 |= !inFloat[i] && w[i].kernel().activationBlock() == 256;
             needs32 |= !inFloat[i] && w[i].kernel().activationBlock() != 256;
         }

@@ -307,6 +307,30 @@ class PackedMatMulTest {
         }
     }
 
+    /**
+     * A product whose output is its input (a square matrix) reads the activations as they were: float batches would
+     * read rows already overwritten, so such a product stays on the integer path, whose quantizing pass reads the
+     * input first.
+     */
+    @Test
+    void aFloatBatchWritingItsOwnInputStaysInteger() {
+        int cols = 512;
+        Random random = new Random(23);
+        TensorData w = randomMatrix("square", GgmlType.Q4_K, cols, cols, random);
+        try (CpuBackend cpu = new CpuBackend(2, MatMulPrecision.Q8); CpuThreads two = new CpuThreads(2)) {
+            CpuTensor.Packed packed = (CpuTensor.Packed) cpu.upload(w);
+            int tokens = 7;
+            float[] x = new float[tokens * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            float[] before = x.clone();
+            new PackedMatMul(two, 2).apply(packed, x, x, tokens);
+            assertEqualTheReference(new GgmlType[] {GgmlType.Q4_K}, new MemorySegment[] {w.segment()},
+                    new int[] {cols}, cols, before, tokens, new float[][] {x}, "in place");
+        }
+    }
+
     /** Batches of at least PARALLEL_VALUES activations are quantized on the pool, split by tokens: same outputs. */
     @Test
     void batchesQuantizedOnThePoolEqualTheScalarReference() {
