@@ -34,10 +34,10 @@ final class PackedMatMul {
     /** Rounds of {@link #warmUp}: each a batched product and a one-token one. */
     static final int WARM_UP_CALLS = 8;
     /**
-     * Float products per round of {@link #warmUp} (each of 10 and of 9 tokens, over two panels): over one panel, one
-     * call a round left {@link FloatPanel}'s method to reach C2 only in the first timed prompts (its six-token loop
+     * Pairs of float products per round of {@link #warmUp} (one of 10 tokens and one of 9, over two panels): over one
+     * panel, one pair a round left {@link FloatPanel}'s method to reach C2 only in the first timed prompts (its six-token loop
      * was compiled on its own at load, its four-token one stayed in C1 code until then: pp64's first sample 46 t/s in
-     * two runs of three, against 64-73 with four calls, as many panel products as two calls over two panels).
+     * two runs of three, against 64-73 with four pairs, as many panel products as two pairs over two panels).
      */
     static final int FLOAT_WARM_UP_CALLS = 2;
     private static final int CACHE_LINE = 64;
@@ -58,14 +58,18 @@ final class PackedMatMul {
     /** Whether a batched product runs {@link #touchLines} before each pair (see {@link #readsAhead}). */
     private final boolean readAhead;
     /**
-     * Batches of at least this many tokens run in float where every kernel decodes (see {@link #floatBatchTokens});
+     * Batches of at least this many tokens run in float, product by product where the kernel decodes (see
+     * {@link #floatBatchTokens});
      * lowered by {@link #warmUp} during its float products only.
      */
     private int floatBatchTokens;
     private final PanelProduct panels = Specialiser.instance(MethodHandles.lookup(), FloatPanel.class,
             PanelProduct.class, Species.preferred());
-    /** Per thread: a decoded panel, [PANEL_COLUMNS][rows of a group]. */
-    private final ThreadLocal<float[]> panel = new ThreadLocal<>();
+    /**
+     * Per thread: a decoded panel, [PANEL_COLUMNS][rows of a group]; shared by the instances (a thread runs one product
+     * at a time), so that the warm-up's instances leave none behind.
+     */
+    private static final ThreadLocal<float[]> PANEL = new ThreadLocal<>();
     private final Q8Activations blocks256 = new Q8Activations(256);
     private final Q8Activations blocks32 = new Q8Activations(32);
     private final RangeTask pairTask = this::pairs;
@@ -92,6 +96,8 @@ final class PackedMatMul {
     private Q8Activations quantizing;
     /** Calls of {@link #apply(CpuTensor.Packed[], float[], float[][], int)} so far (for {@link #warmUp}'s count). */
     private long calls;
+    /** Products run in float so far (for the tests). */
+    private long floatProducts;
     /** The last {@link #touchLines} sum: written by every thread, read by none. */
     @SuppressWarnings("unused")
     private long touched;
@@ -112,6 +118,11 @@ final class PackedMatMul {
         return floatBatchTokens;
     }
 
+    /** Products run in float so far. */
+    long floatProducts() {
+        return floatProducts;
+    }
+
     /** Whether a product of {@code tokens} tokens with {@code w} runs in float (see {@link #floatBatchTokens}). */
     boolean runsInFloat(CpuTensor.Packed w, int tokens) {
         return tokens >= floatBatchTokens && w.kernel().decodes() && w.matrix().groupRows() == panels.rows();
@@ -120,8 +131,9 @@ final class PackedMatMul {
     /**
      * From how many tokens a batched product runs in float: each group's weights decoded a panel at a time
      * ({@link dev.kiln.cpu.packed.PackedKernel#decodeGroup}) and multiplied with the unquantized activations by
-     * {@link FloatPanel}, where every kernel of the call decodes. {@code property} (a token count, or {@code off})
-     * where set; else {@link #FLOAT_BATCH_MIN} where vectors are 256 bits wide, and off otherwise.
+     * {@link FloatPanel}, for each product of a call whose kernel decodes (the others stay integer). {@code property}
+     * (a token count of at least 2, the smallest batch, or {@code off}) where set; else {@link #FLOAT_BATCH_MIN} where
+     * vectors are 256 bits wide, and off otherwise.
      * <p>
      * Why by width: on AMD Zen 3 (256-bit vectors) the integer batch kernels need two vector operations per 16
      * products and spill AVX2's sixteen registers, and the float products ran faster from 12-16 tokens on (one core,
@@ -204,10 +216,18 @@ final class PackedMatMul {
         boolean needs256 = false;
         boolean needs32 = false;
         prepareProducts(w.length);
+        // an output that is the input keeps the whole call integer: the quantizing pass reads the input before any
+        // product writes, where a float product would read it while another product overwrites it
+        boolean aliased = false;
+        for (float[] o : out) {
+            aliased |= o == x;
+        }
         for (int i = 0; i < w.length; i++) { // every shape checked before any work
             checkShapes(w[i].matrix(), cols, x, out[i], tokens);
-            // an output that is the input stays integer: its activations are quantized before any product writes
-            inFloat[i] = runsInFloat(w[i], tokens) && out[i] != x;
+            inFloat[i] = !aliased && runsInFloat(w[i], tokens);
+            if (inFloat[i]) {
+                floatProducts++;
+            }
             needs256 |= !inFloat[i] && w[i].kernel().activationBlock() == 256;
             needs32 |= !inFloat[i] && w[i].kernel().activationBlock() != 256;
         }
@@ -379,10 +399,10 @@ final class PackedMatMul {
         int length = k.blockLength();
         int blocks = cols / length;
         int panelBlocks = Math.max(1, PANEL_COLUMNS / length);
-        float[] p = panel.get(); // [panelBlocks · length][groupRows]
+        float[] p = PANEL.get(); // [panelBlocks · length][groupRows]
         if (p == null || p.length < panelBlocks * length * groupRows) {
             p = new float[panelBlocks * length * groupRows];
-            panel.set(p);
+            PANEL.set(p);
         }
         float[] buffer = null; // [tokens][groupRows], for a group with padding rows
         for (int pair = start; pair < end; pair++) {

@@ -280,7 +280,12 @@ class PackedMatMulTest {
                     x[i] = (float) random.nextGaussian();
                 }
                 float[][] y = outputs(rows, tokens);
+                for (float[] o : y) {
+                    java.util.Arrays.fill(o, Float.NaN); // every output must be written, not added to
+                }
+                long floatsBefore = product.floatProducts();
                 product.apply(packed, x, y, tokens);
+                assertEquals(tokens >= 2 ? 3 : 0, product.floatProducts() - floatsBefore, tokens + " tokens");
                 for (int i = 0; i < types.length; i++) {
                     boolean inFloat = tokens >= 2 && types[i] != GgmlType.Q8_0;
                     assertEquals(inFloat, product.runsInFloat(packed[i], tokens), types[i] + ", " + tokens + " tokens");
@@ -328,6 +333,52 @@ class PackedMatMulTest {
             new PackedMatMul(two, 2).apply(packed, x, x, tokens);
             assertEqualTheReference(new GgmlType[] {GgmlType.Q4_K}, new MemorySegment[] {w.segment()},
                     new int[] {cols}, cols, before, tokens, new float[][] {x}, "in place");
+        }
+    }
+
+    /**
+     * An output that is the input keeps the whole call integer: a float product of another matrix would read the
+     * input while the aliased product overwrites it. Each output equals its matrix's integer reference on the input as
+     * it was (one thread, so the aliased product runs first), and no product ran in float.
+     */
+    @Test
+    void anOutputThatIsTheInputKeepsTheWholeCallInteger() {
+        int cols = 512;
+        Random random = new Random(29);
+        TensorData square = randomMatrix("square", GgmlType.Q4_K, cols, cols, random);
+        TensorData other = randomMatrix("other", GgmlType.Q4_K, 48, cols, random);
+        try (CpuBackend cpu = new CpuBackend(1, MatMulPrecision.Q8); CpuThreads one = new CpuThreads(1)) {
+            CpuTensor.Packed[] packed = {(CpuTensor.Packed) cpu.upload(square), (CpuTensor.Packed) cpu.upload(other)};
+            int tokens = 16;
+            float[] x = new float[tokens * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            float[] before = x.clone();
+            float[] y = new float[tokens * 48];
+            PackedMatMul product = new PackedMatMul(one, 2);
+            product.apply(packed, x, new float[][] {x, y}, tokens);
+            assertEquals(0, product.floatProducts());
+            assertEqualTheReference(new GgmlType[] {GgmlType.Q4_K, GgmlType.Q4_K},
+                    new MemorySegment[] {square.segment(), other.segment()}, new int[] {cols, 48}, cols, before, tokens,
+                    new float[][] {x, y}, "aliased call");
+        }
+    }
+
+    /** The warm-up runs float products where batches run in float (the threshold lowered for them), and none where off. */
+    @Test
+    void theWarmUpRunsFloatProductsWhereBatchesRunInFloat() {
+        Random random = new Random(31);
+        try (CpuBackend cpu = new CpuBackend(1, MatMulPrecision.Q8); CpuThreads two = new CpuThreads(2)) {
+            CpuTensor.Packed packed = (CpuTensor.Packed) cpu.upload(randomMatrix("a", GgmlType.Q6_K, 40, 2560, random));
+            PackedMatMul floats = new PackedMatMul(two, 100);
+            int calls = floats.warmUp(packed);
+            assertEquals(PackedMatMul.WARM_UP_CALLS * (2 + 2 * PackedMatMul.FLOAT_WARM_UP_CALLS), calls);
+            assertEquals(PackedMatMul.WARM_UP_CALLS * 2 * PackedMatMul.FLOAT_WARM_UP_CALLS, floats.floatProducts());
+            assertEquals(100, floats.floatBatchTokens(), "the threshold restored");
+            PackedMatMul integer = new PackedMatMul(two, PackedMatMul.FLOAT_BATCH_OFF);
+            assertEquals(PackedMatMul.WARM_UP_CALLS * 2, integer.warmUp(packed));
+            assertEquals(0, integer.floatProducts());
         }
     }
 
@@ -491,8 +542,9 @@ class PackedMatMulTest {
             assertEquals(Set.of(GgmlType.Q4_K, GgmlType.Q6_K), q8.warmedUp(), "each packed type once");
             // a batched and a one-token product a round, and two float batches where batches run in float (all
             // three types decode)
-            int perType = PackedMatMul.WARM_UP_CALLS * (2 + (PackedMatMul.floatBatchTokens(null,
-                    Species.preferred().vectorBitSize()) < PackedMatMul.FLOAT_BATCH_OFF ? 2 * PackedMatMul.FLOAT_WARM_UP_CALLS : 0));
+            boolean floats = PackedMatMul.floatBatchTokens(System.getProperty(PackedMatMul.FLOAT_BATCH_PROPERTY),
+                    Species.preferred().vectorBitSize()) < PackedMatMul.FLOAT_BATCH_OFF;
+            int perType = PackedMatMul.WARM_UP_CALLS * (2 + (floats ? 2 * PackedMatMul.FLOAT_WARM_UP_CALLS : 0));
             assertEquals(2 * perType, q8.warmUpProducts());
             assertTrue(q8.description().contains("kernels warmed up in"), q8.description());
             f32.upload(a);

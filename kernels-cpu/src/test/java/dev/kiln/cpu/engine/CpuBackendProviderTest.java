@@ -25,7 +25,12 @@ class CpuBackendProviderTest {
             // the default precision; batches in float where vectors are 256 bits wide (PackedMatMulTest)
             String q8 = "cpu, 2 threads, q8 activations";
             String floats = q8 + ", batches of 16+ tokens in float on Q4_K, Q5_K, Q6_K";
-            assertEquals(Species.preferred().vectorBitSize() == 256 ? floats : q8, b.description());
+            String property = System.getProperty("kiln.cpu.floatbatch");
+            if (property == null) {
+                assertEquals(Species.preferred().vectorBitSize() == 256 ? floats : q8, b.description());
+            } else {
+                assertTrue(b.description().startsWith(q8), b.description());
+            }
             try (Backend exact = cpu.open(BackendConfig.of(1).with(MatMulPrecision.OPTION, MatMulPrecision.F32))) {
                 assertEquals("cpu, 1 thread, f32 activations", exact.description());
             }

@@ -2,6 +2,7 @@ package dev.kiln.cpu.packed;
 
 import dev.kiln.cpu.quant.QuantKernel;
 import dev.kiln.cpu.quant.QuantKernels;
+import dev.kiln.cpu.quant.RandomBlocks;
 import dev.kiln.cpu.simd.Species;
 import dev.kiln.gguf.GgmlType;
 import jdk.incubator.vector.VectorSpecies;
@@ -120,7 +121,17 @@ class PackedKernelTest {
         int rows = 2 * groupRows + 3; // two whole groups, one of 3 rows, and a padding group
         int blocks = 3;
         int cols = blocks * length;
-        MemorySegment src = TestBlocksAccess.random(type, rows, cols, random);
+        // random blocks, then extreme ones (largest and subnormal f16 scales, extreme quants)
+        for (RandomBlocks.Kind kind : new RandomBlocks.Kind[] {RandomBlocks.Kind.RANDOM, RandomBlocks.Kind.EXTREME}) {
+            MemorySegment src = RandomBlocks.generate(type, rows * cols, 0, kind, random);
+            assertDecodedGroupsEqualTheScalarDequantization(k, type, src, rows, cols, blocks, groupRows, kind.name());
+        }
+    }
+
+    private static void assertDecodedGroupsEqualTheScalarDequantization(PackedKernel k, GgmlType type, MemorySegment src,
+                                                                     int rows, int cols, int blocks, int groupRows,
+                                                                     String kind) {
+        int length = k.blockLength();
         long rowBytes = type.byteSize(cols);
         QuantKernel exact = QuantKernels.of(type);
         float[][] expected = new float[4 * groupRows][cols]; // [row][col], the padding rows zero
@@ -140,7 +151,8 @@ class PackedKernelTest {
                             for (int r = 0; r < groupRows; r++) {
                                 float want = expected[g * groupRows + r][first * length + j];
                                 assertEquals(want == 0f ? 0f : want, panel[j * groupRows + r] == 0f ? 0f : panel[j * groupRows + r],
-                                        "group " + g + ", blocks " + first + "+" + n + ": row " + r + " column " + j);
+                                        kind + ", group " + g + ", blocks " + first + "+" + n + ": row " + r
+                                                + " column " + j);
                             }
                         }
                         for (int i = n * length * groupRows; i < panel.length; i++) {
