@@ -23,6 +23,7 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.StringJoiner;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,10 +82,21 @@ public final class CpuBackend implements Backend {
         String s = "cpu, " + threads.threads() + (threads.threads() == 1 ? " thread" : " threads") + ", "
                 + (precision == MatMulPrecision.F32 ? "f32 activations"
                 : ops.floatBatchTokens() == PackedMatMul.FLOAT_BATCH_OFF ? "q8 activations"
-                : "q8 activations, batches of " + ops.floatBatchTokens() + "+ tokens in float on Q4_K, Q5_K, Q6_K");
+                : "q8 activations, batches of " + ops.floatBatchTokens() + "+ tokens in float on " + decodingTypes());
         return packedBytes == 0 ? s : String.format(Locale.ROOT,
                 "%s (%.0f MiB of weights repacked from %.0f MiB in %d ms, kernels warmed up in %d ms)", s,
                 packedBytes / 1048576.0, sourceBytes / 1048576.0, packNanos / 1_000_000, warmUpNanos / 1_000_000);
+    }
+
+    /** The packed types whose batches may run in float ({@link PackedKernel#decodes()}), comma-separated. */
+    private static String decodingTypes() {
+        StringJoiner types = new StringJoiner(", ");
+        for (GgmlType t : GgmlType.values()) {
+            if (PackedKernels.supports(t) && PackedKernels.of(t).decodes()) {
+                types.add(t.name());
+            }
+        }
+        return types.toString();
     }
 
     @Override

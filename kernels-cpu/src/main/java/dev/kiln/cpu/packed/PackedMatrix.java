@@ -37,12 +37,20 @@ public record PackedMatrix(String name, GgmlType type, int rows, int cols, int g
     }
 
     /**
+     * Byte offset of group g's first unit in block {@code block} of its pair: the pair's blocks follow one another
+     * ({@code 2·blockBytes} each), and the second group's units start a unit ({@code 2·groupRows} bytes) on
+     * (see {@link #at}).
+     */
+    public long groupOffset(int g, int block) {
+        return pairOffset(g >> 1) + (long) block * 2 * blockBytes + (long) (g & 1) * 2 * groupRows;
+    }
+
+    /**
      * The first pair of row groups alone: its rows (at most {@code 2·groupRows}) and its part of the memory, shared with
      * this matrix.
      */
     public PackedMatrix firstPair() {
-        return new PackedMatrix(name, type, Math.min(rows, 2 * groupRows), cols, groupRows, blocksPerRow, blockBytes,
-                data.asSlice(0, pairOffset(1)));
+        return firstPair(cols);
     }
 
     /**

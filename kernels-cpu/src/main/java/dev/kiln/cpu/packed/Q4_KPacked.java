@@ -215,7 +215,7 @@ public final class Q4_KPacked implements PackedKernel {
     @Override
     public void decodeGroup(PackedMatrix w, int g, int firstBlock, int blocks, float[] panel) {
         MemorySegment m = w.data();
-        long o = w.pairOffset(g >> 1) + (long) firstBlock * PAIR_BYTES + (g & 1) * UNIT; // this group's first unit
+        long o = w.groupOffset(g, firstBlock);
         for (int b = 0; b < blocks; b++, o += PAIR_BYTES) {
             for (int c = 0; c < 4; c++) {
                 decodeChunk(m, o, c, panel, (256 * b + 64 * c) * R);

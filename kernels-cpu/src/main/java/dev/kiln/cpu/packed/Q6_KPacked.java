@@ -157,7 +157,7 @@ public final class Q6_KPacked implements PackedKernel {
     @Override
     public void decodeGroup(PackedMatrix w, int g, int firstBlock, int blocks, float[] panel) {
         MemorySegment m = w.data();
-        long o = w.pairOffset(g >> 1) + (long) firstBlock * PAIR_BYTES + (g & 1) * UNIT; // this group's first unit
+        long o = w.groupOffset(g, firstBlock);
         for (int b = 0; b < blocks; b++, o += PAIR_BYTES) {
             for (int i = 0; i < 8; i++) {
                 decodeTwoGroups(m, o, i, panel, (256 * b + 32 * i) * R);

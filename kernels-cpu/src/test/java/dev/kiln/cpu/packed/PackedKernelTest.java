@@ -95,13 +95,7 @@ class PackedKernelTest {
     static final List<GgmlType> DECODING = List.of(GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
 
     static List<Arguments> decodingCases() {
-        List<Arguments> out = new ArrayList<>();
-        for (GgmlType type : DECODING) {
-            for (int bits : new int[] {128, 256, 512}) {
-                out.add(Arguments.of(type, bits));
-            }
-        }
-        return out;
+        return cases().stream().filter(a -> DECODING.contains((GgmlType) a.get()[0])).toList();
     }
 
     /**
