@@ -9,7 +9,6 @@ import dev.kiln.cpu.simd.Species;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.Random;
 
@@ -79,19 +78,17 @@ final class PackedMatMul {
     private final CpuTensor.Packed[] one = new CpuTensor.Packed[1];
     private final float[][] oneOut = new float[1][];
 
-    // Per-call state, read by the tasks: product i's kernel, matrix, activations and output, and its pairs' place in
-    // the call's range of pairs, [firstPair[i], firstPair[i + 1]).
-    private PackedKernel[] kernels = new PackedKernel[0];
-    private PackedMatrix[] matrices = new PackedMatrix[0];
-    private Q8Activations[] xs = new Q8Activations[0];
+    // Per-call state, read by the tasks: the call's matrices and outputs (the caller's own arrays, not copied: a copy
+    // into an array of PackedKernel stored a Q6_K kernel where C2 had seen Q4_K only, and its type check trapped), and
+    // product i's pairs' place in the call's range of pairs, [firstPair[i], firstPair[i + 1]).
+    private CpuTensor.Packed[] weights;
+    private float[][] outs;
     /** Whether product i runs in float ({@link #panels}) on {@link #x}, not on quantized activations. */
     private boolean[] inFloat = new boolean[0];
-    private float[][] outs = new float[0][];
     /** The call's activations [tokens][cols] and token count, for the products that run in float. */
     private float[] x;
     private int tokens;
     private int[] firstPair = new int[1];
-    private int products;
     /** The activations being quantized by {@link #quantizeTask}. */
     private Q8Activations quantizing;
     /** Calls of {@link #apply(CpuTensor.Packed[], float[], float[][], int)} so far (for {@link #warmUp}'s count). */
@@ -213,8 +210,6 @@ final class PackedMatMul {
                     + out.length + " outputs and " + w.length + " matrices");
         }
         int cols = w[0].matrix().cols();
-        boolean needs256 = false;
-        boolean needs32 = false;
         prepareProducts(w.length);
         // an output that is the input keeps the whole call integer: the quantizing pass reads the input before any
         // product writes, where a float product would read it while another product overwrites it
@@ -222,14 +217,17 @@ final class PackedMatMul {
         for (float[] o : out) {
             aliased |= o == x;
         }
+        boolean needs256 = false;
+        boolean needs32 = false;
         for (int i = 0; i < w.length; i++) { // every shape checked before any work
-            checkShapes(w[i].matrix(), cols, x, out[i], tokens);
-            inFloat[i] = !aliased && runsInFloat(w[i], tokens);
-            if (inFloat[i]) {
-                floatProducts++;
-            }
-            needs256 |= !inFloat[i] && w[i].kernel().activationBlock() == 256;
-            needs32 |= !inFloat[i] && w[i].kernel().activationBlock() != 256;
+            PackedMatrix m = w[i].matrix();
+            checkShapes(m, cols, x, out[i], tokens);
+            boolean floats = !aliased && runsInFloat(w[i], tokens);
+            inFloat[i] = floats;
+            floatProducts += floats ? 1 : 0;
+            needs256 |= !floats && w[i].kernel().activationBlock() == 256;
+            needs32 |= !floats && w[i].kernel().activationBlock() != 256;
+            firstPair[i + 1] = firstPair[i] + m.groups() / 2;
         }
         calls++;
         try {
@@ -241,22 +239,13 @@ final class PackedMatMul {
             if (needs32) {
                 quantize(blocks32, x, tokens, cols);
             }
-            for (int i = 0; i < w.length; i++) {
-                kernels[i] = w[i].kernel();
-                matrices[i] = w[i].matrix();
-                xs[i] = kernels[i].activationBlock() == 256 ? blocks256 : blocks32;
-                outs[i] = out[i];
-                firstPair[i + 1] = firstPair[i] + matrices[i].groups() / 2;
-            }
-            products = w.length;
+            weights = w;
+            outs = out;
             threads.parallelFor(firstPair[w.length], pairTask);
         } finally {
-            Arrays.fill(kernels, null);
-            Arrays.fill(matrices, null);
-            Arrays.fill(xs, null);
-            Arrays.fill(outs, null);
+            weights = null;
+            outs = null;
             this.x = null;
-            products = 0;
         }
     }
 
@@ -322,12 +311,8 @@ final class PackedMatMul {
 
     /** Grows the per-call arrays to hold {@code count} products. */
     private void prepareProducts(int count) {
-        if (kernels.length < count) {
-            kernels = new PackedKernel[count];
-            matrices = new PackedMatrix[count];
-            xs = new Q8Activations[count];
+        if (inFloat.length < count) {
             inFloat = new boolean[count];
-            outs = new float[count][];
             firstPair = new int[count + 1];
         }
     }
@@ -372,16 +357,19 @@ final class PackedMatMul {
 
     /** Pairs [start, end) of the call's range, each run by the product it belongs to. */
     private void pairs(int start, int end) {
-        for (int i = 0; i < products && start < end; i++) {
+        CpuTensor.Packed[] w = weights;
+        for (int i = 0; i < w.length && start < end; i++) {
             int last = firstPair[i + 1];
             if (start >= last) {
                 continue;
             }
             int to = Math.min(end, last);
+            PackedKernel k = w[i].kernel();
             if (inFloat[i]) {
-                floatGroups(kernels[i], matrices[i], outs[i], start - firstPair[i], to - firstPair[i]);
+                floatGroups(k, w[i].matrix(), outs[i], start - firstPair[i], to - firstPair[i]);
             } else {
-                groups(kernels[i], matrices[i], xs[i], outs[i], start - firstPair[i], to - firstPair[i]);
+                Q8Activations q = k.activationBlock() == 256 ? blocks256 : blocks32;
+                groups(k, w[i].matrix(), q, outs[i], start - firstPair[i], to - firstPair[i]);
             }
             start = to;
         }
