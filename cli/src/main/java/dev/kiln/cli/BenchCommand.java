@@ -48,8 +48,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--cpu-matmul", split = ",", paramLabel = "q8|f32", defaultValue = "q8",
             converter = EngineOptions.Precision.class,
-            description = "CPU matrix products, comma-separated: q8 (8-bit activations, integer kernels) or f32 (exact); "
-                    + "the backend column shows which (default: ${DEFAULT-VALUE}).")
+            description = "CPU matrix products, comma-separated: q8 (8-bit activations, integer kernels; where vectors "
+                    + "are 256 bits, batches of 16+ tokens on Q4_K, Q5_K and Q6_K in float) or f32 (exact); the backend "
+                    + "column shows which, and stderr the load's full path (default: ${DEFAULT-VALUE}).")
     List<MatMulPrecision> precisions;
 
     @Option(names = {"-r", "--repetitions"}, paramLabel = "N", defaultValue = "5",
@@ -117,6 +118,7 @@ final class BenchCommand implements Callable<Integer> {
                     for (int t : threads) {
                         BenchRunner runner = new BenchRunner(batch, repetitions, warmups, profile);
                         try (BenchModel m = opener.open(model, t, ngl, batch, contextSize, precision)) {
+                            describe(m);
                             for (BenchRunner.Test test : tests) {
                                 BenchRunner.Samples samples = runner.run(m, test);
                                 BenchReport.Row row = new BenchReport.Row(info, m.backend(), t, ngl, batch, samples);
@@ -137,6 +139,19 @@ final class BenchCommand implements Callable<Integer> {
             BenchProfileReport.write(row, profileOut);
         }
         return 0;
+    }
+
+    /**
+     * The loaded model's path on stderr (the table's backend column names the precision only): e.g. that batches of
+     * 16+ tokens run in float on some weight types.
+     */
+    private void describe(BenchModel m) {
+        String how = m.description();
+        if (!how.isEmpty()) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("kiln bench: " + m.backend() + ": " + how);
+            err.flush();
+        }
     }
 
     private void validate() {

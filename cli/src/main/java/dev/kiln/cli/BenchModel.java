@@ -17,6 +17,14 @@ interface BenchModel extends AutoCloseable {
     /** Backend label for the table ({@code CPU}, {@code CUDA}). */
     String backend();
 
+    /**
+     * Where the layers run and how, as the load log says it (the CPU backend's path: its activations and the batches
+     * it runs in float); empty when there is nothing to say. {@code kiln bench} writes it on stderr once per load.
+     */
+    default String description() {
+        return "";
+    }
+
     /** Forgets every cached token (llama-bench's {@code llama_memory_clear} before each repetition). */
     void clear();
 

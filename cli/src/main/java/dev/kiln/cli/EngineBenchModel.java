@@ -78,6 +78,11 @@ final class EngineBenchModel implements BenchModel {
     }
 
     @Override
+    public String description() {
+        return model.describePlacement();
+    }
+
+    @Override
     public void clear() {
         cache.clear(0);
     }

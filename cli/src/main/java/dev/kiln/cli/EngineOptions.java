@@ -50,7 +50,9 @@ final class EngineOptions {
 
     @Option(names = "--cpu-matmul", paramLabel = "q8|f32", converter = Precision.class,
             description = "CPU matrix products: q8 (default: activations quantized to 8 bits and integer kernels on "
-                    + "weights repacked at load, as llama.cpp) or f32 (exact: float activations, weights read in place).")
+                    + "weights repacked at load, as llama.cpp; where vectors are 256 bits, batches of 16+ tokens on "
+                    + "Q4_K, Q5_K and Q6_K run in float on the repacked weights; the load log says which) or f32 "
+                    + "(exact: float activations, weights read in place).")
     MatMulPrecision cpuMatMul = MatMulPrecision.Q8;
 
     /** The {@code -m} file; a usage error when none was given. */

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code kiln bench} on a fake model: llama-bench's call pattern, one row per combination, the three formats. */
@@ -28,6 +29,11 @@ class BenchCommandTest {
 
         FakeModel(int threads) {
             this.threads = threads;
+        }
+
+        @Override
+        public String description() {
+            return "cpu, " + threads + " threads, q8 activations";
         }
 
         @Override
@@ -113,6 +119,17 @@ class BenchCommandTest {
         expected.addAll(tg);
         expected.add("close");
         assertEquals(expected, r.models().getFirst().calls);
+    }
+
+    @Test
+    void eachLoadSaysItsPathOnStderrNotInTheTable() {
+        Run r = run("-m", model(), "-p", "4", "-n", "0", "-r", "1", "-t", "1,2");
+        assertEquals(0, r.status(), r.err());
+        assertEquals(2, r.models().size());
+        List<String> lines = r.err().lines().filter(l -> l.startsWith("kiln bench: ")).toList();
+        assertEquals(List.of("kiln bench: CPU: cpu, 1 threads, q8 activations",
+                "kiln bench: CPU: cpu, 2 threads, q8 activations"), lines, r.err());
+        assertFalse(r.out().contains("q8 activations"), r.out());
     }
 
     @Test
