@@ -58,8 +58,7 @@ final class PackedMatMul {
     private final boolean readAhead;
     /**
      * Batches of at least this many tokens run in float, product by product where the kernel decodes (see
-     * {@link #floatBatchTokens});
-     * lowered by {@link #warmUp} during its float products only.
+     * {@link #floatBatchTokens}); lowered by {@link #warmUp} during its float products only.
      */
     private int floatBatchTokens;
     private final PanelProduct panels = Specialiser.instance(MethodHandles.lookup(), FloatPanel.class,
@@ -404,14 +403,13 @@ final class PackedMatMul {
                 if (!whole && buffer == null) {
                     buffer = new float[tokens * groupRows];
                 }
+                float[] target = whole ? o : buffer; // [tokens][rows] from row first, or [tokens][groupRows]
+                int at = whole ? first : 0;
+                int stride = whole ? rows : groupRows;
                 for (int b = 0; b < blocks; b += panelBlocks) {
                     int n = Math.min(panelBlocks, blocks - b);
                     k.decodeGroup(m, g, b, n, p);
-                    if (whole) {
-                        panels.multiply(p, n * length, x, b * length, cols, tokens, o, first, rows, b > 0);
-                    } else {
-                        panels.multiply(p, n * length, x, b * length, cols, tokens, buffer, 0, groupRows, b > 0);
-                    }
+                    panels.multiply(p, n * length, x, b * length, cols, tokens, target, at, stride, b > 0);
                 }
                 if (!whole) {
                     for (int t = 0; t < tokens; t++) {
