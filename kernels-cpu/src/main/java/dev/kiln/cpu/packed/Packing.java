@@ -5,10 +5,19 @@ import dev.kiln.gguf.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /** Repacks a GGUF weight matrix into the row-interleaved layout of its {@link PackedKernel}. */
 public final class Packing {
     private Packing() {}
+
+    // little-endian views of a heap block or stage (one bounds check and one access each, where a heap segment's
+    // accessors cost a method of many live values more, measured in the packing loops)
+    private static final VarHandle SHORTS = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /**
      * Packs {@code rows x cols} weights of {@code type} from {@code src} (row-major GGUF rows) into memory of
@@ -54,22 +63,32 @@ public final class Packing {
 
     /** Writes {@code v} little-endian at byte {@code at} of a staged group-block. */
     public static void putFloat(byte[] stage, int at, float v) {
-        int bits = Float.floatToRawIntBits(v);
-        stage[at] = (byte) bits;
-        stage[at + 1] = (byte) (bits >>> 8);
-        stage[at + 2] = (byte) (bits >>> 16);
-        stage[at + 3] = (byte) (bits >>> 24);
+        INTS.set(stage, at, Float.floatToRawIntBits(v));
+    }
+
+    /** The little-endian short at byte {@code at} of {@code bytes}. */
+    public static short getShort(byte[] bytes, int at) {
+        return (short) SHORTS.get(bytes, at);
+    }
+
+    /** The little-endian int at byte {@code at} of {@code bytes}. */
+    public static int getInt(byte[] bytes, int at) {
+        return (int) INTS.get(bytes, at);
+    }
+
+    /** The little-endian long at byte {@code at} of {@code bytes}. */
+    public static long getLong(byte[] bytes, int at) {
+        return (long) LONGS.get(bytes, at);
     }
 
     /** Writes the low 16 bits of {@code v} little-endian at byte {@code at} of a staged group-block. */
     public static void putShort(byte[] stage, int at, int v) {
-        stage[at] = (byte) v;
-        stage[at + 1] = (byte) (v >>> 8);
+        SHORTS.set(stage, at, (short) v);
     }
 
     /** The f16 at byte {@code at} of a GGUF block copied to the heap, as a float. */
     public static float f16(byte[] block, int at) {
-        return Float.float16ToFloat((short) ((block[at] & 0xFF) | block[at + 1] << 8));
+        return Float.float16ToFloat(getShort(block, at));
     }
 
     /** Packs group {@code g} of {@code m} from the GGUF rows in {@code src}. */

@@ -15,7 +15,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
  * Q3_K rows interleaved by R = short lanes per vector. GGUF block: hmask[32], qs[64], 12 bytes of 6-bit scales, f16 d;
@@ -118,40 +117,64 @@ public final class Q3_KPacked implements PackedKernel {
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
         int unit = 2 * groupRows;
-        int twoGroups = 8 * unit, d = 8 * twoGroups; // the offsets of the class comment, for groupRows rows
         int bb = blockBytes(groupRows);
         byte[] block = new byte[110]; // one GGUF block of one row
         byte[] stage = new byte[bb];  // this group's group-block, fields at their offsets (not interleaved)
-        MemorySegment view = MemorySegment.ofArray(block);
-        int[] v = new int[256];
-        int[] words = new int[7];
+        int[] v = new int[256];       // the block's quants plus 4
         for (int b = 0; b < cols / 256; b++) {
             for (int r = 0; r < rows; r++) {
                 MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 110L * b, block, 0, 110);
-                int lane = Q8_0Packed.lane(r, groupRows);
-                Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 108));
-                for (int g = 0; g < 16; g++) {
-                    stage[(g / 2) * twoGroups + 4 * unit + (g % 2) * groupRows + r] = (byte) scale(view, 0, g);
-                }
-                for (int i = 0; i < 256; i++) {
-                    v[i] = quant(view, 0, i) + 4;
-                }
-                for (int pair = 0; pair < 8; pair++) {
-                    Arrays.fill(words, 0);
-                    for (int second = 0; second < 2; second++) {
-                        int first = 32 * pair + 16 * second;
-                        for (int l = 0; l < 15; l++) {
-                            words[3 * second + l % 3] |= v[first + l] << 3 * (l / 3);
-                        }
-                        words[6] |= v[first + 15] << 3 * second;
-                    }
-                    for (int w = 0; w < 7; w++) {
-                        int slot = w == 6 ? 0 : w < 3 ? w + 1 : w + 2; // vector of word w in the two groups' 8
-                        Packing.putShort(stage, pair * twoGroups + slot * unit + 2 * lane, words[w]);
-                    }
-                }
+                stageRow(block, v, stage, r, groupRows);
             }
             Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
+        }
+    }
+
+    /** Row r's fields of one block ({@code block}, as stored in GGUF) at their offsets in {@code stage}. */
+    private static void stageRow(byte[] block, int[] v, byte[] stage, int r, int groupRows) {
+        int unit = 2 * groupRows;
+        int twoGroups = 8 * unit, d = 8 * twoGroups; // the offsets of the class comment, for groupRows rows
+        int lane = Q8_0Packed.lane(r, groupRows);
+        Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 108));
+        for (int g = 0; g < 16; g++) {
+            int low = (block[96 + (g & 7)] >> (4 * (g >> 3))) & 0xF;
+            int high = (block[104 + (g & 3)] >> (2 * (g >> 2))) & 3;
+            stage[(g >> 1) * twoGroups + 4 * unit + (g & 1) * groupRows + r] = (byte) ((low | (high << 4)) - 32);
+        }
+        unpack(block, v);
+        for (int pair = 0; pair < 8; pair++) {
+            stageWords(v, 32 * pair, stage, pair * twoGroups + 2 * lane, unit);
+        }
+    }
+
+    /**
+     * The 7 words of two groups whose quants (plus 4) start at {@code v[first]}: word w to
+     * {@code stage[at + slot·unit]}, slot 1-3 for words 0-2, 5-7 for words 3-5 and 0 for word 6.
+     */
+    private static void stageWords(int[] v, int first, byte[] stage, int at, int unit) {
+        for (int second = 0; second < 2; second++) {
+            int f = first + 16 * second;
+            for (int k = 0; k < 3; k++) { // word 3·second + k: quants l = k, k + 3, ..., k + 12 of the group
+                int word = v[f + k] | v[f + k + 3] << 3 | v[f + k + 6] << 6 | v[f + k + 9] << 9 | v[f + k + 12] << 12;
+                Packing.putShort(stage, at + (1 + 4 * second + k) * unit, word);
+            }
+        }
+        Packing.putShort(stage, at, v[first + 15] | v[first + 31] << 3);
+    }
+
+    /**
+     * The 256 quants of a block (as stored in GGUF) plus 4, 0..7, into {@code v}: {@link #quant} for all at once. With
+     * quant per weight from a heap segment and the row's fields in one method, one core (Zen 3) packed a 14336 x 4096
+     * matrix in 333 ms; unpacked at once and split into stageRow and stageWords, in 132.
+     */
+    private static void unpack(byte[] block, int[] v) {
+        for (int g = 0; g < 16; g++) { // group g = 8h + 2j + s
+            int h = g >> 3, j = (g >> 1) & 3, s = g & 1;
+            for (int l = 0; l < 16; l++) {
+                int q2 = (block[32 + 32 * h + 16 * s + l] >> (2 * j)) & 3;
+                int hbit = (block[16 * s + l] >> (4 * h + j)) & 1;
+                v[16 * g + l] = q2 + 4 * hbit;
+            }
         }
     }
 

@@ -114,31 +114,46 @@ public final class Q4_KPacked implements PackedKernel {
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
         int unit = 2 * groupRows;
-        // the field offsets of the class comment, for groupRows rows
-        int chunk = 17 * unit, min = 4 * chunk, d = min + 8 * groupRows, dmin = d + 4 * groupRows;
         int bb = blockBytes(groupRows);
         byte[] block = new byte[144]; // one GGUF block of one row
         byte[] stage = new byte[bb];  // this group's group-block, fields at their offsets (not interleaved)
-        MemorySegment view = MemorySegment.ofArray(block);
         for (int b = 0; b < cols / 256; b++) {
             for (int r = 0; r < rows; r++) {
                 MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 144L * b, block, 0, 144);
-                Packing.putFloat(stage, d + 4 * r, Bytes.f16(view, 0));
-                Packing.putFloat(stage, dmin + 4 * r, Bytes.f16(view, 2));
-                long packedScales = Q4_K.packedScales(Bytes.i64(view, 4), Bytes.i32(view, 12));
-                long packedMins = Q4_K.packedMins(Bytes.i64(view, 4), Bytes.i32(view, 12));
-                for (int j = 0; j < 8; j++) {
-                    stage[(j / 2) * chunk + (j % 2) * groupRows + r] = (byte) (packedScales >>> (8 * j));
-                    stage[min + j * groupRows + r] = (byte) (packedMins >>> (8 * j));
-                }
-                int lane = NARROW ? Q8_0Packed.lane(r, groupRows) : r; // see NARROW
-                for (int w = 0; w < 64; w++) {
-                    int word = (w / 16) * chunk + (1 + w % 16) * unit + 2 * lane; // chunk w / 16, after its scales
-                    stage[word] = block[16 + 2 * w];
-                    stage[word + 1] = block[17 + 2 * w];
-                }
+                stageRow(block, stage, r, groupRows);
             }
             Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
+        }
+    }
+
+    // The packing is split into small methods too. As one method of many live values, C2 kept its loop counters on
+    // the stack, and its word loop (not a counted loop there) took ~17 instructions a word: one core (Zen 3) packed a
+    // 14336 x 4096 matrix in 63 ms, and in 39 split (56 against 81 into fresh memory, whose page faults count).
+
+    /** Row r's fields of one block ({@code block}, as stored in GGUF) at their offsets in {@code stage}. */
+    private static void stageRow(byte[] block, byte[] stage, int r, int groupRows) {
+        int unit = 2 * groupRows;
+        int chunk = 17 * unit, min = 4 * chunk, d = min + 8 * groupRows, dmin = d + 4 * groupRows;
+        Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 0));
+        Packing.putFloat(stage, dmin + 4 * r, Packing.f16(block, 2));
+        long lo = Packing.getLong(block, 4);
+        int hi = Packing.getInt(block, 12);
+        long packedScales = Q4_K.packedScales(lo, hi);
+        long packedMins = Q4_K.packedMins(lo, hi);
+        for (int j = 0; j < 8; j++) {
+            stage[(j >> 1) * chunk + (j & 1) * groupRows + r] = (byte) (packedScales >>> (8 * j));
+            stage[min + j * groupRows + r] = (byte) (packedMins >>> (8 * j));
+        }
+        int lane = NARROW ? Q8_0Packed.lane(r, groupRows) : r; // see NARROW
+        for (int c = 0; c < 4; c++) {
+            stageWords(block, 16 + 32 * c, stage, c * chunk + unit + 2 * lane, unit);
+        }
+    }
+
+    /** The 16 words of a chunk (at {@code from} of block) to {@code stage[at + i·unit]}, i = 0..15. */
+    private static void stageWords(byte[] block, int from, byte[] stage, int at, int unit) {
+        for (int i = 0; i < 16; i++) {
+            Packing.putShort(stage, at + i * unit, Packing.getShort(block, from + 2 * i));
         }
     }
 

@@ -107,7 +107,7 @@ public final class Q5_0Packed implements PackedKernel {
         int size = header + 20;      // GGUF bytes per block
         byte[] block = new byte[size]; // one GGUF block of one row
         byte[] stage = new byte[bb];   // this group's group-block, fields at their offsets (not interleaved)
-        MemorySegment view = MemorySegment.ofArray(block);
+        byte[] q = new byte[32];       // the block's quants, 0..31
         for (int b = 0; b < cols / 32; b++) {
             for (int r = 0; r < rows; r++) {
                 MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + (long) size * b, block, 0, size);
@@ -115,16 +115,13 @@ public final class Q5_0Packed implements PackedKernel {
                 for (int f = 0; f < header / 2; f++) { // d, then m at the next 4·groupRows bytes
                     Packing.putFloat(stage, d + 4 * (f * groupRows + r), Packing.f16(block, 2 * f));
                 }
-                for (int k = 0; k < 11; k++) {
-                    int word = 0;
-                    for (int s = 0; s < 3; s++) {
-                        int i = Q5_KPacked.slotWeight(k, s);
-                        if (i >= 0) {
-                            word |= quant(view, 0, i, header) << (5 * s);
-                        }
-                    }
-                    Packing.putShort(stage, 2 * (k * groupRows + lane), word);
+                int qh = Packing.getInt(block, header);
+                for (int j = 0; j < 16; j++) { // quants j and j + 16 (quant for all at once)
+                    int qs = block[header + 4 + j];
+                    q[j] = (byte) ((qs & 0xF) | ((qh >>> j) & 1) << 4);
+                    q[j + 16] = (byte) (((qs >> 4) & 0xF) | ((qh >>> (j + 16)) & 1) << 4);
                 }
+                Q5_KPacked.stageWords(q, 0, stage, 2 * lane, unit);
             }
             Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
         }

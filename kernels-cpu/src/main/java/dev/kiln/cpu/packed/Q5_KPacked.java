@@ -123,39 +123,66 @@ public final class Q5_KPacked implements PackedKernel {
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
         int unit = 2 * groupRows;
-        // the offsets of the class comment, for groupRows rows
-        int twoGroups = 23 * unit, min = 4 * twoGroups, d = min + 8 * groupRows, dmin = d + 4 * groupRows;
         int bb = blockBytes(groupRows);
         byte[] block = new byte[176]; // one GGUF block of one row
+        byte[] q = new byte[256];     // its quants, 0..31
         byte[] stage = new byte[bb];  // this group's group-block, fields at their offsets (not interleaved)
-        MemorySegment view = MemorySegment.ofArray(block);
         for (int b = 0; b < cols / 256; b++) {
             for (int r = 0; r < rows; r++) {
                 MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 176L * b, block, 0, 176);
-                int lane = Q8_0Packed.lane(r, groupRows);
-                Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 0));
-                Packing.putFloat(stage, dmin + 4 * r, Packing.f16(block, 2));
-                long packedScales = Q4_K.packedScales(Bytes.i64(view, 4), Bytes.i32(view, 12));
-                long packedMins = Q4_K.packedMins(Bytes.i64(view, 4), Bytes.i32(view, 12));
-                for (int j = 0; j < 8; j++) {
-                    stage[(j / 2) * twoGroups + 11 * unit + (j % 2) * groupRows + r] = (byte) (packedScales >>> (8 * j));
-                    stage[min + j * groupRows + r] = (byte) (packedMins >>> (8 * j));
-                }
-                for (int g = 0; g < 8; g++) {
-                    for (int k = 0; k < 11; k++) {
-                        int word = 0;
-                        for (int s = 0; s < 3; s++) {
-                            int i = slotWeight(k, s);
-                            if (i >= 0) {
-                                word |= quant(view, 0, 32 * g + i) << (5 * s);
-                            }
-                        }
-                        Packing.putShort(stage, (g / 2) * twoGroups + (12 * (g % 2) + k) * unit + 2 * lane, word);
-                    }
-                }
+                stageRow(block, q, stage, r, groupRows);
             }
             Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
         }
+    }
+
+    // The packing is split into small methods, as Q4_KPacked's is, and unpacks a block's quants once, where each
+    // word's slots took their quants one by one from a heap segment ({@link #quant}): one core (Zen 3) packed a
+    // 14336 x 4096 matrix in 116 ms against 233.
+
+    /** Row r's fields of one block ({@code block}, as stored in GGUF) at their offsets in {@code stage}. */
+    private static void stageRow(byte[] block, byte[] q, byte[] stage, int r, int groupRows) {
+        int unit = 2 * groupRows;
+        // the offsets of the class comment, for groupRows rows
+        int twoGroups = 23 * unit, min = 4 * twoGroups, d = min + 8 * groupRows, dmin = d + 4 * groupRows;
+        Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 0));
+        Packing.putFloat(stage, dmin + 4 * r, Packing.f16(block, 2));
+        long lo = Packing.getLong(block, 4);
+        int hi = Packing.getInt(block, 12);
+        long packedScales = Q4_K.packedScales(lo, hi);
+        long packedMins = Q4_K.packedMins(lo, hi);
+        for (int j = 0; j < 8; j++) {
+            stage[(j >> 1) * twoGroups + 11 * unit + (j & 1) * groupRows + r] = (byte) (packedScales >>> (8 * j));
+            stage[min + j * groupRows + r] = (byte) (packedMins >>> (8 * j));
+        }
+        unpack(block, q);
+        int lane = Q8_0Packed.lane(r, groupRows);
+        for (int g = 0; g < 8; g++) {
+            stageWords(q, 32 * g, stage, (g >> 1) * twoGroups + 12 * (g & 1) * unit + 2 * lane, unit);
+        }
+    }
+
+    /** The 256 quants of a block (as stored in GGUF) into {@code q}, in weight order ({@link #quant} for all). */
+    private static void unpack(byte[] block, byte[] q) {
+        for (int c = 0; c < 4; c++) {
+            for (int l = 0; l < 32; l++) {
+                int qs = block[48 + 32 * c + l] & 0xFF;
+                int qh = block[16 + l] & 0xFF;
+                q[64 * c + l] = (byte) ((qs & 0xF) | ((qh >> (2 * c)) & 1) << 4);
+                q[64 * c + 32 + l] = (byte) ((qs >> 4) | ((qh >> (2 * c + 1)) & 1) << 4);
+            }
+        }
+    }
+
+    /** The 11 words of the group whose quants start at {@code q[g]} to {@code stage[at + k·unit]} ({@link #slotWeight}). */
+    static void stageWords(byte[] q, int g, byte[] stage, int at, int unit) {
+        for (int k = 0; k < 8; k++) {
+            Packing.putShort(stage, at + k * unit, q[g + 2 * k] | q[g + 2 * k + 1] << 5 | q[g + 16 + k] << 10);
+        }
+        for (int k = 8; k < 10; k++) {
+            Packing.putShort(stage, at + k * unit, q[g + 10 + 2 * k] | q[g + 11 + 2 * k] << 5 | q[g + 16 + k] << 10);
+        }
+        Packing.putShort(stage, at + 10 * unit, q[g + 30] | q[g + 31] << 5);
     }
 
     // Split like Q4_KPacked: no vector crosses a method boundary (see the note there).

@@ -105,46 +105,57 @@ public final class Q6_KPacked implements PackedKernel {
     public void pack(MemorySegment src, long rowBytes, int firstRow, int rows, int cols, int groupRows,
                      MemorySegment dst, long pairOffset, int half) {
         int unit = 2 * groupRows;
-        int twoGroups = 17 * unit, d = 8 * twoGroups; // the offsets of the class comment, for groupRows rows
         int bb = blockBytes(groupRows);
         byte[] block = new byte[210];  // one GGUF block of one row
-        byte[] q = new byte[256];      // its quants minus 32
         byte[] stage = new byte[bb];   // this group's group-block, fields at their offsets (not interleaved)
-        int[] at = new int[256];       // where quant i of row 0 goes in stage (row r's: at[i] + its lane)
-        for (int i = 0; i < 256; i++) {
-            int g = i / 16; // quant i of group g: unit (i % 16) / 2 of the group's 8, byte half i % 2
-            at[i] = (g / 2) * twoGroups + (1 + 8 * (g % 2) + (i % 16) / 2) * unit + (i % 2) * groupRows;
-        }
         for (int b = 0; b < cols / 256; b++) {
             for (int r = 0; r < rows; r++) {
                 MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (firstRow + r) * rowBytes + 210L * b, block, 0, 210);
-                Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 208));
-                for (int g = 0; g < 16; g++) {
-                    stage[(g / 2) * twoGroups + (g % 2) * groupRows + r] = block[192 + g];
-                }
-                unpack(block, q);
-                int lane = NARROW ? Q8_0Packed.lane(r, groupRows) : r; // see NARROW
-                for (int i = 0; i < 256; i++) {
-                    stage[at[i] + lane] = q[i];
-                }
+                stageRow(block, stage, r, groupRows);
             }
             Packing.scatter(stage, bb, unit, dst, pairOffset + 2L * b * bb, half);
         }
     }
 
-    /** The 256 quants of a block copied to the heap, minus 32, in weight order ({@link #quant} for all at once). */
-    private static void unpack(byte[] block, byte[] q) {
+    // The packing is split into small methods, as Q4_KPacked's is. Each quant is written straight to its place, where
+    // the quants were unpacked to an array first and then placed through a table of offsets: one core (Zen 3) packed a
+    // 14336 x 4096 matrix in 100 ms against 177.
+
+    /** Row r's fields of one block ({@code block}, as stored in GGUF) at their offsets in {@code stage}. */
+    private static void stageRow(byte[] block, byte[] stage, int r, int groupRows) {
+        int unit = 2 * groupRows;
+        int twoGroups = 17 * unit, d = 8 * twoGroups; // the offsets of the class comment, for groupRows rows
+        Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 208));
+        for (int g = 0; g < 16; g++) {
+            stage[(g >> 1) * twoGroups + (g & 1) * groupRows + r] = block[192 + g];
+        }
+        int lane = NARROW ? Q8_0Packed.lane(r, groupRows) : r; // see NARROW
+        // weight i = 128h + 32m + l (l = 16s + 2k + e) is quant 2k + e of group 8h + 2m + s: unit 1 + 8s + k of the
+        // two groups 4h + m, byte half e
         for (int h = 0; h < 2; h++) {
-            for (int l = 0; l < 32; l++) {
-                int ql0 = block[64 * h + l] & 0xFF;
-                int ql1 = block[64 * h + l + 32] & 0xFF;
-                int qh = block[128 + 32 * h + l] & 0xFF;
-                q[128 * h + l] = (byte) (((ql0 & 0xF) | (qh & 3) << 4) - 32);
-                q[128 * h + l + 32] = (byte) (((ql1 & 0xF) | (qh >> 2 & 3) << 4) - 32);
-                q[128 * h + l + 64] = (byte) (((ql0 >> 4) | (qh >> 4 & 3) << 4) - 32);
-                q[128 * h + l + 96] = (byte) (((ql1 >> 4) | (qh >> 6 & 3) << 4) - 32);
+            for (int s = 0; s < 2; s++) {
+                int at = 4 * h * twoGroups + (1 + 8 * s) * unit + lane;
+                for (int k = 0; k < 8; k++) {
+                    stageQuants(block, 64 * h + 16 * s + 2 * k, stage, at + k * unit, twoGroups);
+                    stageQuants(block, 64 * h + 16 * s + 2 * k + 1, stage, at + k * unit + groupRows, twoGroups);
+                }
             }
         }
+    }
+
+    /**
+     * The four quants whose low bits are in bytes l and l + 32 of a half's ql (at {@code ql}: 64h + l) and whose high
+     * bits are in byte l of its qh, minus 32, to {@code stage[at + m·twoGroups]}, m = 0..3 (weights l, l + 32, l + 64,
+     * l + 96 of the half).
+     */
+    private static void stageQuants(byte[] block, int ql, byte[] stage, int at, int twoGroups) {
+        int lo = block[ql] & 0xFF;
+        int hi = block[ql + 32] & 0xFF;
+        int qh = block[128 + (ql >> 6) * 32 + (ql & 31)] & 0xFF;
+        stage[at] = (byte) (((lo & 0xF) | (qh & 3) << 4) - 32);
+        stage[at + twoGroups] = (byte) (((hi & 0xF) | (qh >> 2 & 3) << 4) - 32);
+        stage[at + 2 * twoGroups] = (byte) (((lo >> 4) | (qh >> 4 & 3) << 4) - 32);
+        stage[at + 3 * twoGroups] = (byte) (((hi >> 4) | (qh >> 6 & 3) << 4) - 32);
     }
 
     // Split like Q4_KPacked: no vector crosses a method boundary (see the note there).
