@@ -30,8 +30,17 @@ final class PackedMatMul {
     // step (131 vpmullw in the disassembly, ~2,000 stack references), and once in seven runs spilling so badly that
     // prompts ran at 27 t/s against 83-90; compiled from the model's own first products it came out as two copies
     // (35 vpmullw, ~1,100 stack references) in seven runs of seven, at 75-95 t/s.
-    /** Rounds of {@link #warmUp}: each a batched product and a one-token one. */
-    static final int WARM_UP_CALLS = 8;
+    /**
+     * Rounds of {@link #warmUp}: each a batched product and a one-token one. With 8, C2 compiled the batch kernels
+     * only during the load's warm-up passes, which ran their C1 code meanwhile (JFR: the Vector API's Java fallbacks);
+     * with 64 it compiles them while the later matrices are packed ({@code -XX:+PrintCompilation}: Q4_K's at 2.5 s
+     * instead of 5.3), and the load is shorter though the warm-up itself takes longer: the 1B Q4_K_M file (Zen 3, two
+     * threads, {@code kiln run -p Hello -n 4}, five rounds alternating) 4.6-5.4 s against 5.1-6.8, the two passes
+     * 0.6-1.2 s against 2.3-3.3, the kernels' warm-up 2.0-3.1 s against 1.2-1.7; Mistral 7B Q4_K_M 9.9-11.8 s against
+     * 11.7-15.2 (two rounds). pp64 and tg32 after the load equal within the noise (three rounds each); 400 rounds
+     * made the load longer again (4.9-5.0 s).
+     */
+    static final int WARM_UP_CALLS = 64;
     /**
      * Pairs of float products per round of {@link #warmUp} (one of 10 tokens and one of 9, over two panels): over one
      * panel, one pair a round left {@link FloatPanel}'s method to reach C2 only in the first timed prompts (its six-token loop
