@@ -273,7 +273,8 @@ final class PackedMatMul {
      * (Zen 3), 0.55 and 0.57 t/s against 7.6-9.0 ({@code -XX:+PrintCompilation}: tier 2 then 4 in the slow run, tier 3
      * then 4 in the others), and {@code kiln run -p Hello} waited 10.1-16.5 s for its 4-token prompt in three runs of six
      * (2.4-2.8 s in the others). With this warm-up: pp64 7.6-9.3 t/s in thirteen runs of thirteen, the first prompt
-     * 1.6-4.2 s in fourteen of fourteen; it takes 0.85-1.0 s of that load (Q4_K and Q6_K), which took 10.2-13.9 s.
+     * 1.6-4.2 s in fourteen of fourteen; it took 0.85-1.0 s of that load (Q4_K and Q6_K, eight rounds then: see
+     * {@link #WARM_UP_CALLS}), which took 10.2-13.9 s.
      */
     int warmUp(CpuTensor.Packed w) {
         CpuTensor.Packed pair = new CpuTensor.Packed(w.matrix().firstPair(), w.kernel(), w.source());

@@ -108,9 +108,20 @@ public final class Q3_KPacked implements PackedKernel {
 
     /** The signed scale of group {@code g} (0..15) of the block at {@code in}: the 6-bit field minus 32. */
     static int scale(MemorySegment src, long in, int g) {
-        int low = (Bytes.u8(src, in + 96 + (g & 7)) >> (4 * (g >> 3))) & 0xF;
-        int high = (Bytes.u8(src, in + 104 + (g & 3)) >> (2 * (g >> 2))) & 3;
-        return (low | (high << 4)) - 32;
+        return scale(Bytes.u8(src, in + 96 + (g & 7)), Bytes.u8(src, in + 104 + (g & 3)), g);
+    }
+
+    /** {@link #scale(MemorySegment, long, int)} of a block copied to the heap. */
+    private static int scale(byte[] block, int g) {
+        return scale(block[96 + (g & 7)], block[104 + (g & 3)], g);
+    }
+
+    /**
+     * The signed scale of group g from the byte of its low 4 bits ({@code low}, scales[g % 8]) and that of its high 2
+     * bits ({@code high}, scales[8 + g % 4]); the bits taken are at most bit 7, so a sign-extended byte gives the same.
+     */
+    private static int scale(int low, int high, int g) {
+        return (((low >> (4 * (g >> 3))) & 0xF) | (((high >> (2 * (g >> 2))) & 3) << 4)) - 32;
     }
 
     @Override
@@ -130,16 +141,17 @@ public final class Q3_KPacked implements PackedKernel {
         }
     }
 
-    /** Row r's fields of one block ({@code block}, as stored in GGUF) at their offsets in {@code stage}. */
+    /**
+     * Row r's fields of one block ({@code block}, as stored in GGUF) at their offsets in {@code stage}; {@code v} holds
+     * the block's quants plus 4 meanwhile.
+     */
     private static void stageRow(byte[] block, int[] v, byte[] stage, int r, int groupRows) {
         int unit = 2 * groupRows;
         int twoGroups = 8 * unit, d = 8 * twoGroups; // the offsets of the class comment, for groupRows rows
         int lane = Q8_0Packed.lane(r, groupRows);
         Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 108));
         for (int g = 0; g < 16; g++) {
-            int low = (block[96 + (g & 7)] >> (4 * (g >> 3))) & 0xF;
-            int high = (block[104 + (g & 3)] >> (2 * (g >> 2))) & 3;
-            stage[(g >> 1) * twoGroups + 4 * unit + (g & 1) * groupRows + r] = (byte) ((low | (high << 4)) - 32);
+            stage[(g >> 1) * twoGroups + 4 * unit + (g & 1) * groupRows + r] = (byte) scale(block, g);
         }
         unpack(block, v);
         for (int pair = 0; pair < 8; pair++) {

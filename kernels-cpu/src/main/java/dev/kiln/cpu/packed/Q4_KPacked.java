@@ -126,7 +126,7 @@ public final class Q4_KPacked implements PackedKernel {
         }
     }
 
-    // The packing is split into small methods too. As one method of many live values, C2 kept its loop counters on
+    // The packing is split into small methods, as the kernels below are. As one method of many live values, C2 kept its loop counters on
     // the stack, and its word loop (not a counted loop there) took ~17 instructions a word: one core (Zen 3) packed a
     // 14336 x 4096 matrix in 63 ms, and in 39 split (56 against 81 into fresh memory, whose page faults count).
 
