@@ -126,27 +126,38 @@ public final class Q4_KPacked implements PackedKernel {
         }
     }
 
-    // The packing is split into small methods, as the kernels below are. As one method of many live values, C2 kept its loop counters on
-    // the stack, and its word loop (not a counted loop there) took ~17 instructions a word: one core (Zen 3) packed a
-    // 14336 x 4096 matrix in 63 ms, and in 39 split (56 against 81 into fresh memory, whose page faults count).
+    // The packing is split into small methods, as the kernels below are. As one method of many live values, C2 kept
+    // its loop counters on the stack, and its word loop (not a counted loop there) took ~17 instructions a word: one
+    // core (Zen 3) packed a 14336 x 4096 matrix in 63 ms, and in 39 split (56 against 81 into fresh memory, whose page
+    // faults count).
 
     /** Row r's fields of one block ({@code block}, as stored in GGUF) at their offsets in {@code stage}. */
     private static void stageRow(byte[] block, byte[] stage, int r, int groupRows) {
         int unit = 2 * groupRows;
-        int chunk = 17 * unit, min = 4 * chunk, d = min + 8 * groupRows, dmin = d + 4 * groupRows;
+        int chunk = 17 * unit, min = 4 * chunk, d = min + 8 * groupRows;
+        stageScales(block, stage, r, groupRows, 0, chunk, min, d);
+        int lane = NARROW ? Q8_0Packed.lane(r, groupRows) : r; // see NARROW
+        for (int c = 0; c < 4; c++) {
+            stageWords(block, 16 + 32 * c, stage, c * chunk + unit + 2 * lane, unit);
+        }
+    }
+
+    /**
+     * Row r's d, dmin, scales and minimums of a K-quant block laid out as Q4_K's and Q5_K's (f16 d, f16 dmin, 12 bytes
+     * of 6-bit scales and minimums; the GGUF block at {@code block}) into {@code stage}: group j's scale at
+     * {@code scales + (j / 2)·twoGroups + (j % 2)·groupRows + r}, its minimum at {@code min + j·groupRows + r}, d and
+     * dmin as f32 at {@code d + 4r} and {@code d + 4·groupRows + 4r}.
+     */
+    static void stageScales(byte[] block, byte[] stage, int r, int groupRows, int scales, int twoGroups, int min, int d) {
         Packing.putFloat(stage, d + 4 * r, Packing.f16(block, 0));
-        Packing.putFloat(stage, dmin + 4 * r, Packing.f16(block, 2));
+        Packing.putFloat(stage, d + 4 * groupRows + 4 * r, Packing.f16(block, 2));
         long lo = Packing.getLong(block, 4);
         int hi = Packing.getInt(block, 12);
         long packedScales = Q4_K.packedScales(lo, hi);
         long packedMins = Q4_K.packedMins(lo, hi);
         for (int j = 0; j < 8; j++) {
-            stage[(j >> 1) * chunk + (j & 1) * groupRows + r] = (byte) (packedScales >>> (8 * j));
+            stage[scales + (j >> 1) * twoGroups + (j & 1) * groupRows + r] = (byte) (packedScales >>> (8 * j));
             stage[min + j * groupRows + r] = (byte) (packedMins >>> (8 * j));
-        }
-        int lane = NARROW ? Q8_0Packed.lane(r, groupRows) : r; // see NARROW
-        for (int c = 0; c < 4; c++) {
-            stageWords(block, 16 + 32 * c, stage, c * chunk + unit + 2 * lane, unit);
         }
     }
 
