@@ -18,13 +18,20 @@
 #                     one more Kiln run per file and round with KILN_JAVA_OPTS=JAVA_OPTIONS, reported as NAME; e.g.
 #                     --variant floatbatch16=-Dkiln.cpu.floatbatch=16 (float batches where they are off by default:
 #                     512-bit machines), --variant integer=-Dkiln.cpu.floatbatch=off
+#     --serve         also, each round and file: llama-server (beside llama-bench), then `./kiln serve`, each with
+#                     -np 8 -c CTX -t N, under ServeLoad (1 and 8 clients, 64 tokens each, best of 2); rows
+#                     "serve 1 client" and "serve 8 clients" (aggregate t/s). Needs the benchmarks jar
+#                     (mvn -pl benchmarks -am package -DskipTests). Kiln caps -c at the model's context: give a
+#                     file with at least CTX, as the README's 8k file, to compare like with like
+#     --ctx CTX       the servers' -c (default 4096)
 #
 # Example (the rows of issue 14's table): bash benchmarks/llama-ref/compare.sh -r 3 models/tinyllama.gguf
+#   and its serve rows: bash benchmarks/llama-ref/compare.sh -r 3 -p 0 -n 0 --serve models/tinyllama-8k.gguf
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-rounds=3 threads=2 prompts=64,512 gen=32 depth=0 reps=3 llama=""
+rounds=3 threads=2 prompts=64,512 gen=32 depth=0 reps=3 llama="" serve=0 ctx=4096
 variants=()
 models=()
 while [ $# -gt 0 ]; do
@@ -36,19 +43,21 @@ while [ $# -gt 0 ]; do
     -d) depth="$2"; shift 2 ;;
     --reps) reps="$2"; shift 2 ;;
     --llama-bench) llama="$2"; shift 2 ;;
+    --serve) serve=1; shift ;;
+    --ctx) ctx="$2"; shift 2 ;;
     --variant)
       case "$2" in
         [A-Za-z]*=*) variants+=("$2") ;;
         *) echo "compare.sh: --variant expects NAME=JAVA_OPTIONS, found '$2'" >&2; exit 2 ;;
       esac
       shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     -*) echo "compare.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     *) models+=("$1"); shift ;;
   esac
 done
 [ ${#models[@]} -gt 0 ] || { echo "compare.sh: name at least one MODEL.gguf (see --help)" >&2; exit 2; }
-for n in "$rounds" "$threads" "$gen" "$depth" "$reps"; do
+for n in "$rounds" "$threads" "$gen" "$depth" "$reps" "$ctx"; do
   [[ "$n" =~ ^[0-9]+$ ]] || { echo "compare.sh: expected a whole number, found '$n'" >&2; exit 2; }
 done
 [[ "$prompts" =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "compare.sh: -p expects sizes like 64,512, found '$prompts'" >&2; exit 2; }
@@ -69,24 +78,61 @@ if [ -z "$llama" ]; then
   fi
 fi
 [ -x "$llama" ] || { echo "compare.sh: --llama-bench '$llama' is not an executable" >&2; exit 2; }
+if [ "$serve" = 1 ]; then
+  server="$(dirname "$llama")/llama-server"
+  [ -x "$server" ] || { echo "compare.sh: --serve needs llama-server beside llama-bench, found no '$server'" >&2; exit 2; }
+  jar="$root/benchmarks/target/benchmarks.jar"
+  [ -r "$jar" ] || { echo "compare.sh: --serve needs $jar (mvn -pl benchmarks -am package -DskipTests)" >&2; exit 2; }
+  . "$root/scripts/jdk.sh"
+  kiln_select_jdk || exit 2
+fi
 
 out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
+server_pid=""
+trap '[ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null; rm -rf "$out"' EXIT
+
+# serves with "$@" on port $1 until /health answers 200, runs ServeLoad, stops the server; prints "key,test,t/s" lines
+# for key $2 (ServeLoad's lines: "URL  N client(s):  R tokens/s aggregate ...")
+serve_load() {
+  local port="$1" key="$2"; shift 2
+  "$@" --port "$port" > "$out/server.log" 2>&1 &
+  server_pid=$!
+  local waited=0
+  until curl -sf "http://127.0.0.1:$port/health" > /dev/null 2>&1; do
+    kill -0 "$server_pid" 2>/dev/null || { echo "compare.sh: the server exited before it was ready: $*" >&2; tail -5 "$out/server.log" >&2; exit 1; }
+    [ "$waited" -lt 600 ] || { echo "compare.sh: the server was not ready after 600 s: $*" >&2; exit 1; }
+    sleep 1; waited=$((waited + 1))
+  done
+  "$JAVA_HOME/bin/java" -cp "$jar" dev.kiln.bench.ServeLoad "http://127.0.0.1:$port" 1,8 64 2 > "$out/serve.txt" \
+    || { echo "compare.sh: ServeLoad failed against $*" >&2; exit 1; }
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+  awk -v key="$key" '{ for (i = 1; i <= NF; i++) if ($i == "tokens/s") print key ",serve " $2 " client" ($2 == 1 ? "" : "s") "," $(i - 1) }' \
+    "$out/serve.txt"
+}
 tests=(-p "$prompts" -n "$gen" -t "$threads" -r "$reps")
+benches=1 # -p 0 -n 0: no llama-bench or kiln bench runs (with --serve, the servers alone)
+[[ ! "$prompts" =~ ^0(,0)*$ || "$gen" != 0 ]] || benches=0
+[ "$benches" = 1 ] || [ "$serve" = 1 ] || { echo "compare.sh: -p 0 -n 0 without --serve leaves nothing to run" >&2; exit 2; }
 [ "$depth" = 0 ] || tests+=(-d "$depth")
 echo "compare.sh: $llama against $root/kiln, $rounds rounds, ${tests[*]}" >&2
 for r in $(seq 1 "$rounds"); do
   for i in "${!models[@]}"; do
     m="${models[$i]}"
     echo "compare.sh: round $r, $(basename "$m"), $(date +%T)" >&2
-    "$llama" -m "$m" "${tests[@]}" -o csv 2>/dev/null > "$out/llama.cpp,$i,$r.csv" \
-      || { echo "compare.sh: $llama failed on $m" >&2; exit 1; }
-    KILN_JAVA_OPTS="${KILN_JAVA_OPTS:-}" "$root/kiln" bench -m "$m" "${tests[@]}" -o csv 2>/dev/null > "$out/Kiln,$i,$r.csv" \
-      || { echo "compare.sh: kiln bench failed on $m" >&2; exit 1; }
-    for v in ${variants[@]+"${variants[@]}"}; do
-      KILN_JAVA_OPTS="${v#*=}" "$root/kiln" bench -m "$m" "${tests[@]}" -o csv 2>/dev/null > "$out/${v%%=*},$i,$r.csv" \
-        || { echo "compare.sh: kiln bench with ${v#*=} failed on $m" >&2; exit 1; }
-    done
+    if [ "$benches" = 1 ]; then
+      "$llama" -m "$m" "${tests[@]}" -o csv 2>/dev/null > "$out/llama.cpp,$i,$r.csv" \
+        || { echo "compare.sh: $llama failed on $m" >&2; exit 1; }
+      KILN_JAVA_OPTS="${KILN_JAVA_OPTS:-}" "$root/kiln" bench -m "$m" "${tests[@]}" -o csv 2>/dev/null > "$out/Kiln,$i,$r.csv" \
+        || { echo "compare.sh: kiln bench failed on $m" >&2; exit 1; }
+      for v in ${variants[@]+"${variants[@]}"}; do
+        KILN_JAVA_OPTS="${v#*=}" "$root/kiln" bench -m "$m" "${tests[@]}" -o csv 2>/dev/null > "$out/${v%%=*},$i,$r.csv" \
+          || { echo "compare.sh: kiln bench with ${v#*=} failed on $m" >&2; exit 1; }
+      done
+    fi
+    if [ "$serve" = 1 ]; then
+      serve_load 18091 "llama.cpp,$i,$r" "$server" -m "$m" -np 8 -c "$ctx" -t "$threads" >> "$out/serve.lines"
+      serve_load 18092 "Kiln,$i,$r" "$root/kiln" serve -m "$m" -np 8 -c "$ctx" -t "$threads" >> "$out/serve.lines"
+    fi
   done
 done
 
@@ -95,7 +141,8 @@ for v in ${variants[@]+"${variants[@]}"}; do engines="$engines ${v%%=*}"; done
 names=""
 for m in "${models[@]}"; do names="$names$(basename "$m")|"; done
 # one line per result: engine, file index, round, test, t/s (columns found by name: llama-bench and kiln bench share them)
-for f in "$out"/*.csv; do
+shopt -s nullglob
+{ for f in "$out"/*.csv; do
   base="$(basename "$f" .csv)"
   awk -v key="$base" -F, '
     NR == 1 { for (i = 1; i <= NF; i++) { gsub(/"/, "", $i); col[$i] = i }; next }
@@ -105,7 +152,7 @@ for f in "$out"/*.csv; do
       test = (p > 0 ? "pp" p : "tg" g) (d > 0 ? " @ d" d : "")
       print key "," test "," $col["avg_ts"]
     }' "$f"
-done | sort -t, -k2,2n -k4,4V -k3,3n | awk -F, -v engines="$engines" -v names="$names" -v rounds="$rounds" '
+done; [ ! -r "$out/serve.lines" ] || cat "$out/serve.lines"; } | sort -t, -k2,2n -k4,4V -k3,3n | awk -F, -v engines="$engines" -v names="$names" -v rounds="$rounds" '
   BEGIN { ne = split(engines, eng, " "); split(names, file, "|") }
   {
     k = $2 SUBSEP $4; if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
@@ -126,9 +173,10 @@ done | sort -t, -k2,2n -k4,4V -k3,3n | awk -F, -v engines="$engines" -v names="$
         sum = 0; per = ""
         for (r = 1; r <= rounds; r++) {
           v = ts[eng[e], fi, t, r]; l = ts["llama.cpp", fi, t, r]; sum += v
-          per = per (r > 1 ? ", " : "") (l > 0 ? sprintf("%.2f", v / l) : "-")
+          per = per (r > 1 ? ", " : "") (l > 0 && v > 0 ? sprintf("%.2f", v / l) : "-")
         }
-        printf " | %.2f | %s | %s", sum / rounds, (base > 0 ? sprintf("%.2f", sum / base) : "-"), per
+        printf " | %s | %s | %s", (sum > 0 ? sprintf("%.2f", sum / rounds) : "-"), \
+          (base > 0 && sum > 0 ? sprintf("%.2f", sum / base) : "-"), per
       }
       printf " |\n"
     }
