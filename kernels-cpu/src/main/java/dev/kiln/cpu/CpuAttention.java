@@ -339,8 +339,8 @@ final class CpuAttention {
      * {@code dst[at + d·stride + j] = src[j·width + d0 + d]} for j, d &lt; 8: {@link #transposeTile} for 8-lane vectors
      * (AVX2, which has no two-vector selection). Three stages each swap one bit b between the row and the column index:
      * rows i and i + b each take the other's lanes l ^ b (one {@code vpermd}) where their own bit b says so (one
-     * blend). Against the 8-element gather per line that 256-bit vectors took before, on Zen 3: see the README's AVX2
-     * figures.
+     * blend). Against the 8-element gather per line that 256-bit vectors took before, on Zen 3: see the AVX2 figures in
+     * docs/cpu-performance-log.md.
      */
     private static void transposeTile8(float[] src, int d0, int width, float[] dst, int at, int stride) {
         IntVector r0 = FloatVector.fromArray(F, src, d0).reinterpretAsInts(), r1 = FloatVector.fromArray(F, src, d0 + width).reinterpretAsInts();
