@@ -6,6 +6,7 @@ import dev.kiln.server.api.ChatCompletion;
 import dev.kiln.server.api.Json;
 import dev.kiln.server.api.Logprobs;
 import dev.kiln.server.api.TextCompletion;
+import dev.kiln.server.api.Timings;
 import dev.kiln.server.api.ToolCallJson;
 import dev.kiln.server.api.Usage;
 import dev.kiln.server.model.TokenCodec;
@@ -91,6 +92,7 @@ final class ReplyWriter {
                 case GenerationEvent.Failed f -> throw failure(f);
                 case GenerationEvent.Finished f -> {
                     Usage usage = Usage.of(f.promptTokens(), f.completionTokens(), f.cachedTokens());
+                    Timings timings = timings(f);
                     if (prepared.chat()) {
                         List<ToolCallJson> calls = f.toolCalls().isEmpty() ? null : f.toolCalls().stream()
                                 .map(c -> new ToolCallJson(null, c.id(), "function",
@@ -101,11 +103,11 @@ final class ReplyWriter {
                                 reasoning.isEmpty() ? null : reasoning.toString(), calls);
                         exchange.json(200, new ChatCompletion(id, "chat.completion", created, model, FINGERPRINT,
                                 List.of(new ChatCompletion.Choice(0, message, chatLogprobs(logprobs), f.finishReason())),
-                                usage));
+                                usage, timings));
                     } else {
                         exchange.json(200, new TextCompletion(id, "text_completion", created, model, FINGERPRINT,
                                 List.of(new TextCompletion.Choice(content.toString(), 0, textLogprobs(logprobs),
-                                        f.finishReason())), usage));
+                                        f.finishReason())), usage, timings));
                     }
                     return true;
                 }
@@ -116,7 +118,7 @@ final class ReplyWriter {
     private boolean stream(GenerationJob job) throws IOException, InterruptedException {
         exchange.startEvents();
         if (prepared.chat()) {
-            chunk(new ChatChunk.Delta("assistant", "", null, null), null, null);
+            chunk(new ChatChunk.Delta("assistant", "", null, null), null);
         }
         while (true) {
             GenerationEvent event = job.next(PING_MILLIS);
@@ -126,15 +128,15 @@ final class ReplyWriter {
                     if (prepared.chat()) {
                         if (!d.content().isEmpty() || !d.reasoning().isEmpty() || !d.logprobs().isEmpty()) {
                             chunk(new ChatChunk.Delta(null, d.content().isEmpty() ? null : d.content(),
-                                    d.reasoning().isEmpty() ? null : d.reasoning(), null), chatLogprobs(d.logprobs()), null);
+                                    d.reasoning().isEmpty() ? null : d.reasoning(), null), chatLogprobs(d.logprobs()));
                         }
                         for (ToolCallDelta t : d.toolCalls()) {
                             chunk(new ChatChunk.Delta(null, null, null, List.of(new ToolCallJson(t.index(), t.id(),
                                     t.id() == null ? null : "function", new ToolCallJson.Function(t.name(), t.arguments())))),
-                                    null, null);
+                                    null);
                         }
                     } else if (!d.content().isEmpty() || !d.logprobs().isEmpty()) {
-                        text(d.content(), textLogprobs(d.logprobs()), null, null);
+                        text(d.content(), textLogprobs(d.logprobs()));
                     }
                 }
                 case GenerationEvent.Failed f -> {
@@ -142,18 +144,25 @@ final class ReplyWriter {
                     return false;
                 }
                 case GenerationEvent.Finished f -> {
+                    // the timings ride on the last chunk before [DONE], as llama-server's do
                     Usage usage = Usage.of(f.promptTokens(), f.completionTokens(), f.cachedTokens());
+                    Timings timings = timings(f);
+                    boolean withUsage = prepared.includeUsage();
                     if (prepared.chat()) {
-                        chunk(new ChatChunk.Delta(null, null, null, null), null, f.finishReason());
-                        if (prepared.includeUsage()) {
+                        exchange.event(Json.write(new ChatChunk(id, "chat.completion.chunk", created, model,
+                                FINGERPRINT, List.of(new ChatChunk.Choice(0, new ChatChunk.Delta(null, null, null, null),
+                                null, f.finishReason())), null, withUsage ? null : timings)));
+                        if (withUsage) {
                             exchange.event(Json.write(new ChatChunk(id, "chat.completion.chunk", created, model,
-                                    FINGERPRINT, List.of(), usage)));
+                                    FINGERPRINT, List.of(), usage, timings)));
                         }
                     } else {
-                        text("", null, f.finishReason(), null);
-                        if (prepared.includeUsage()) {
+                        exchange.event(Json.write(new TextCompletion(id, "text_completion", created, model,
+                                FINGERPRINT, List.of(new TextCompletion.Choice("", 0, null, f.finishReason())), null,
+                                withUsage ? null : timings)));
+                        if (withUsage) {
                             exchange.event(Json.write(new TextCompletion(id, "text_completion", created, model,
-                                    FINGERPRINT, List.of(), usage)));
+                                    FINGERPRINT, List.of(), usage, timings)));
                         }
                     }
                     exchange.event("[DONE]");
@@ -163,15 +172,19 @@ final class ReplyWriter {
         }
     }
 
-    private void chunk(ChatChunk.Delta delta, Logprobs logprobs, String finishReason) throws IOException {
+    private void chunk(ChatChunk.Delta delta, Logprobs logprobs) throws IOException {
         exchange.event(Json.write(new ChatChunk(id, "chat.completion.chunk", created, model, FINGERPRINT,
-                List.of(new ChatChunk.Choice(0, delta, logprobs, finishReason)), null)));
+                List.of(new ChatChunk.Choice(0, delta, logprobs, null)), null, null)));
     }
 
-    private void text(String text, TextCompletion.TextLogprobs logprobs, String finishReason, Usage usage)
-            throws IOException {
+    private void text(String text, TextCompletion.TextLogprobs logprobs) throws IOException {
         exchange.event(Json.write(new TextCompletion(id, "text_completion", created, model, FINGERPRINT,
-                List.of(new TextCompletion.Choice(text, 0, logprobs, finishReason)), usage)));
+                List.of(new TextCompletion.Choice(text, 0, logprobs, null)), null, null)));
+    }
+
+    private static Timings timings(GenerationEvent.Finished f) {
+        return Timings.of(f.cachedTokens(), f.promptTokens() - f.cachedTokens(), f.promptNanos(), f.completionTokens(),
+                f.predictedNanos());
     }
 
     private Logprobs chatLogprobs(List<TokenLogprob> logprobs) {

@@ -101,6 +101,47 @@ class ServerHttpTest {
     }
 
     @Test
+    void timingsBesideUsageCountTheSameTokensAsLlamaServerDoes() throws Exception {
+        server = Server.start(ServerConfig.defaults().withPort(0));
+        server.serve(FakeModels.of(Script.reply("Timed reply"), 1, 512, 3, "")); // each forward pass sleeps 3 ms
+        Http http = new Http(server.uri(), null);
+        String ask = Http.chat("How long?", "\"temperature\": 0");
+        for (int round = 0; round < 2; round++) { // the second asks again: its prompt comes from the cache
+            JsonNode j = http.post("/v1/chat/completions", ask).json();
+            JsonNode usage = j.get("usage");
+            JsonNode t = j.get("timings");
+            int cached = usage.at("/prompt_tokens_details/cached_tokens").asInt();
+            assertEquals(round == 0 ? 0 : usage.get("prompt_tokens").asInt() - 1, cached);
+            assertEquals(cached, t.get("cache_n").asInt());
+            assertEquals(usage.get("prompt_tokens").asInt() - cached, t.get("prompt_n").asInt());
+            int predicted = usage.get("completion_tokens").asInt();
+            assertEquals("Timed reply".length(), predicted);
+            assertEquals(predicted, t.get("predicted_n").asInt());
+            double promptMs = t.get("prompt_ms").asDouble();
+            double predictedMs = t.get("predicted_ms").asDouble();
+            assertTrue(promptMs >= 3, "at least one 3 ms prompt step: " + promptMs);
+            assertTrue(predictedMs >= 3 * (predicted - 1), "a 3 ms step per token after the first: " + predictedMs);
+            assertEquals(promptMs / t.get("prompt_n").asInt(), t.get("prompt_per_token_ms").asDouble(), 1e-9);
+            assertEquals(1e3 * t.get("prompt_n").asInt() / promptMs, t.get("prompt_per_second").asDouble(), 1e-6);
+            assertEquals(predictedMs / (predicted - 1), t.get("predicted_per_token_ms").asDouble(), 1e-9);
+            assertEquals(1e3 * (predicted - 1) / predictedMs, t.get("predicted_per_second").asDouble(), 1e-6);
+        }
+        // streamed: on the last chunk before [DONE] only, the finish chunk or, when asked for, the usage chunk
+        for (String options : List.of("\"stream\": true", "\"stream\": true, \"stream_options\": {\"include_usage\": true}")) {
+            List<String> events = http.post("/v1/chat/completions", Http.chat("How long?", options)).events();
+            assertEquals("[DONE]", events.getLast());
+            for (int i = 0; i < events.size() - 1; i++) {
+                JsonNode chunk = Http.JSON.readTree(events.get(i));
+                boolean last = i == events.size() - 2;
+                assertEquals(last, chunk.has("timings"), options + ", chunk " + i + ": " + events.get(i));
+                if (last) {
+                    assertEquals("Timed reply".length(), chunk.at("/timings/predicted_n").asInt());
+                }
+            }
+        }
+    }
+
+    @Test
     void textCompletionsWholeAndStreamed() throws Exception {
         Http http = start(ServerConfig.defaults(), Script.reply("four"), 1, "");
         Http.Reply r = http.post("/v1/completions", "{\"prompt\": \"2+2=<|assistant|>\", \"max_tokens\": 10}");

@@ -6,7 +6,7 @@ import java.util.List;
 
 /** The {@code chat.completion} response object. */
 public record ChatCompletion(String id, String object, long created, String model, String systemFingerprint,
-                             List<Choice> choices, Usage usage) {
+                             List<Choice> choices, Usage usage, Timings timings) {
 
     public record Choice(int index, Message message, @JsonInclude(JsonInclude.Include.ALWAYS) Logprobs logprobs,
                          String finishReason) {

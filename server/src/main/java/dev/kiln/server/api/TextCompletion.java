@@ -7,7 +7,7 @@ import java.util.Map;
 
 /** The {@code text_completion} response of {@code /v1/completions}, whole or as one streamed chunk. */
 public record TextCompletion(String id, String object, long created, String model, String systemFingerprint,
-                             List<Choice> choices, Usage usage) {
+                             List<Choice> choices, Usage usage, Timings timings) {
 
     public record Choice(String text, int index, @JsonInclude(JsonInclude.Include.ALWAYS) TextLogprobs logprobs,
                          @JsonInclude(JsonInclude.Include.ALWAYS) String finishReason) {

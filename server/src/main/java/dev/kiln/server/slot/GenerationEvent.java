@@ -20,11 +20,13 @@ public sealed interface GenerationEvent {
     }
 
     /**
-     * @param finishReason {@code stop}, {@code length} or {@code tool_calls}
-     * @param cachedTokens prompt tokens reused from the slot's KV cache (not evaluated again)
+     * @param finishReason   {@code stop}, {@code length} or {@code tool_calls}
+     * @param cachedTokens   prompt tokens reused from the slot's KV cache (not evaluated again)
+     * @param promptNanos    from the request's admission into a slot to its first sampled token
+     * @param predictedNanos from the first sampled token to the last (the decode steps after the first token)
      */
     record Finished(String finishReason, List<ToolCall> toolCalls, int promptTokens, int cachedTokens,
-                    int completionTokens) implements GenerationEvent {
+                    int completionTokens, long promptNanos, long predictedNanos) implements GenerationEvent {
     }
 
     /** The request could not be completed (a model error, or the server shutting down). */

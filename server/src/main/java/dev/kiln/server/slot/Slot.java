@@ -26,6 +26,8 @@ final class Slot {
     dev.kiln.core.chat.ReasoningBudget reasoningBudget;   // per request: when to close the think block
     int cachedPromptTokens;
     long admitted;
+    long promptStart;                     // scheduler clock (ns) at admission
+    long firstToken = -1;                 // scheduler clock (ns) when the first token was sampled; -1 not yet
 
     Slot(int sequence) {
         this.sequence = sequence;

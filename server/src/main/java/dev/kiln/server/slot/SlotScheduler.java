@@ -16,6 +16,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 
 /**
  * Continuous batching over {@code -np} slots, as llama-server's update loop: one thread runs steps; each step drops
@@ -30,6 +31,7 @@ public final class SlotScheduler implements AutoCloseable {
 
     private final StepModel model;
     private final TokenCodec codec;
+    private final LongSupplier nanoClock; // for each request's timings
     private final int batchSize;
     private final Slot[] slots;
     private final BlockingQueue<GenerationJob> waiting;
@@ -49,11 +51,17 @@ public final class SlotScheduler implements AutoCloseable {
      * @param queueCapacity requests that may wait for a slot before {@link #submit} refuses
      */
     public SlotScheduler(StepModel model, TokenCodec codec, int batchSize, int queueCapacity) {
+        this(model, codec, batchSize, queueCapacity, System::nanoTime);
+    }
+
+    /** With {@code nanoClock} timing each request's prompt and generation: tests pass a model-driven one. */
+    SlotScheduler(StepModel model, TokenCodec codec, int batchSize, int queueCapacity, LongSupplier nanoClock) {
         if (batchSize < 1 || queueCapacity < 0) {
             throw new IllegalArgumentException("batch size " + batchSize + ", queue capacity " + queueCapacity);
         }
         this.model = model;
         this.codec = codec;
+        this.nanoClock = nanoClock;
         this.batchSize = batchSize;
         this.slots = new Slot[model.sequences()];
         for (int s = 0; s < slots.length; s++) {
@@ -201,6 +209,8 @@ public final class SlotScheduler implements AutoCloseable {
         slot.cachedPromptTokens = reuse;
         slot.pendingToken = -1;
         slot.completionTokens = 0;
+        slot.promptStart = nanoClock.getAsLong();
+        slot.firstToken = -1;
         slot.reasoningBudget = new ReasoningBudget(job.params.reasoningBudget());
         slot.lastUsed = ++clock;
         int room = model.sequenceLength() - job.prompt.length - 1;
@@ -275,6 +285,9 @@ public final class SlotScheduler implements AutoCloseable {
     /** Chooses the slot's next token from the logits of its last row and routes its text. */
     private void accept(Slot slot, float[] logits) {
         GenerationJob job = slot.job;
+        if (slot.firstToken < 0) {
+            slot.firstToken = nanoClock.getAsLong(); // the prompt's logits are in: its time ends here
+        }
         int token;
         TokenLogprob logprob = null;
         if (!slot.forced.isEmpty()) {
@@ -328,7 +341,8 @@ public final class SlotScheduler implements AutoCloseable {
         }
         String finishReason = end.calls().isEmpty() ? reason : "tool_calls";
         GenerationEvent.Finished finished = new GenerationEvent.Finished(finishReason, end.calls(), job.prompt.length,
-                slot.cachedPromptTokens, slot.completionTokens);
+                slot.cachedPromptTokens, slot.completionTokens, slot.firstToken - slot.promptStart,
+                nanoClock.getAsLong() - slot.firstToken);
         slot.release();
         busySlots = countBusy();           // before the client hears of it, so /metrics is never behind
         job.emit(finished);

@@ -4,6 +4,8 @@ import dev.kiln.core.chat.ThinkTags;
 import dev.kiln.server.fake.ByteCodec;
 import dev.kiln.server.fake.Script;
 import dev.kiln.server.fake.ScriptedModel;
+import dev.kiln.server.model.BatchRow;
+import dev.kiln.server.model.StepModel;
 import dev.kiln.server.tools.HermesToolCalls;
 import dev.kiln.server.tools.ToolCallParser;
 import org.junit.jupiter.api.Test;
@@ -11,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -87,6 +90,66 @@ class SlotSchedulerTest {
                 fresh.submit(j);
                 assertEquals(Replies.drain(j).content(), b.content());
             }
+        }
+    }
+
+    /** A model whose every forward pass takes exactly {@code STEP_NANOS} on {@link #now}, the scheduler's clock. */
+    private static final class TimedModel implements StepModel {
+        static final long STEP_NANOS = 7_000_000;
+        final AtomicLong now = new AtomicLong(1_000_000_000);
+        final StepModel inner;
+
+        TimedModel(StepModel inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public int vocabularySize() {
+            return inner.vocabularySize();
+        }
+
+        @Override
+        public int sequences() {
+            return inner.sequences();
+        }
+
+        @Override
+        public int sequenceLength() {
+            return inner.sequenceLength();
+        }
+
+        @Override
+        public float[][] evaluate(List<BatchRow> rows) {
+            now.addAndGet(STEP_NANOS);
+            return inner.evaluate(rows);
+        }
+
+        @Override
+        public void truncate(int sequence, int position) {
+            inner.truncate(sequence, position);
+        }
+    }
+
+    @Test
+    void timingsSplitThePromptStepsFromTheDecodeSteps() throws Exception {
+        TimedModel model = new TimedModel(new ScriptedModel(Script.babble(), 1, 512, 0));
+        try (SlotScheduler s = new SlotScheduler(model, codec, 4, 4, model.now::get)) {
+            GenerationJob a = job("A prompt of some thirty bytes.", GenerationParams.greedy(6));
+            s.submit(a);
+            GenerationEvent.Finished f = Replies.drain(a).finished();
+            int promptSteps = (a.promptTokens() + 3) / 4;   // -b 4: the prompt goes in chunks of four rows
+            assertEquals(0, f.cachedTokens());
+            assertEquals(6, f.completionTokens());
+            assertEquals(promptSteps * TimedModel.STEP_NANOS, f.promptNanos(), "prompt: up to the first token");
+            assertEquals(5 * TimedModel.STEP_NANOS, f.predictedNanos(), "tokens 2 to 6: one decode step each");
+
+            // the same prompt again: all but its last token come from the cache, one prompt step
+            GenerationJob b = job("A prompt of some thirty bytes.", GenerationParams.greedy(3));
+            s.submit(b);
+            GenerationEvent.Finished g = Replies.drain(b).finished();
+            assertEquals(b.promptTokens() - 1, g.cachedTokens());
+            assertEquals(TimedModel.STEP_NANOS, g.promptNanos());
+            assertEquals(2 * TimedModel.STEP_NANOS, g.predictedNanos());
         }
     }
 
