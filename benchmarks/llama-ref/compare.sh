@@ -20,7 +20,9 @@
 #                     512-bit machines), --variant integer=-Dkiln.cpu.floatbatch=off
 #     --serve         also, each round and file: llama-server (beside llama-bench), then `./kiln serve`, each with
 #                     -np 8 -c CTX -t N, under ServeLoad (1 and 8 clients, 64 tokens each, best of 2); rows
-#                     "serve 1 client" and "serve 8 clients" (aggregate t/s). Needs the benchmarks jar
+#                     "serve 1 client" and "serve 8 clients" (aggregate t/s), and where the replies carry timings
+#                     "... (server decode)": the servers' own decode rate per request
+#                     (timings.predicted_per_second). Needs the benchmarks jar
 #                     (mvn -pl benchmarks -am package -DskipTests). Kiln caps -c at the model's context: give a
 #                     file with at least CTX, as the README's 8k file, to compare like with like
 #     --ctx CTX       the servers' -c (default 4096)
@@ -51,7 +53,7 @@ while [ $# -gt 0 ]; do
         *) echo "compare.sh: --variant expects NAME=JAVA_OPTIONS, found '$2'" >&2; exit 2 ;;
       esac
       shift 2 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     -*) echo "compare.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     *) models+=("$1"); shift ;;
   esac
@@ -106,8 +108,13 @@ serve_load() {
   "$JAVA_HOME/bin/java" -cp "$jar" dev.kiln.bench.ServeLoad "http://127.0.0.1:$port" 1,8 64 2 > "$out/serve.txt" \
     || { echo "compare.sh: ServeLoad failed against $*" >&2; exit 1; }
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
-  awk -v key="$key" '{ for (i = 1; i <= NF; i++) if ($i == "tokens/s") print key ",serve " $2 " client" ($2 == 1 ? "" : "s") "," $(i - 1) }' \
-    "$out/serve.txt"
+  awk -v key="$key" '{
+      name = "serve " $2 " client" ($2 == 1 ? "" : "s"); seen = 0
+      for (i = 2; i <= NF; i++) {
+        if ($i == "tokens/s" && $(i - 1) ~ /^[0-9.]+$/ && !seen) { print key "," name "," $(i - 1); seen = 1 }
+        if ($i == "decode" && $(i + 1) == "tokens/s") print key "," name " (server decode)," $(i - 1)
+      }
+    }' "$out/serve.txt"
 }
 tests=(-p "$prompts" -n "$gen" -t "$threads" -r "$reps")
 benches=1 # -p 0 -n 0: no llama-bench or kiln bench runs (with --serve, the servers alone)
