@@ -173,17 +173,21 @@ done; [ ! -r "$out/serve.lines" ] || cat "$out/serve.lines"; } | sort -t, -k2,2n
     printf "|\n"
     for (j = 1; j <= nk; j++) {
       split(order[j], kv, SUBSEP); fi = kv[1]; t = kv[2]
-      base = 0
-      for (r = 1; r <= rounds; r++) base += ts["llama.cpp", fi, t, r]
-      printf "| %s | %s | %.2f", file[fi + 1], t, base / rounds
+      base = 0; nb = 0
+      for (r = 1; r <= rounds; r++) if (ts["llama.cpp", fi, t, r] > 0) { base += ts["llama.cpp", fi, t, r]; nb++ }
+      printf "| %s | %s | %s", file[fi + 1], t, (nb > 0 ? sprintf("%.2f", base / nb) : "-")
       for (e = 2; e <= ne; e++) {
-        sum = 0; per = ""
+        # means over the rounds that measured the engine; the ratio over the rounds that measured both (a server
+        # reply without timings leaves a round out of its "server decode" row)
+        sum = 0; n = 0; both = 0; bothBase = 0; per = ""
         for (r = 1; r <= rounds; r++) {
-          v = ts[eng[e], fi, t, r]; l = ts["llama.cpp", fi, t, r]; sum += v
+          v = ts[eng[e], fi, t, r]; l = ts["llama.cpp", fi, t, r]
+          if (v > 0) { sum += v; n++ }
+          if (v > 0 && l > 0) { both += v; bothBase += l }
           per = per (r > 1 ? ", " : "") (l > 0 && v > 0 ? sprintf("%.2f", v / l) : "-")
         }
-        printf " | %s | %s | %s", (sum > 0 ? sprintf("%.2f", sum / rounds) : "-"), \
-          (base > 0 && sum > 0 ? sprintf("%.2f", sum / base) : "-"), per
+        printf " | %s | %s | %s", (n > 0 ? sprintf("%.2f", sum / n) : "-"), \
+          (bothBase > 0 ? sprintf("%.2f", both / bothBase) : "-"), per
       }
       printf " |\n"
     }
