@@ -97,6 +97,10 @@ trap '[ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null; rm -rf "$out"' EXI
 # for key $2 (ServeLoad's lines: "URL  N client(s):  R tokens/s aggregate ...")
 serve_load() {
   local port="$1" key="$2"; shift 2
+  if curl -s "http://127.0.0.1:$port/health" > /dev/null 2>&1; then
+    echo "compare.sh: something already answers on port $port (a server left from an earlier run?); stop it first" >&2
+    exit 1
+  fi
   "$@" --port "$port" > "$out/server.log" 2>&1 &
   server_pid=$!
   local waited=0
@@ -107,7 +111,7 @@ serve_load() {
   done
   "$JAVA_HOME/bin/java" -cp "$jar" dev.kiln.bench.ServeLoad "http://127.0.0.1:$port" 1,8 64 2 > "$out/serve.txt" \
     || { echo "compare.sh: ServeLoad failed against $*" >&2; exit 1; }
-  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+  kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=""
   awk -v key="$key" '{
       name = "serve " $2 " client" ($2 == 1 ? "" : "s"); seen = 0
       for (i = 2; i <= NF; i++) {

@@ -23,7 +23,9 @@ public sealed interface GenerationEvent {
      * @param finishReason   {@code stop}, {@code length} or {@code tool_calls}
      * @param cachedTokens   prompt tokens reused from the slot's KV cache (not evaluated again)
      * @param promptNanos    from the request's admission into a slot to its first sampled token
-     * @param predictedNanos from the first sampled token to the last (the decode steps after the first token)
+     * @param predictedNanos from the first sampled token to the last counted one (the decode steps after the first
+     *                       token; an end-of-generation token and its step count neither here nor in
+     *                       {@code completionTokens})
      */
     record Finished(String finishReason, List<ToolCall> toolCalls, int promptTokens, int cachedTokens,
                     int completionTokens, long promptNanos, long predictedNanos) implements GenerationEvent {

@@ -28,6 +28,7 @@ final class Slot {
     long admitted;
     long promptStart;                     // scheduler clock (ns) at admission
     long firstToken = -1;                 // scheduler clock (ns) when the first token was sampled; -1 not yet
+    long lastToken;                       // scheduler clock (ns) when the last counted completion token was sampled
 
     Slot(int sequence) {
         this.sequence = sequence;

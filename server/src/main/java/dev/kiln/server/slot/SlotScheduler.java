@@ -265,6 +265,7 @@ public final class SlotScheduler implements AutoCloseable {
         }
         busyNanos.addAndGet(System.nanoTime() - t0);
         steps.incrementAndGet();
+        long now = nanoClock.getAsLong(); // when this step's logits were in, for every slot's timings
         int next = 0;
         for (int r = 0; r < rows.size(); r++) {
             BatchRow row = rows.get(r);
@@ -277,16 +278,16 @@ public final class SlotScheduler implements AutoCloseable {
                 slot.pendingToken = -1;
             }
             if (row.wantsLogits()) {
-                accept(slot, logits[next++]);
+                accept(slot, logits[next++], now);
             }
         }
     }
 
     /** Chooses the slot's next token from the logits of its last row and routes its text. */
-    private void accept(Slot slot, float[] logits) {
+    private void accept(Slot slot, float[] logits, long now) {
         GenerationJob job = slot.job;
         if (slot.firstToken < 0) {
-            slot.firstToken = nanoClock.getAsLong(); // the prompt's logits are in: its time ends here
+            slot.firstToken = now; // the prompt's logits are in: its time ends here
         }
         int token;
         TokenLogprob logprob = null;
@@ -303,6 +304,7 @@ public final class SlotScheduler implements AutoCloseable {
             return;
         }
         slot.completionTokens++;
+        slot.lastToken = now;  // an end-of-generation token is not counted, nor is the step that sampled it
         generated.incrementAndGet();
         slot.sampler.accept(token);
         ReplyPipeline.Piece piece = slot.reply.push(token);
@@ -342,7 +344,7 @@ public final class SlotScheduler implements AutoCloseable {
         String finishReason = end.calls().isEmpty() ? reason : "tool_calls";
         GenerationEvent.Finished finished = new GenerationEvent.Finished(finishReason, end.calls(), job.prompt.length,
                 slot.cachedPromptTokens, slot.completionTokens, slot.firstToken - slot.promptStart,
-                nanoClock.getAsLong() - slot.firstToken);
+                slot.completionTokens > 0 ? slot.lastToken - slot.firstToken : 0);
         slot.release();
         busySlots = countBusy();           // before the client hears of it, so /metrics is never behind
         job.emit(finished);

@@ -151,6 +151,17 @@ class SlotSchedulerTest {
             assertEquals(TimedModel.STEP_NANOS, g.promptNanos());
             assertEquals(2 * TimedModel.STEP_NANOS, g.predictedNanos());
         }
+        // a reply that ends by sampling its end-of-generation token: neither that token nor its step counts
+        TimedModel ends = new TimedModel(new ScriptedModel(Script.reply("abc"), 1, 512, 0));
+        try (SlotScheduler s = new SlotScheduler(ends, codec, 64, 4, ends.now::get)) {
+            GenerationJob j = job("<|assistant|>", GenerationParams.greedy(50));
+            s.submit(j);
+            GenerationEvent.Finished f = Replies.drain(j).finished();
+            assertEquals("stop", f.finishReason());
+            assertEquals(3, f.completionTokens());
+            assertEquals(TimedModel.STEP_NANOS, f.promptNanos());
+            assertEquals(2 * TimedModel.STEP_NANOS, f.predictedNanos(), "b and c: the step that sampled EOS is left out");
+        }
     }
 
     @Test
