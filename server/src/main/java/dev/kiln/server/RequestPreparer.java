@@ -235,6 +235,6 @@ final class RequestPreparer {
                 s.seed() == null ? -1 : s.seed(),
                 s.presencePenalty() == null ? 0 : s.presencePenalty(),
                 s.frequencyPenalty() == null ? 0 : s.frequencyPenalty(),
-                s.stop(), s.logprobs(), s.topLogprobs(), budget);
+                s.stop(), s.logprobs(), s.topLogprobs(), budget).withIgnoreEos(s.ignoreEos());
     }
 }

@@ -142,6 +142,22 @@ class ServerHttpTest {
     }
 
     @Test
+    void ignoreEosAsLlamaServerReadsIt() throws Exception {
+        Http http = start(ServerConfig.defaults(), Script.reply("four"), 1, "");
+        String ask = "{\"prompt\": \"2+2=<|assistant|>\", \"max_tokens\": 10, \"temperature\": 0";
+        JsonNode ends = http.post("/v1/completions", ask + "}").json();
+        assertEquals(4, ends.at("/usage/completion_tokens").asInt());
+        assertEquals("stop", ends.at("/choices/0/finish_reason").asText());
+        JsonNode runs = http.post("/v1/completions", ask + ", \"ignore_eos\": true}").json();
+        assertEquals(10, runs.at("/usage/completion_tokens").asInt());
+        assertEquals("length", runs.at("/choices/0/finish_reason").asText());
+        assertTrue(runs.at("/choices/0/text").asText().startsWith("four"));
+        Http.Reply bad = http.post("/v1/completions", ask + ", \"ignore_eos\": \"yes\"}");
+        assertEquals(400, bad.status());
+        assertEquals("ignore_eos", bad.json().at("/error/param").asText());
+    }
+
+    @Test
     void textCompletionsWholeAndStreamed() throws Exception {
         Http http = start(ServerConfig.defaults(), Script.reply("four"), 1, "");
         Http.Reply r = http.post("/v1/completions", "{\"prompt\": \"2+2=<|assistant|>\", \"max_tokens\": 10}");

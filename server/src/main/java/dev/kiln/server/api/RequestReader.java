@@ -274,7 +274,7 @@ public final class RequestReader {
             includeUsage = bool((ObjectNode) options, "include_usage", "stream_options.include_usage");
         }
         return new SamplingFields(maxTokens, temperature, topP, topK, minP, seed, stop, presence, frequency,
-                logprobs, topLogprobs, budget, stream, includeUsage, outputFormat(body));
+                logprobs, topLogprobs, budget, stream, includeUsage, outputFormat(body), bool(body, "ignore_eos"));
     }
 
     /**

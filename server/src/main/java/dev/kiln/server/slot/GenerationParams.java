@@ -14,27 +14,37 @@ import java.util.List;
  * @param topLogprobs      alternatives per token when {@code logprobs}
  * @param reasoningBudget  thinking tokens allowed: -1 unlimited, 0 none, N closes the think block after N
  * @param constraint       the grammar the reply follows, or null
+ * @param ignoreEos        llama-server's {@code ignore_eos}: end-of-generation tokens are never sampled, so the reply
+ *                         runs to {@code maxTokens} (or a stop string); a grammar, which ends the reply itself, keeps
+ *                         them
  */
 public record GenerationParams(int maxTokens, double temperature, int topK, double topP, double minP, long seed,
                                double presencePenalty, double frequencyPenalty, List<String> stop,
-                               boolean logprobs, int topLogprobs, int reasoningBudget, OutputConstraint constraint) {
+                               boolean logprobs, int topLogprobs, int reasoningBudget, OutputConstraint constraint,
+                               boolean ignoreEos) {
 
     public GenerationParams {
         stop = List.copyOf(stop);
     }
 
-    /** Settings without a grammar. */
+    /** Settings without a grammar, end-of-generation tokens allowed. */
     public GenerationParams(int maxTokens, double temperature, int topK, double topP, double minP, long seed,
                             double presencePenalty, double frequencyPenalty, List<String> stop,
                             boolean logprobs, int topLogprobs, int reasoningBudget) {
         this(maxTokens, temperature, topK, topP, minP, seed, presencePenalty, frequencyPenalty, stop, logprobs,
-                topLogprobs, reasoningBudget, null);
+                topLogprobs, reasoningBudget, null, false);
     }
 
     /** These settings with a grammar. */
     public GenerationParams withConstraint(OutputConstraint c) {
         return new GenerationParams(maxTokens, temperature, topK, topP, minP, seed, presencePenalty, frequencyPenalty,
-                stop, logprobs, topLogprobs, reasoningBudget, c);
+                stop, logprobs, topLogprobs, reasoningBudget, c, ignoreEos);
+    }
+
+    /** These settings with {@code ignore_eos} set as given. */
+    public GenerationParams withIgnoreEos(boolean ignore) {
+        return new GenerationParams(maxTokens, temperature, topK, topP, minP, seed, presencePenalty, frequencyPenalty,
+                stop, logprobs, topLogprobs, reasoningBudget, constraint, ignore);
     }
 
     /** Greedy decoding with no limits other than {@code maxTokens}. */

@@ -32,6 +32,7 @@ public final class SlotScheduler implements AutoCloseable {
     private final StepModel model;
     private final TokenCodec codec;
     private final LongSupplier nanoClock; // for each request's timings
+    private final int[] endOfGeneration;  // the vocabulary's end-of-generation tokens, masked for ignore_eos
     private final int batchSize;
     private final Slot[] slots;
     private final BlockingQueue<GenerationJob> waiting;
@@ -62,6 +63,8 @@ public final class SlotScheduler implements AutoCloseable {
         this.model = model;
         this.codec = codec;
         this.nanoClock = nanoClock;
+        this.endOfGeneration = java.util.stream.IntStream.range(0, model.vocabularySize())
+                .filter(codec::isEndOfGeneration).toArray();
         this.batchSize = batchSize;
         this.slots = new Slot[model.sequences()];
         for (int s = 0; s < slots.length; s++) {
@@ -294,6 +297,11 @@ public final class SlotScheduler implements AutoCloseable {
         if (!slot.forced.isEmpty()) {
             token = slot.forced.poll();
         } else {
+            if (job.params.ignoreEos() && job.params.constraint() == null) {
+                for (int t : endOfGeneration) {
+                    logits[t] = Float.NEGATIVE_INFINITY;
+                }
+            }
             token = slot.sampler.sample(logits);
             if (job.params.logprobs()) {
                 logprob = TokenLogprob.of(logits, token, job.params.topLogprobs());

@@ -165,6 +165,24 @@ class SlotSchedulerTest {
     }
 
     @Test
+    void ignoreEosRunsAReplyToItsMaxTokensWhatEverTheModelPrefers() throws Exception {
+        try (SlotScheduler s = new SlotScheduler(new ScriptedModel(Script.reply("abc"), 1, 256, 0), codec, 64, 1)) {
+            GenerationJob stops = job("<|assistant|>", GenerationParams.greedy(12));
+            s.submit(stops);
+            Replies r = Replies.drain(stops);
+            assertEquals("abc", r.content());
+            assertEquals("stop", r.finished().finishReason());
+
+            GenerationJob runs = job("<|assistant|>", GenerationParams.greedy(12).withIgnoreEos(true));
+            s.submit(runs);
+            Replies q = Replies.drain(runs);
+            assertEquals("length", q.finished().finishReason());
+            assertEquals(12, q.finished().completionTokens());
+            assertTrue(q.content().startsWith("abc"), q.content());
+        }
+    }
+
+    @Test
     void identicalPromptReevaluatesOnlyTheLastToken() throws Exception {
         ScriptedModel model = new ScriptedModel(Script.babble(), 1, 256, 0);
         try (SlotScheduler s = new SlotScheduler(model, codec, 64, 4)) {
