@@ -99,8 +99,9 @@ public final class ServeLoad {
             int total = 0;
             double decode = 0;
             for (Future<Reply> f : replies) {
-                total += f.get().tokens();
-                decode += f.get().decode(); // NaN as soon as one reply has no timings
+                Reply reply = f.get();
+                total += reply.tokens();
+                decode += reply.decode(); // NaN as soon as one reply has no timings
             }
             return new Round(total / ((System.nanoTime() - start) / 1e9), decode / clients);
         }

@@ -149,17 +149,14 @@ final class ReplyWriter {
                     Timings timings = timings(f);
                     boolean withUsage = prepared.includeUsage();
                     if (prepared.chat()) {
-                        exchange.event(Json.write(new ChatChunk(id, "chat.completion.chunk", created, model,
-                                FINGERPRINT, List.of(new ChatChunk.Choice(0, new ChatChunk.Delta(null, null, null, null),
-                                null, f.finishReason())), null, withUsage ? null : timings)));
+                        chunk(new ChatChunk.Delta(null, null, null, null), null, f.finishReason(),
+                                withUsage ? null : timings);
                         if (withUsage) {
                             exchange.event(Json.write(new ChatChunk(id, "chat.completion.chunk", created, model,
                                     FINGERPRINT, List.of(), usage, timings)));
                         }
                     } else {
-                        exchange.event(Json.write(new TextCompletion(id, "text_completion", created, model,
-                                FINGERPRINT, List.of(new TextCompletion.Choice("", 0, null, f.finishReason())), null,
-                                withUsage ? null : timings)));
+                        text("", null, f.finishReason(), withUsage ? null : timings);
                         if (withUsage) {
                             exchange.event(Json.write(new TextCompletion(id, "text_completion", created, model,
                                     FINGERPRINT, List.of(), usage, timings)));
@@ -173,13 +170,23 @@ final class ReplyWriter {
     }
 
     private void chunk(ChatChunk.Delta delta, Logprobs logprobs) throws IOException {
+        chunk(delta, logprobs, null, null);
+    }
+
+    private void chunk(ChatChunk.Delta delta, Logprobs logprobs, String finishReason, Timings timings)
+            throws IOException {
         exchange.event(Json.write(new ChatChunk(id, "chat.completion.chunk", created, model, FINGERPRINT,
-                List.of(new ChatChunk.Choice(0, delta, logprobs, null)), null, null)));
+                List.of(new ChatChunk.Choice(0, delta, logprobs, finishReason)), null, timings)));
     }
 
     private void text(String text, TextCompletion.TextLogprobs logprobs) throws IOException {
+        text(text, logprobs, null, null);
+    }
+
+    private void text(String text, TextCompletion.TextLogprobs logprobs, String finishReason, Timings timings)
+            throws IOException {
         exchange.event(Json.write(new TextCompletion(id, "text_completion", created, model, FINGERPRINT,
-                List.of(new TextCompletion.Choice(text, 0, logprobs, null)), null, null)));
+                List.of(new TextCompletion.Choice(text, 0, logprobs, finishReason)), null, timings)));
     }
 
     private static Timings timings(GenerationEvent.Finished f) {

@@ -25,8 +25,7 @@ final class Slot {
     int completionTokens;
     dev.kiln.core.chat.ReasoningBudget reasoningBudget;   // per request: when to close the think block
     int cachedPromptTokens;
-    long admitted;
-    long promptStart;                     // scheduler clock (ns) at admission
+    long admitted;                        // scheduler clock (ns) when the job took this slot
     long firstToken = -1;                 // scheduler clock (ns) when the first token was sampled; -1 not yet
     long lastToken;                       // scheduler clock (ns) when the last counted completion token was sampled
 

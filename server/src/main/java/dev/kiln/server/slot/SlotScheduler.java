@@ -212,7 +212,7 @@ public final class SlotScheduler implements AutoCloseable {
         slot.cachedPromptTokens = reuse;
         slot.pendingToken = -1;
         slot.completionTokens = 0;
-        slot.promptStart = nanoClock.getAsLong();
+        slot.admitted = nanoClock.getAsLong();
         slot.firstToken = -1;
         slot.reasoningBudget = new ReasoningBudget(job.params.reasoningBudget());
         slot.lastUsed = ++clock;
@@ -351,7 +351,7 @@ public final class SlotScheduler implements AutoCloseable {
         }
         String finishReason = end.calls().isEmpty() ? reason : "tool_calls";
         GenerationEvent.Finished finished = new GenerationEvent.Finished(finishReason, end.calls(), job.prompt.length,
-                slot.cachedPromptTokens, slot.completionTokens, slot.firstToken - slot.promptStart,
+                slot.cachedPromptTokens, slot.completionTokens, slot.firstToken - slot.admitted,
                 slot.completionTokens > 0 ? slot.lastToken - slot.firstToken : 0);
         slot.release();
         busySlots = countBusy();           // before the client hears of it, so /metrics is never behind
